@@ -1,0 +1,45 @@
+# Two commands set everything up from a fresh clone: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: demo test lint typecheck unit bench serve clean install
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+## Run the bundled example logs through the Lambda's S3-event path, offline; results in out/.
+demo: install
+	$(PY) scripts/demo.py --out out
+
+## Lint, type-check and run every test (offline).
+test: lint typecheck unit
+
+lint: install
+	$(VENV)/bin/ruff check app.py chalicelib tests scripts bench
+	$(VENV)/bin/ruff format --check app.py chalicelib tests scripts bench
+
+typecheck: install
+	$(VENV)/bin/mypy chalicelib app.py
+
+unit: install
+	$(PY) -m pytest -q
+
+## Measure the excerpt on ../shared/benchmarks (a benchmark, not a test).
+bench: install
+	$(PY) bench/excerpt_score.py
+
+## Serve the API locally: curl -X POST localhost:8000/analyze ...
+serve: install
+	OUT_DIR=out $(VENV)/bin/chalice local --port 8000 --stage local
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

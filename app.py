@@ -1,0 +1,114 @@
+"""Self-Healing CI: a Chalice app that explains failed CI jobs.
+
+Only decorators and thin handlers live here: parse the input, call chalicelib.pipeline, map
+the service's errors to responses.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from chalice.app import Chalice, Response, S3Event
+
+from chalicelib import api, pipeline
+from chalicelib.errors import (
+    BadInputError,
+    LogReadError,
+    NotFoundError,
+    PayloadTooLargeError,
+    SelfHealingError,
+    StorageError,
+)
+from chalicelib.settings import Settings
+
+app = Chalice(app_name="self-healing-ci")
+app.log.setLevel(logging.INFO)
+logging.getLogger("chalicelib").setLevel(logging.INFO)
+
+# The trigger's bucket is configuration read when Chalice loads the app with the stage's
+# environment (deploy and package do that); clients are still created per invocation.
+LOGS_BUCKET = os.environ.get("LOGS_BUCKET") or "self-healing-ci-logs"
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    return Response(
+        body={"error": code, "message": message}, status_code=status, headers={"Content-Type": "application/json"}
+    )
+
+
+def _as_bytes(body: str | bytes | None) -> bytes:
+    return body.encode() if isinstance(body, str) else body or b""
+
+
+def _services() -> pipeline.Services:
+    return pipeline.build_services(Settings.from_env())
+
+
+@app.on_s3_event(bucket=LOGS_BUCKET, prefix="logs/", events=["s3:ObjectCreated:*"])
+def on_log_uploaded(event: S3Event) -> dict[str, Any]:
+    """Analyze a newly uploaded CI log; S3 retries the event if storage failed."""
+    try:
+        outcome = pipeline.handle_log_created(_services(), event.bucket, event.key)
+    except (NotFoundError, BadInputError, LogReadError) as exc:
+        # Retrying cannot help: the object is gone or unreadable. Say so and drop the event.
+        app.log.warning("not analyzing s3://%s/%s: %s", event.bucket, event.key, exc)
+        return {"status": "rejected", "reason": str(exc)}
+    except StorageError:
+        app.log.exception("storage failed for s3://%s/%s; the event will be retried", event.bucket, event.key)
+        raise
+    except Exception:
+        app.log.exception("unexpected failure analyzing s3://%s/%s", event.bucket, event.key)
+        raise
+    if outcome is None:
+        return {"status": "skipped"}
+    return {"status": "duplicate" if outcome.duplicate else "analyzed", "id": outcome.analysis.id}
+
+
+@app.route("/analyze", methods=["POST"], content_types=["application/json"])
+def analyze() -> Response:
+    """Analyze a log sent inline (``log``) or already in the bucket (``s3_key``)."""
+    try:
+        settings = Settings.from_env()
+        body = app.current_request.raw_body if app.current_request is not None else b""
+        request = api.parse_analyze(_as_bytes(body), settings.max_body_bytes, settings.logs_prefix)
+        services = pipeline.build_services(settings)
+        if request.s3_key is not None:
+            outcome = pipeline.analyze_s3_key(services, request.s3_key, request.metadata, request.act)
+        else:
+            outcome = pipeline.analyze_text(services, (request.log or "").encode(), request.metadata, request.act)
+    except PayloadTooLargeError as exc:
+        return _error(413, "too_large", str(exc))
+    except BadInputError as exc:
+        return _error(400, "bad_request", str(exc))
+    except NotFoundError as exc:
+        return _error(404, "not_found", str(exc))
+    except LogReadError as exc:
+        return _error(422, "unreadable_log", str(exc))
+    except SelfHealingError as exc:
+        app.log.warning("analysis failed: %s", exc)
+        return _error(503, "unavailable", "storage is unavailable; try again")
+    except Exception:
+        app.log.exception("unexpected failure in /analyze")
+        return _error(500, "internal", "internal error")
+    return Response(body=outcome.analysis.to_dict(), status_code=200, headers={"Content-Type": "application/json"})
+
+
+@app.route("/analyses/{analysis_id}", methods=["GET"])
+def get_analysis(analysis_id: str) -> Response:
+    """Return a stored analysis record."""
+    try:
+        api.check_analysis_id(analysis_id)
+        analysis = _services().store.get(analysis_id)
+    except BadInputError as exc:
+        return _error(400, "bad_request", str(exc))
+    except NotFoundError:
+        return _error(404, "not_found", f"no analysis {analysis_id}")
+    except SelfHealingError as exc:
+        app.log.warning("reading analysis %s failed: %s", analysis_id, exc)
+        return _error(503, "unavailable", "storage is unavailable; try again")
+    except Exception:
+        app.log.exception("unexpected failure reading analysis %s", analysis_id)
+        return _error(500, "internal", "internal error")
+    return Response(body=analysis.to_dict(), status_code=200, headers={"Content-Type": "application/json"})

@@ -1,0 +1,105 @@
+"""The analysis record: what was found, how, and what was done about it."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class ActionResult:
+    kind: str  # github_issue | github_pr | email
+    target: str
+    status: str  # dry_run | created | updated | failed | skipped
+    url: str = ""
+    detail: str = ""
+    at: str = ""
+
+
+@dataclass
+class Analysis:
+    id: str
+    created_at: str
+    source: dict[str, Any]
+    metadata: dict[str, str]
+    category: str
+    fingerprint: str
+    summary: str
+    root_cause: str
+    evidence: list[dict[str, Any]]
+    suggested_fix: str
+    confidence: float
+    engine: dict[str, Any]
+    tokens: dict[str, int]
+    cost_usd: float
+    excerpt: dict[str, Any]
+    edits: list[dict[str, str]] = field(default_factory=list)
+    fix_plan: dict[str, str] | None = None
+    actions: list[ActionResult] = field(default_factory=list)
+    status: str = "acting"
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Analysis:
+        values = dict(data)
+        values["actions"] = [ActionResult(**a) for a in values.get("actions", [])]
+        return cls(**values)
+
+    def same_finding(self) -> dict[str, Any]:
+        """The fields that depend only on the log and its metadata (not on when or how it arrived)."""
+        keys = (
+            "category",
+            "fingerprint",
+            "summary",
+            "root_cause",
+            "evidence",
+            "suggested_fix",
+            "confidence",
+            "edits",
+            "fix_plan",
+            "excerpt",
+        )
+        return {k: getattr(self, k) for k in keys}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_id(when: datetime, *identity: str) -> str:
+    """``<yyyymmdd>-<16 hex>``: a deterministic id whose date names the record's partition."""
+    digest = hashlib.sha256("\0".join(identity).encode()).hexdigest()[:16]
+    return f"{when:%Y%m%d}-{digest}"
+
+
+def record_key(prefix: str, analysis_id: str) -> str:
+    """``analysis/<yyyy>/<mm>/<dd>/<id>.json`` for an id made by make_id."""
+    day = analysis_id[:8]
+    return f"{prefix}{day[:4]}/{day[4:6]}/{day[6:8]}/{analysis_id}.json"
+
+
+@functools.lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    text = resources.files("chalicelib").joinpath("schemas/analysis.schema.json").read_text()
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def validate(data: dict[str, Any]) -> None:
+    """Raise jsonschema.ValidationError when ``data`` is not a valid analysis record."""
+    jsonschema.validate(data, schema())

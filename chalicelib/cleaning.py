@@ -1,0 +1,57 @@
+"""Turn one raw log line (bytes) into the text a person would have seen on a terminal."""
+
+from __future__ import annotations
+
+import re
+
+MAX_LINE_CHARS = 1000
+
+_ANSI = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, hyperlinks
+    r"|\x1b[@-Z\\-_=>]"  # two-byte escapes
+    # Logs often lose the ESC byte but keep the rest of a colour code.
+    r"|(?<![\w\]])(?:\[(?:\d{1,3}(?:;\d{1,3})*)?m)+"
+)
+_GHA_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
+_GHA_GROUP = re.compile(r"^##\[(?:group|endgroup)\]")
+_TRAVIS_MARKER = re.compile(r"travis_(?:fold|time):(?:start|end):[\w.:=,-]*")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def last_carriage_state(raw: bytes) -> bytes:
+    """Keep what a terminal would show after ``\\r`` redraws of a progress line."""
+    raw = raw.rstrip(b"\r")
+    if b"\r" not in raw:
+        return raw
+    for part in reversed(raw.split(b"\r")):
+        # Travis writes "marker\r\x1b[0K" before the real text; skip segments that are only escapes.
+        if _ANSI.sub("", part.decode("utf-8", "replace")).strip():
+            return part
+    return b""
+
+
+def clean_line(raw: bytes, max_chars: int = MAX_LINE_CHARS) -> str:
+    """Decode and clean a raw line: ANSI escapes, CI timestamps and fold markers removed.
+
+    Never raises: invalid UTF-8 becomes U+FFFD, NUL and other control bytes are dropped, and
+    a line longer than ``max_chars`` is cut with a note of how much was left out.
+    """
+    if b"\r" in raw:
+        raw = last_carriage_state(raw)
+    text = raw.decode("utf-8", "replace").lstrip("\ufeff")
+    if "\x1b" in text or "[" in text:
+        text = _ANSI.sub("", text)
+    if text[:1].isdigit():
+        text = _GHA_TIMESTAMP.sub("", text)
+    if text.startswith("##["):
+        text = _GHA_GROUP.sub("", text)
+    if "travis_" in text:
+        text = _TRAVIS_MARKER.sub("", text)
+    if not text.isprintable():
+        text = _CONTROL.sub("", text.replace("\t", "    "))
+    text = text.rstrip()
+    if len(text) > max_chars:
+        cut = len(text) - max_chars
+        text = f"{text[:max_chars]} …[{cut} more chars]"
+    return text

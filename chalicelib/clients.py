@@ -1,0 +1,24 @@
+"""Lazily created, cached AWS clients.
+
+Nothing is created at import time, so tests can start moto first and reset the cache between
+tests. boto3 is imported here, not at module level elsewhere: the Lambda runtime provides it.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+
+@functools.lru_cache(maxsize=4)
+def s3_client(region: str) -> Any:
+    """The S3 client for ``region``."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", region_name=region, config=Config(retries={"mode": "standard"}))
+
+
+def reset_clients() -> None:
+    """Forget every cached client (tests call this after starting moto)."""
+    s3_client.cache_clear()

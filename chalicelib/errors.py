@@ -1,0 +1,35 @@
+"""The service's exception hierarchy.
+
+Library code raises these; third-party errors (botocore, SDKs) are translated into them at
+the module boundary so handlers map a small, known set of failures to responses.
+"""
+
+from __future__ import annotations
+
+
+class SelfHealingError(Exception):
+    """Base class of every error the service raises on purpose."""
+
+
+class BadInputError(SelfHealingError):
+    """The caller sent something unusable (malformed JSON, a missing field, a bad key)."""
+
+
+class PayloadTooLargeError(BadInputError):
+    """A request body or a decompressed log is over its configured limit."""
+
+
+class NotFoundError(SelfHealingError):
+    """A log object or an analysis record does not exist."""
+
+
+class LogReadError(SelfHealingError):
+    """A log could not be read or decompressed (corrupt archive, unreadable file)."""
+
+
+class StorageError(SelfHealingError):
+    """The record store failed in a way a retry of the whole event may fix."""
+
+
+class ActionError(SelfHealingError):
+    """An action (issue, pull request, email) could not be carried out."""

@@ -1,0 +1,276 @@
+"""Choose the lines of a log that explain its failure, within a character budget.
+
+The scan (chalicelib.logscan) finds failure markers, step starts and error lines. Here each
+candidate line gets a score from what it says and where it stands: inside the step that failed,
+first in that step, or repeated noise. The best anchors get windows of context sized by the
+shape of what follows them (stack frames, indented detail), the failing step's last lines are
+added, and everything is trimmed to the budget in priority order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import re2
+
+from chalicelib.cleaning import clean_line
+from chalicelib.logscan import ERROR_WORD, FAIL_MARK, LOCATION, STEP_START, Hit, ScanResult, fetch_lines, scan
+from chalicelib.redact import Redactor
+
+DEFAULT_MAX_CHARS = 8000
+
+# (pattern, weight): the best matching strong pattern sets a line's score, the worst noise
+# pattern lowers it. Matched together in one pass through an RE2 set.
+_STRONG = (
+    (r"Traceback \(most recent call last\)|^E {2,}\S|\b\w*(?:Error|Exception):(?: |$)", 10),
+    (r"(?i)assert(?:ion)?(?:error| failed)|panicked at|failed asserting|<<< (?:FAILURE|ERROR)!", 10),
+    (r"^\s*(?:---\s*)?(?:FAIL|FAILED|FAILURE|ERROR)\b|\bFAIL(?:ED)?\b|^\s*\d+\) |^\s*[✖✗×] |^\s*\[-\] ", 9),
+    (r"(?i)\berror(?:\[\w+\])?:|\berror\b.{0,40}:|\bERR!|^\s*!!|\bfatal\b|not ok \d", 8),
+    (
+        r"(?i)cannot find|can't find|could ?not (?:find|resolve|load|open|connect|compile)|no such file"
+        r"|command not found|not found|modulenotfound|importerror|unable to|does ?n[o']t exist",
+        8,
+    ),
+    (r"(?i)\bkilled\b|out of memory|timed out|timeout|segmentation fault|core dumped|exceeded", 8),
+    (
+        r"(?i)expected.{0,80}(?:but|got|to (?:be|equal)|actual|received)|^\s*(?:expected|actual|received)\b"
+        r"|but (?:was|got)\b|mismatch|differ",
+        7,
+    ),
+    (
+        r"(?i)\b(?:exception|aborted|undefined|denied|forbidden|unauthorized|refused|conflict|invalid"
+        r"|unexpected|missing|violation|problem|unresolved|not installed|not permitted)\b",
+        5,
+    ),
+)
+_NOISE = (
+    (r"(?i)\b0 (?:errors?|failures?|failed|failing)\b|(?:errors?|failures?|failed)\W{1,3}0\b", 9),
+    (r"(?i)-W(?:no-)?error|--fail|allow(?:ed)?[_ ]fail|ignor(?:e|ed|ing)\b|deprecat", 6),
+    (r"(?i)^\s*(?:npm )?warn(?:ing)?\b|^\s*\[?warn(?:ing)?\]?\b|\bwarning:", 5),
+    (
+        r"(?i)^\s*(?:Downloading|Downloaded|Installing|Collecting|Requirement already|Using cached|Fetching"
+        r"|Resolving|Get:\d|Preparing|Unpacking|Setting up|Selecting previously|Compiling|Building"
+        r"|Processing|Receiving|Cloning|Checking out|remote:|\[command\])",
+        5,
+    ),
+    (r"(?i)\b(?:CC|CXX|gcc|g\+\+|clang|cc|javac|LD)\b.*\.(?:c|cc|cpp|o)\b", 4),
+)
+
+
+def _compile_set(patterns: tuple[tuple[str, int], ...]) -> tuple[re2.Set, list[int]]:
+    matcher = re2.Set.SearchSet(re2.Options())
+    for pattern, _ in patterns:
+        matcher.Add(pattern)
+    matcher.Compile()
+    return matcher, [weight for _, weight in patterns]
+
+
+_STRONG_SET, _STRONG_WEIGHTS = _compile_set(_STRONG)
+_NOISE_SET, _NOISE_WEIGHTS = _compile_set(_NOISE)
+_CONTINUATION = re.compile(
+    r"^(?:\s+\S|\s*$|\s*(?:at |in |from |File \"|Caused by|\.\.\.|\||[-+@]{1,3}[ \w'\"]|\^|~)"
+    r"|[>E] |\S+:\d+|\s*\d+[:|] )"
+)
+_NORMALIZE = re.compile(r"\d+|0x[0-9a-f]+|[0-9a-f]{7,}", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """The chosen lines (raw line number, cleaned and redacted text) and what led to them."""
+
+    lines: list[tuple[int, str]]
+    total_lines: int
+    total_bytes: int
+    anchors: list[int]
+    fail_markers: list[int]
+    failing_step_start: int | None
+
+    @property
+    def chars(self) -> int:
+        return sum(len(text) + 1 for _, text in self.lines)
+
+    def text(self) -> str:
+        return "\n".join(f"{n:>6} | {t}" for n, t in self.lines)
+
+
+def _line_score(text: str) -> int:
+    strong = _STRONG_SET.Match(text) or ()
+    noise = _NOISE_SET.Match(text) or ()
+    score = max((_STRONG_WEIGHTS[i] for i in strong), default=0)
+    return score - max((_NOISE_WEIGHTS[i] for i in noise), default=0)
+
+
+@dataclass
+class _Region:
+    start: int
+    end: int
+
+
+def _failing_regions(hits: list[Hit]) -> list[_Region]:
+    regions: list[_Region] = []
+    step_start = 1
+    for hit in hits:
+        if hit.group == STEP_START:
+            step_start = hit.lineno
+        elif hit.group == FAIL_MARK:
+            if regions and regions[-1].end >= step_start:
+                regions[-1].end = hit.lineno  # a second marker of the same step
+            else:
+                regions.append(_Region(step_start, hit.lineno))
+    return regions
+
+
+def _score_hits(result: ScanResult) -> tuple[list[tuple[int, int]], list[_Region]]:
+    hits = result.hits
+    regions = _failing_regions(hits)
+    last_fail = regions[-1].end if regions else None
+    seen: dict[str, int] = {}
+    first_strong: set[int] = set()
+    scored: list[tuple[int, int]] = []
+    for hit in hits:
+        if hit.group == STEP_START:
+            continue
+        text = clean_line(hit.raw, 300)
+        if not text.strip():
+            continue
+        score = _line_score(text)
+        if hit.group == LOCATION:
+            score = max(score, 6)
+        elif hit.group == FAIL_MARK:
+            score = max(score, 6)
+        elif score <= 0 and hit.group == ERROR_WORD:
+            score = min(score, 1)
+        key = _NORMALIZE.sub("#", text.strip())
+        repeats = seen.get(key, 0)
+        seen[key] = repeats + 1
+        if repeats:
+            score -= min(4, 1 + repeats)
+        for index, region in enumerate(regions):
+            if region.start <= hit.lineno <= region.end:
+                score += 6 if index == 0 else 4
+                if score >= 12 and index not in first_strong and hit.group != FAIL_MARK:
+                    first_strong.add(index)
+                    score += 5  # the first error of a failing step explains the ones after it
+                break
+        else:
+            if last_fail is not None and hit.lineno > last_fail:
+                score -= 3
+        scored.append((hit.lineno, score))
+    return scored, regions
+
+
+@dataclass
+class _Item:
+    """A run of lines to add, in order, while the item's own cap and the budget last."""
+
+    start: int
+    end: int
+    cap: int
+    extend: bool = False  # stop at the first line that no longer looks like the anchor's detail
+
+
+def plan(result: ScanResult) -> tuple[list[_Item], list[int], list[_Region]]:
+    """Decide which line ranges to show, most important first."""
+    scored, regions = _score_hits(result)
+    scored.sort(key=lambda pair: (-pair[1], pair[0]))
+    anchors: list[int] = []
+    top = scored[0][1] if scored else 0
+    for lineno, score in scored:
+        if score < 3 or len(anchors) >= 16:
+            break
+        if any(abs(lineno - a) <= 4 for a in anchors):
+            continue
+        anchors.append(lineno)
+    strong = [a for a, (_, sc) in zip(anchors, scored, strict=False) if sc >= top - 6][:6]
+    strong = [a for a in anchors if a in set(strong)]
+    last = result.total_lines
+    items: list[_Item] = []
+    for region in regions[:2]:
+        items.append(_Item(region.end, region.end, 400))
+    for region in regions[:1]:
+        items.append(_Item(max(region.start, region.end - 8), region.end, 800))
+    for anchor in anchors[:6]:
+        items.append(_Item(max(1, anchor - 3), anchor + 4, 700))
+    for region in regions[:1]:
+        items.append(_Item(max(region.start, region.end - 30), region.end, 1500))
+    for rank, anchor in enumerate(anchors[:6]):
+        items.append(_Item(max(1, anchor - 3), anchor + 60, 2500 if rank == 0 else 1200, extend=True))
+    for anchor in anchors[6:]:
+        items.append(_Item(max(1, anchor - 2), anchor + 3, 500))
+    items.append(_Item(max(1, last - 10), last, 800))
+    for region in regions[1:3]:
+        items.append(_Item(max(region.start, region.end - 15), region.end, 800))
+    for anchor in anchors[:3]:
+        items.append(_Item(max(1, anchor - 8), anchor + 120, 4000, extend=True))
+    del strong
+    return items, anchors, regions
+
+
+def _assemble(items: list[_Item], raw: dict[int, bytes], max_chars: int) -> list[tuple[int, str]]:
+    chosen: dict[int, str] = {}
+    cleaned: dict[int, str] = {}
+    used = 0
+    for item in items:
+        spent = 0
+        for lineno in range(item.start, item.end + 1):
+            if lineno not in raw:
+                break
+            text = cleaned.get(lineno)
+            if text is None:
+                text = cleaned[lineno] = clean_line(raw[lineno])
+            if item.extend and lineno > item.start + 6 and not _CONTINUATION.match(text):
+                break
+            cost = len(text) + 1
+            spent += cost
+            if spent > item.cap and lineno > item.start:
+                break
+            if lineno in chosen:
+                continue
+            if used + cost > max_chars:
+                continue
+            chosen[lineno] = text
+            used += cost
+    return sorted(chosen.items())
+
+
+def _fit(lines: list[tuple[int, str]], max_chars: int, keep: list[int]) -> list[tuple[int, str]]:
+    """Drop lines farthest from the anchors until redacted text fits the budget again."""
+    used = sum(len(t) + 1 for _, t in lines)
+    if used <= max_chars:
+        return lines
+    by_distance = sorted(lines, key=lambda nt: min((abs(nt[0] - a) for a in keep), default=0))
+    while by_distance and used > max_chars:
+        _, text = by_distance.pop()
+        used -= len(text) + 1
+    remaining = {n for n, _ in by_distance}
+    return [(n, t) for n, t in lines if n in remaining]
+
+
+def build_excerpt(
+    blocks: Callable[[], Iterable[bytes]],
+    max_chars: int = DEFAULT_MAX_CHARS,
+    redactor: Redactor | None = None,
+) -> Excerpt:
+    """Excerpt the log that ``blocks()`` streams (called twice: scan, then fetch).
+
+    Raises whatever the block source raises (LogReadError, PayloadTooLargeError).
+    """
+    result = scan(blocks())
+    items, anchors, regions = plan(result)
+    wanted: set[int] = set()
+    for item in items:
+        wanted.update(range(item.start, min(item.end, result.total_lines) + 1))
+    raw = fetch_lines(blocks(), wanted) if wanted else {}
+    redactor = redactor or Redactor()
+    lines = redactor.redact_lines(_assemble(items, raw, max_chars))
+    lines = _fit(lines, max_chars, anchors)
+    return Excerpt(
+        lines=lines,
+        total_lines=result.total_lines,
+        total_bytes=result.total_bytes,
+        anchors=anchors,
+        fail_markers=[r.end for r in regions],
+        failing_step_start=regions[0].start if regions else None,
+    )

@@ -1,0 +1,143 @@
+"""Open a CI log from a path, bytes or an S3 body and stream it as decompressed blocks.
+
+Plain text, gzip and the zip archive GitHub Actions serves for a run's logs are recognised by
+their magic bytes. Decompressed output is capped, so a compression bomb fails with a clear
+error before anything is written.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from typing import IO, BinaryIO
+
+from chalicelib.errors import LogReadError, PayloadTooLargeError
+
+BLOCK_SIZE = 1024 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
+# A zip must be seekable; an unseekable S3 body is spooled, in memory up to this size.
+_SPOOL_IN_MEMORY = 8 * 1024 * 1024
+
+
+def _capped(blocks: Iterable[bytes], name: str, max_bytes: int) -> Iterator[bytes]:
+    total = 0
+    for block in blocks:
+        total += len(block)
+        if total > max_bytes:
+            raise PayloadTooLargeError(
+                f"{name}: decompressed log is larger than the limit of {max_bytes} bytes "
+                "(MAX_LOG_BYTES); refusing it as a possible compression bomb"
+            )
+        yield block
+
+
+def _read_blocks(stream: IO[bytes], first: bytes = b"") -> Iterator[bytes]:
+    if first:
+        yield first
+    while True:
+        block = stream.read(BLOCK_SIZE)
+        if not block:
+            return
+        yield block
+
+
+def _gunzip(blocks: Iterable[bytes], name: str) -> Iterator[bytes]:
+    # wbits=47 accepts gzip and zlib headers; a fresh object per member reads concatenated gzip.
+    decomp = zlib.decompressobj(wbits=47)
+    in_member = False
+    for block in blocks:
+        data = block if in_member else block.lstrip(b"\x00")
+        while data:
+            in_member = True
+            try:
+                # max_length bounds each output, so a bomb never sits in memory at once.
+                out = decomp.decompress(data, BLOCK_SIZE)
+            except zlib.error as exc:
+                raise LogReadError(f"{name}: corrupt gzip data ({exc})") from exc
+            if out:
+                yield out
+            if not decomp.eof:
+                data = decomp.unconsumed_tail
+                continue
+            # Zero padding may follow the last member.
+            data = decomp.unused_data.lstrip(b"\x00")
+            decomp = zlib.decompressobj(wbits=47)
+            in_member = False
+    if in_member:
+        raise LogReadError(f"{name}: truncated gzip data")
+
+
+def _zip_member_order(info: zipfile.ZipInfo) -> tuple[str, int, str]:
+    folder, _, leaf = info.filename.rpartition("/")
+    number, _, _ = leaf.partition("_")
+    return (folder, int(number) if number.isdigit() else 1 << 30, leaf)
+
+
+def _unzip(seekable: BinaryIO, name: str) -> Iterator[bytes]:
+    try:
+        archive = zipfile.ZipFile(seekable)
+    except zipfile.BadZipFile as exc:
+        raise LogReadError(f"{name}: corrupt zip archive ({exc})") from exc
+    with archive:
+        members = [i for i in archive.infolist() if not i.is_dir()]
+        in_folders = [i for i in members if "/" in i.filename]
+        # GitHub's run archive holds each job twice: a whole-job file at the top and one file per
+        # step in the job's folder. The per-step files carry the step names, so prefer them.
+        chosen = sorted(in_folders or members, key=_zip_member_order)
+        for info in chosen:
+            yield f"===== {info.filename} =====\n".encode()
+            last = b"\n"
+            try:
+                with archive.open(info) as member:
+                    for block in _read_blocks(member):
+                        last = block
+                        yield block
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise LogReadError(f"{name}: corrupt zip member {info.filename} ({exc})") from exc
+            if not last.endswith(b"\n"):
+                yield b"\n"
+
+
+def iter_log_blocks(stream: IO[bytes], name: str, max_bytes: int) -> Iterator[bytes]:
+    """Yield the decompressed bytes of the log in ``stream`` as blocks.
+
+    Raises LogReadError for a corrupt archive and PayloadTooLargeError when the decompressed
+    size passes ``max_bytes``.
+    """
+    head = stream.read(4)
+    if head.startswith(_GZIP_MAGIC):
+        return _capped(_gunzip(_read_blocks(stream, head), name), name, max_bytes)
+    if head.startswith(_ZIP_MAGIC):
+        if stream.seekable():
+            stream.seek(0)
+            return _capped(_unzip(stream, name), name, max_bytes)  # type: ignore[arg-type]
+        spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)
+        spool.write(head)
+        for block in _read_blocks(stream):
+            spool.write(block)
+        spool.seek(0)
+        return _capped(_unzip(spool, name), name, max_bytes)  # type: ignore[arg-type]
+    return _capped(_read_blocks(stream, head), name, max_bytes)
+
+
+def iter_bytes_blocks(data: bytes, name: str, max_bytes: int) -> Iterator[bytes]:
+    """Like iter_log_blocks, for a log already in memory (an API request body)."""
+    return iter_log_blocks(io.BytesIO(data), name, max_bytes)
+
+
+def iter_file_blocks(path: str, max_bytes: int) -> Iterator[bytes]:
+    """Stream the log at ``path``; raises LogReadError naming the file when it can't be opened."""
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise LogReadError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
+
+    def generate() -> Iterator[bytes]:
+        with handle:
+            yield from iter_log_blocks(handle, path, max_bytes)
+
+    return generate()

@@ -1,0 +1,116 @@
+"""What a log is about: repository, commit, branch, run, workflow, job.
+
+Three sources, later ones filling only what earlier ones left empty: the request or the S3
+object metadata, a sidecar ``<key>.json``, the key itself
+(``logs/<owner>/<repo>/<run_id>-<attempt>-<job>.log[.gz]``) and the first lines of the log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from chalicelib.errors import BadInputError
+
+_KEY = re.compile(
+    r"^(?P<prefix>[^/]+)/(?P<owner>[^/]+)/(?P<repo>[^/]+)/"
+    r"(?P<run_id>\d+)-(?P<attempt>\d+)-(?P<job>[^/]+?)(?P<kind>\.success\.json|\.log(?:\.gz)?|\.zip|\.json)$"
+)
+_SHA = re.compile(r"\b[0-9a-f]{40}\b")
+_HEAD_HINTS = (
+    re.compile(r"HEAD is now at ([0-9a-f]{7,40})"),
+    re.compile(r"git checkout -qf ([0-9a-f]{40})"),
+    re.compile(r"^\s*(?:GITHUB_SHA|CI_COMMIT_SHA|TRAVIS_COMMIT|GIT_COMMIT)=([0-9a-f]{40})", re.M),
+)
+_BRANCH_HINTS = (
+    re.compile(r"^\s*(?:GITHUB_REF_NAME|CI_COMMIT_REF_NAME|TRAVIS_BRANCH|BRANCH_NAME)=(\S+)", re.M),
+    re.compile(r"git clone .*--branch=(\S+)"),
+)
+_REPO_HINTS = (
+    re.compile(r"^\s*(?:GITHUB_REPOSITORY|TRAVIS_REPO_SLUG|CI_PROJECT_PATH)=([\w.-]+/[\w.-]+)", re.M),
+    re.compile(r"git clone .*github\.com/([\w.-]+/[\w.-]+?)(?:\.git)?\s"),
+)
+_SAFE_VALUE = re.compile(r"^[\w .:/@#+=,()\[\]-]{0,300}$")
+# S3 object metadata uses dashes, JSON bodies underscores; both spellings are accepted.
+ALIASES = {"run-id": "run_id", "run-url": "run_url", "run-attempt": "run_attempt"}
+
+
+@dataclass(frozen=True)
+class RunMetadata:
+    repo: str = ""
+    sha: str = ""
+    branch: str = ""
+    run_id: str = ""
+    run_attempt: str = ""
+    run_url: str = ""
+    workflow: str = ""
+    job: str = ""
+    actor: str = ""
+    status: str = "failure"
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> RunMetadata:
+        """Take the known fields of ``data`` (S3 metadata, sidecar or request body).
+
+        Raises BadInputError when a value is not a short plain string.
+        """
+        known = {f.name for f in fields(cls)}
+        values: dict[str, str] = {}
+        for raw_name, value in data.items():
+            name = ALIASES.get(raw_name.lower(), raw_name.lower().replace("-", "_"))
+            if name not in known or value is None or value == "":
+                continue
+            if isinstance(value, bool) or not isinstance(value, (str, int)):
+                raise BadInputError(f"metadata field {raw_name!r} must be a string")
+            text = str(value).strip()
+            if not _SAFE_VALUE.match(text):
+                raise BadInputError(f"metadata field {raw_name!r} has unexpected characters")
+            values[name] = text
+        return cls(**values)
+
+    def merged(self, other: RunMetadata) -> RunMetadata:
+        """Fill this object's empty fields from ``other``."""
+        updates = {k: v for k, v in asdict(other).items() if v and not getattr(self, k)}
+        updates.pop("status", None)
+        return replace(self, **updates)
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def parse_key(key: str) -> RunMetadata:
+    """Derive what the upload contract's key says; an odd key yields empty fields."""
+    match = _KEY.match(key)
+    if not match:
+        return RunMetadata()
+    status = "success" if match["kind"] == ".success.json" else "failure"
+    return RunMetadata(
+        repo=f"{match['owner']}/{match['repo']}",
+        run_id=match["run_id"],
+        run_attempt=match["attempt"],
+        job=match["job"],
+        status=status,
+    )
+
+
+def is_sidecar(key: str) -> bool:
+    """Whether ``key`` is metadata for another object rather than a log."""
+    return key.endswith(".json") and not key.endswith(".success.json")
+
+
+def is_success_record(key: str) -> bool:
+    return key.endswith(".success.json")
+
+
+def from_log_head(head: str) -> RunMetadata:
+    """Commit, branch and repository as CI systems print them near the start of a log."""
+    found: dict[str, str] = {}
+    for name, hints in (("sha", _HEAD_HINTS), ("branch", _BRANCH_HINTS), ("repo", _REPO_HINTS)):
+        for hint in hints:
+            match = hint.search(head)
+            if match:
+                found[name] = match.group(1)
+                break
+    return RunMetadata(**found)

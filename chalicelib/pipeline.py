@@ -1,0 +1,252 @@
+"""The path every log takes: read → excerpt → classify → analyze → store → act.
+
+The S3 event handler, ``POST /analyze`` and the command line all call into here, with the
+clients and settings they were given, so each path gives the same analysis for the same log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from chalicelib.actions import Action, configured_actions
+from chalicelib.analysis import ActionResult, Analysis, make_id, utc_now, validate
+from chalicelib.classify import classify
+from chalicelib.clients import s3_client
+from chalicelib.errors import LogReadError, NotFoundError, SelfHealingError
+from chalicelib.excerpt import build_excerpt
+from chalicelib.fingerprint import fingerprint
+from chalicelib.heuristic import analyze_offline
+from chalicelib.logsource import iter_bytes_blocks, iter_file_blocks
+from chalicelib.metadata import RunMetadata, from_log_head, is_sidecar, is_success_record, parse_key
+from chalicelib.redact import Redactor
+from chalicelib.settings import Settings
+from chalicelib.storage import LocalRecordStore, LogBucket, RecordStore, S3RecordStore
+
+log = logging.getLogger(__name__)
+BlockSource = Callable[[], Iterable[bytes]]
+_HEAD_BYTES = 64 * 1024
+ENGINE = {"name": "heuristic", "provider": "heuristic", "model": "rules-v1"}
+_DONE = {"dry_run", "created", "updated", "skipped"}
+
+
+@dataclass
+class Services:
+    """Everything the pipeline talks to, built once per invocation from settings."""
+
+    settings: Settings
+    store: RecordStore
+    actions: list[Action]
+    redactor: Redactor
+    s3: Any = None
+    now: Callable[[], datetime] = field(default=utc_now)
+
+    def log_bucket(self, bucket: str) -> LogBucket:
+        if self.s3 is None:
+            raise NotFoundError("no logs bucket is configured (set LOGS_BUCKET)")
+        return LogBucket(self.s3, bucket)
+
+
+def build_services(settings: Settings, s3: Any = None) -> Services:
+    """Services for ``settings``: the S3 bucket when LOGS_BUCKET is set, else the local folder."""
+    store: RecordStore
+    if settings.logs_bucket:
+        s3 = s3 if s3 is not None else s3_client(settings.region)
+        store = S3RecordStore(s3, settings.logs_bucket, settings.analysis_prefix)
+    else:
+        store = LocalRecordStore(Path(settings.local_dir), settings.analysis_prefix)
+    return Services(settings, store, configured_actions(store, settings), Redactor(settings.runtime_secrets()), s3)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    analysis: Analysis
+    duplicate: bool
+
+
+def _head_text(blocks: BlockSource) -> str:
+    stream = iter(blocks())
+    try:
+        head = b"".join(itertools.islice(stream, 1))[:_HEAD_BYTES]
+    finally:
+        close = getattr(stream, "close", None)
+        if close:
+            close()
+    return head.decode("utf-8", "replace")
+
+
+def analyze(blocks: BlockSource, metadata: RunMetadata, services: Services) -> dict[str, Any]:
+    """The finding for one log, as the record's fields; raises LogReadError or PayloadTooLargeError."""
+    settings = services.settings
+    metadata = metadata.merged(from_log_head(_head_text(blocks)))
+    excerpt = build_excerpt(blocks, settings.excerpt_max_chars, services.redactor)
+    classification = classify(excerpt.lines, excerpt.anchors)
+    finding = analyze_offline(excerpt.lines, classification, excerpt.anchors, excerpt.failing_step_start)
+    decisive = [text for _, text in (finding.evidence or classification.evidence[:3])]
+    redact = services.redactor.redact
+    return {
+        "metadata": metadata.to_dict(),
+        "category": classification.category,
+        "fingerprint": fingerprint(classification.category, decisive, metadata.repo),
+        "summary": redact(finding.summary)[:300],
+        "root_cause": redact(finding.root_cause)[:2000],
+        "evidence": [{"line": n, "text": redact(t)} for n, t in finding.evidence or classification.evidence[:3]],
+        "suggested_fix": redact(finding.suggested_fix)[:4000],
+        "confidence": finding.confidence,
+        "engine": dict(ENGINE),
+        "tokens": {"prompt": 0, "completion": 0},
+        "cost_usd": 0.0,
+        "excerpt": {
+            "lines": [[n, t] for n, t in excerpt.lines],
+            "chars": excerpt.chars,
+            "total_lines": excerpt.total_lines,
+            "total_bytes": excerpt.total_bytes,
+            "failing_step_start": excerpt.failing_step_start,
+            "fail_markers": excerpt.fail_markers,
+        },
+        "edits": finding.edits,
+        "fix_plan": finding.fix_plan,
+    }
+
+
+def _resumable(existing: Analysis, services: Services) -> bool:
+    """A record left in 'acting' longer than a Lambda can run was abandoned by a crash."""
+    if existing.status != "acting":
+        return False
+    started = datetime.fromisoformat(existing.created_at)
+    return services.now() - started > timedelta(seconds=services.settings.stale_claim_seconds)
+
+
+def run(
+    services: Services,
+    analysis_id: str,
+    source: dict[str, Any],
+    blocks: BlockSource,
+    metadata: RunMetadata,
+    act: bool,
+    persist: bool = True,
+) -> Outcome:
+    """Analyze once per id, store the record, then act; a repeated id returns the stored record.
+
+    With ``persist`` false (the command line without --act) nothing is read or written.
+    """
+    store = services.store
+    if not persist and not act:
+        fields = analyze(blocks, metadata, services)
+        analysis = Analysis(
+            id=analysis_id, created_at=services.now().isoformat(), source=source, status="complete", **fields
+        )
+        validate(analysis.to_dict())
+        return Outcome(analysis, duplicate=False)
+    try:
+        existing: Analysis | None = store.get(analysis_id)
+    except NotFoundError:
+        existing = None
+    if existing is not None and not _resumable(existing, services):
+        log.info("analysis %s exists (status %s); not repeating it", analysis_id, existing.status)
+        return Outcome(existing, duplicate=True)
+    if existing is None:
+        fields = analyze(blocks, metadata, services)
+        analysis = Analysis(
+            id=analysis_id,
+            created_at=services.now().isoformat(),
+            source=source,
+            status="acting" if act else "complete",
+            **fields,
+        )
+        validate(analysis.to_dict())
+        if not store.create(analysis):
+            log.info("analysis %s was created concurrently; not repeating it", analysis_id)
+            return Outcome(store.get(analysis_id), duplicate=True)
+    else:
+        analysis = existing
+        log.warning("resuming abandoned analysis %s", analysis_id)
+    if act:
+        _act(analysis, services)
+        analysis.status = "complete"
+        validate(analysis.to_dict())
+        store.save(analysis)
+    log.info("analysis %s: category=%s fingerprint=%s", analysis.id, analysis.category, analysis.fingerprint)
+    return Outcome(analysis, duplicate=False)
+
+
+def _act(analysis: Analysis, services: Services) -> None:
+    done = {a.kind for a in analysis.actions if a.status in _DONE}
+    analysis.actions = [a for a in analysis.actions if a.kind in done]
+    for action in services.actions:
+        if action.kind in done or not action.applies(analysis):
+            continue
+        try:
+            result = action.run(analysis)
+        except SelfHealingError as exc:
+            log.warning("action %s for %s failed: %s", action.kind, analysis.id, exc)
+            result = ActionResult(
+                action.kind, analysis.metadata.get("repo", ""), "failed", "", str(exc), services.now().isoformat()
+            )
+        analysis.actions.append(result)
+
+
+def handle_log_created(services: Services, bucket: str, key: str) -> Outcome | None:
+    """The S3 event path for one new object; None when the object is not a log to analyze."""
+    prefix = services.settings.logs_prefix
+    if not key.startswith(prefix) or is_sidecar(key) or is_success_record(key) or key.endswith("/"):
+        log.info("skipping s3://%s/%s: not a log", bucket, key)
+        return None
+    logs = services.log_bucket(bucket)
+    obj = logs.head(key)
+    metadata = obj.metadata.merged(logs.sidecar(key)).merged(parse_key(key))
+    source = {"type": "s3", "bucket": bucket, "key": key, "etag": obj.etag, "size": obj.size}
+    analysis_id = make_id(obj.last_modified, "s3", bucket, key, obj.etag)
+    return run(services, analysis_id, source, logs.blocks(key, services.settings.max_log_bytes), metadata, act=True)
+
+
+def analyze_s3_key(services: Services, key: str, metadata: RunMetadata, act: bool) -> Outcome:
+    """``POST /analyze`` with ``s3_key``: acting shares the event path's id, so it acts only once."""
+    bucket = services.settings.logs_bucket
+    logs = services.log_bucket(bucket)
+    obj = logs.head(key)
+    metadata = metadata.merged(obj.metadata).merged(logs.sidecar(key)).merged(parse_key(key))
+    source = {"type": "s3", "bucket": bucket, "key": key, "etag": obj.etag, "size": obj.size}
+    if act:
+        analysis_id = make_id(obj.last_modified, "s3", bucket, key, obj.etag)
+    else:
+        analysis_id = make_id(services.now(), "manual", bucket, key, obj.etag, json.dumps(metadata.to_dict()))
+    return run(services, analysis_id, source, logs.blocks(key, services.settings.max_log_bytes), metadata, act)
+
+
+def analyze_text(services: Services, data: bytes, metadata: RunMetadata, act: bool, name: str = "request") -> Outcome:
+    """``POST /analyze`` with ``log``: the same log and metadata on the same day is one analysis."""
+    digest = hashlib.sha256(data).hexdigest()
+    source = {"type": "inline", "size": len(data), "sha256": digest}
+    analysis_id = make_id(services.now(), "inline", digest, json.dumps(metadata.to_dict()), str(act))
+    limit = services.settings.max_log_bytes
+
+    def blocks() -> Iterator[bytes]:
+        return iter_bytes_blocks(data, name, limit)
+
+    return run(services, analysis_id, source, blocks, metadata, act)
+
+
+def analyze_file(services: Services, path: str, metadata: RunMetadata, act: bool) -> Outcome:
+    """The command line's path: a local file, streamed."""
+    file = Path(path)
+    limit = services.settings.max_log_bytes
+    try:
+        stat = file.stat()
+    except OSError as exc:
+        raise LogReadError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
+    source = {"type": "file", "path": str(file), "size": stat.st_size}
+    identity = (str(file.resolve()), str(stat.st_size), str(stat.st_mtime_ns), json.dumps(metadata.to_dict()), str(act))
+    analysis_id = make_id(services.now(), "file", *identity)
+
+    def blocks() -> Iterator[bytes]:
+        return iter_file_blocks(path, limit)
+
+    return run(services, analysis_id, source, blocks, metadata, act, persist=act)

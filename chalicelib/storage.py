@@ -1,0 +1,209 @@
+"""Where logs are read from and analysis records written: an S3 bucket, or a local folder.
+
+Both stores share one layout, so the dashboard and the demo read either:
+``analysis/<yyyy>/<mm>/<dd>/<id>.json`` with the record's artifacts (issue draft, email
+preview) in ``analysis/<yyyy>/<mm>/<dd>/<id>/``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from chalicelib.analysis import Analysis, record_key
+from chalicelib.errors import BadInputError, NotFoundError, StorageError
+from chalicelib.logsource import iter_log_blocks
+from chalicelib.metadata import RunMetadata
+
+log = logging.getLogger(__name__)
+_NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
+_SIDECAR_MAX = 64 * 1024
+
+
+def _error_code(exc: Exception) -> str:
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+def _is_client_error(exc: Exception) -> bool:
+    return type(exc).__name__ == "ClientError" or hasattr(exc, "response")
+
+
+class RecordStore(Protocol):
+    def get(self, analysis_id: str) -> Analysis: ...
+    def create(self, analysis: Analysis) -> bool: ...
+    def save(self, analysis: Analysis) -> None: ...
+    def put_artifact(self, analysis_id: str, name: str, body: str, content_type: str) -> str: ...
+
+
+def artifact_key(prefix: str, analysis_id: str, name: str) -> str:
+    return record_key(prefix, analysis_id)[: -len(".json")] + "/" + name
+
+
+class S3RecordStore:
+    """Records in an S3 bucket; creation is conditional, so concurrent duplicates can't both win."""
+
+    def __init__(self, s3: Any, bucket: str, prefix: str = "analysis/") -> None:
+        self._s3, self._bucket, self._prefix = s3, bucket, prefix
+
+    def get(self, analysis_id: str) -> Analysis:
+        """Raises NotFoundError for an unknown id, StorageError when S3 fails."""
+        key = record_key(self._prefix, analysis_id)
+        try:
+            body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        except Exception as exc:
+            if _is_client_error(exc) and _error_code(exc) in _NOT_FOUND:
+                raise NotFoundError(f"no analysis {analysis_id}") from exc
+            raise StorageError(f"cannot read analysis {analysis_id}: {_error_code(exc) or exc}") from exc
+        return Analysis.from_dict(json.loads(body))
+
+    def create(self, analysis: Analysis) -> bool:
+        """Write a new record; False when one with this id exists already."""
+        try:
+            self._put(record_key(self._prefix, analysis.id), analysis.to_json(), "application/json", IfNoneMatch="*")
+        except StorageError as exc:
+            if "PreconditionFailed" in str(exc) or "ConditionalRequestConflict" in str(exc):
+                return False
+            raise
+        return True
+
+    def save(self, analysis: Analysis) -> None:
+        self._put(record_key(self._prefix, analysis.id), analysis.to_json(), "application/json")
+
+    def put_artifact(self, analysis_id: str, name: str, body: str, content_type: str) -> str:
+        key = artifact_key(self._prefix, analysis_id, name)
+        self._put(key, body, content_type)
+        return f"s3://{self._bucket}/{key}"
+
+    def _put(self, key: str, body: str, content_type: str, **extra: str) -> None:
+        try:
+            self._s3.put_object(Bucket=self._bucket, Key=key, Body=body.encode(), ContentType=content_type, **extra)
+        except Exception as exc:
+            if not _is_client_error(exc):
+                raise
+            raise StorageError(f"cannot write s3://{self._bucket}/{key}: {_error_code(exc)}") from exc
+
+
+class LocalRecordStore:
+    """Records in a folder, in the bucket's layout (the demo's ``out/``, the CLI's default)."""
+
+    def __init__(self, root: Path, prefix: str = "analysis/") -> None:
+        self._root, self._prefix = root, prefix
+
+    def _path(self, key: str) -> Path:
+        return self._root / key
+
+    def get(self, analysis_id: str) -> Analysis:
+        path = self._path(record_key(self._prefix, analysis_id))
+        if not path.is_file():
+            raise NotFoundError(f"no analysis {analysis_id}")
+        return Analysis.from_dict(json.loads(path.read_text()))
+
+    def create(self, analysis: Analysis) -> bool:
+        path = self._path(record_key(self._prefix, analysis.id))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(path, "x", encoding="utf-8") as handle:
+                handle.write(analysis.to_json())
+        except FileExistsError:
+            return False
+        return True
+
+    def save(self, analysis: Analysis) -> None:
+        self._write(record_key(self._prefix, analysis.id), analysis.to_json())
+
+    def put_artifact(self, analysis_id: str, name: str, body: str, content_type: str) -> str:
+        key = artifact_key(self._prefix, analysis_id, name)
+        self._write(key, body)
+        return str(self._path(key))
+
+    def _write(self, key: str, body: str) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(body, encoding="utf-8")
+        os.replace(tmp, path)  # readers never see half a record
+
+
+@dataclass(frozen=True)
+class LogObject:
+    """A log in the bucket, as its HEAD describes it."""
+
+    bucket: str
+    key: str
+    etag: str
+    size: int
+    last_modified: datetime
+    metadata: RunMetadata
+
+
+class LogBucket:
+    """Reads logs, their S3 metadata and sidecars from the logs bucket."""
+
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self._s3, self.bucket = s3, bucket
+
+    def head(self, key: str) -> LogObject:
+        """Raises NotFoundError for a missing object, StorageError for other S3 failures."""
+        try:
+            head = self._s3.head_object(Bucket=self.bucket, Key=key)
+        except Exception as exc:
+            if _is_client_error(exc) and _error_code(exc) in _NOT_FOUND:
+                raise NotFoundError(f"no log s3://{self.bucket}/{key}") from exc
+            raise StorageError(f"cannot read s3://{self.bucket}/{key}: {_error_code(exc) or exc}") from exc
+        try:
+            metadata = RunMetadata.from_mapping(head.get("Metadata", {}))
+        except BadInputError as exc:
+            log.warning("ignoring S3 metadata of %s: %s", key, exc)
+            metadata = RunMetadata()
+        return LogObject(
+            self.bucket,
+            key,
+            str(head.get("ETag", "")).strip('"'),
+            int(head.get("ContentLength", 0)),
+            head["LastModified"],
+            metadata,
+        )
+
+    def sidecar(self, key: str) -> RunMetadata:
+        """Metadata from ``<key>.json`` when it exists and is sound; empty otherwise."""
+        try:
+            body = self._s3.get_object(Bucket=self.bucket, Key=key + ".json", Range=f"bytes=0-{_SIDECAR_MAX}")
+            data = json.loads(body["Body"].read())
+        except Exception as exc:
+            if _is_client_error(exc) and _error_code(exc) in _NOT_FOUND:
+                return RunMetadata()
+            if isinstance(exc, ValueError) or _is_client_error(exc):
+                log.warning("ignoring unreadable sidecar of %s: %s", key, type(exc).__name__)
+                return RunMetadata()
+            raise
+        if not isinstance(data, dict):
+            return RunMetadata()
+        try:
+            return RunMetadata.from_mapping(data)
+        except BadInputError as exc:
+            log.warning("ignoring sidecar of %s: %s", key, exc)
+            return RunMetadata()
+
+    def blocks(self, key: str, max_bytes: int) -> Callable[[], Iterator[bytes]]:
+        """A re-startable stream of the object's decompressed bytes (one GET per call)."""
+
+        def open_stream() -> Iterator[bytes]:
+            try:
+                body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+            except Exception as exc:
+                if _is_client_error(exc) and _error_code(exc) in _NOT_FOUND:
+                    raise NotFoundError(f"no log s3://{self.bucket}/{key}") from exc
+                raise StorageError(f"cannot read s3://{self.bucket}/{key}: {_error_code(exc) or exc}") from exc
+            try:
+                yield from iter_log_blocks(body, f"s3://{self.bucket}/{key}", max_bytes)
+            finally:
+                body.close()
+
+        return open_stream

@@ -1,0 +1,93 @@
+"""Shared fixtures: moto for AWS (started before any client exists) and the Chalice test client."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from chalicelib.clients import reset_clients
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+STAGE = "dev"
+BUCKET = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"][STAGE]["environment_variables"][
+    "LOGS_BUCKET"
+]
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test reaches the network: fake AWS credentials, and sockets only to loopback."""
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_SESSION_TOKEN", "testing"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ):
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "LOGS_BUCKET", "LLM_API_KEY", "GITHUB_TOKEN", "MAIL_FROM", "MAIL_TO", "OUT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    real_connect = socket.socket.connect
+
+    def guarded(sock: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "::1", "localhost") and not host.startswith("/"):
+            raise RuntimeError(f"test tried to reach the network: {address!r}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    reset_clients()
+    yield
+    reset_clients()
+
+
+@pytest.fixture
+def s3() -> Iterator[Any]:
+    """A moto S3 with the dev stage's logs bucket; clients are reset so they bind to moto."""
+    with mock_aws():
+        reset_clients()
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+    reset_clients()
+
+
+def example(name: str) -> bytes:
+    return (EXAMPLES / name).read_bytes()
+
+
+def manifest() -> dict[str, dict[str, str]]:
+    data = json.loads((EXAMPLES / "manifest.json").read_text())
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def upload_example(s3: Any, name: str, key: str | None = None, **extra: str) -> str:
+    """Put an example log in the bucket under the upload contract, with its S3 metadata."""
+    meta = manifest()[name]
+    key = key or f"logs/{meta['repo']}/{meta['run_id']}-1-{meta['job']}.log"
+    s3_meta = {
+        "repo": meta["repo"],
+        "sha": meta["sha"],
+        "branch": meta["branch"],
+        "run-id": meta["run_id"],
+        "workflow": meta["workflow"],
+        "job": meta["job"],
+        **extra,
+    }
+    s3.put_object(Bucket=BUCKET, Key=key, Body=example(name), Metadata=s3_meta)
+    return key
+
+
+def list_keys(s3: Any, prefix: str) -> list[str]:
+    keys: list[str] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
+        keys.extend(obj["Key"] for obj in page.get("Contents", []))
+    return sorted(keys)

@@ -1,0 +1,226 @@
+"""The Chalice app through Chalice's test client: S3 events, POST /analyze, GET /analyses/{id}."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from app import app
+from chalicelib.analysis import record_key
+from tests.conftest import BUCKET, ROOT, STAGE, example, list_keys, manifest, upload_example
+
+
+@pytest.fixture
+def client(s3: Any) -> Iterator[Client]:
+    with Client(app, stage_name=STAGE, project_dir=str(ROOT)) as test_client:
+        yield test_client
+
+
+def post(client: Client, body: Any, raw: bytes | None = None, content_type: str = "application/json") -> Any:
+    payload = raw if raw is not None else json.dumps(body).encode()
+    return client.http.post("/analyze", headers={"Content-Type": content_type}, body=payload)
+
+
+def records(s3: Any) -> list[dict[str, Any]]:
+    keys = [k for k in list_keys(s3, "analysis/") if k.count("/") == 4 and k.endswith(".json")]
+    return [json.loads(s3.get_object(Bucket=BUCKET, Key=k)["Body"].read()) for k in keys]
+
+
+def test_s3_event_analyzes_stores_and_writes_drafts(client: Client, s3: Any) -> None:
+    key = upload_example(s3, "python-missing-module.log")
+    result = client.lambda_.invoke("on_log_uploaded", client.events.generate_s3_event(bucket=BUCKET, key=key))
+    assert result.payload["status"] == "analyzed"
+    [record] = records(s3)
+    assert record["id"] == result.payload["id"]
+    assert record["category"] == "dependency_install"
+    assert "PyYAML" in record["suggested_fix"]
+    assert record["metadata"]["repo"] == "acme/report-builder"
+    assert record["metadata"]["branch"] == "feature/yaml-config"
+    assert record["source"] == {
+        "type": "s3",
+        "bucket": BUCKET,
+        "key": key,
+        "etag": record["source"]["etag"],
+        "size": len(example("python-missing-module.log")),
+    }
+    assert record["status"] == "complete"
+    assert {a["kind"]: a["status"] for a in record["actions"]} == {
+        "github_issue": "dry_run",
+        "github_pr": "dry_run",
+        "email": "dry_run",
+    }
+    base = record_key("analysis/", record["id"])[: -len(".json")]
+    drafts = [k for k in list_keys(s3, base + "/")]
+    assert drafts == [f"{base}/{n}" for n in ("email.html", "email.txt", "issue.md", "pr.md")]
+    issue = s3.get_object(Bucket=BUCKET, Key=f"{base}/issue.md")["Body"].read().decode()
+    assert issue.startswith("Title: [self-healing] dependency_install: Missing Python module yaml")
+    assert f"fingerprint:{record['fingerprint']}" in issue
+    assert "https://github.com/acme/report-builder/actions/runs/9182736402" in issue
+    pr = s3.get_object(Bucket=BUCKET, Key=f"{base}/pr.md")["Body"].read().decode()
+    assert "+PyYAML" in pr and "self-healing/" in pr
+
+
+def test_duplicate_event_makes_no_second_record_or_draft(client: Client, s3: Any) -> None:
+    key = upload_example(s3, "pytest-assertion.log")
+    event = client.events.generate_s3_event(bucket=BUCKET, key=key)
+    first = client.lambda_.invoke("on_log_uploaded", event).payload
+    before = {k: s3.head_object(Bucket=BUCKET, Key=k)["ETag"] for k in list_keys(s3, "analysis/")}
+    second = client.lambda_.invoke("on_log_uploaded", event).payload
+    after = {k: s3.head_object(Bucket=BUCKET, Key=k)["ETag"] for k in list_keys(s3, "analysis/")}
+    assert first["status"] == "analyzed" and second == {"status": "duplicate", "id": first["id"]}
+    assert before == after
+    assert len(records(s3)) == 1
+
+
+def test_gzipped_log_and_sidecar_metadata(client: Client, s3: Any) -> None:
+    key = "logs/acme/storefront/77-2-unit.log.gz"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=gzip.compress(example("jest-failure.log")))
+    s3.put_object(
+        Bucket=BUCKET,
+        Key=key + ".json",
+        Body=json.dumps(
+            {"sha": "c0ffee1234567890abcdef1234567890abcdef12", "branch": "release/2.4", "workflow": "CI"}
+        ).encode(),
+    )
+    sidecar_event = client.events.generate_s3_event(bucket=BUCKET, key=key + ".json")
+    assert client.lambda_.invoke("on_log_uploaded", sidecar_event).payload == {"status": "skipped"}
+    result = client.lambda_.invoke("on_log_uploaded", client.events.generate_s3_event(bucket=BUCKET, key=key))
+    [record] = records(s3)
+    assert result.payload["status"] == "analyzed"
+    assert record["category"] == "test_assertion"
+    meta = record["metadata"]
+    assert (meta["repo"], meta["run_id"], meta["run_attempt"], meta["job"]) == ("acme/storefront", "77", "2", "unit")
+    assert (meta["branch"], meta["workflow"]) == ("release/2.4", "CI")
+
+
+def test_key_with_spaces_and_unicode_is_read(client: Client, s3: Any) -> None:
+    key = "logs/acme/web/5-1-e2e tests ü.log"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=example("gitlab-timeout.log"))
+    event = client.events.generate_s3_event(bucket=BUCKET, key=key.replace(" ", "+"))
+    result = client.lambda_.invoke("on_log_uploaded", event).payload
+    assert result["status"] == "analyzed"
+    assert records(s3)[0]["source"]["key"] == key
+
+
+def test_event_for_deleted_object_is_rejected_without_record(client: Client, s3: Any) -> None:
+    event = client.events.generate_s3_event(bucket=BUCKET, key="logs/acme/web/1-1-gone.log")
+    result = client.lambda_.invoke("on_log_uploaded", event).payload
+    assert result["status"] == "rejected" and "no log" in result["reason"]
+    assert list_keys(s3, "analysis/") == []
+
+
+def test_post_analyze_inline_log_does_not_act_by_default(client: Client, s3: Any) -> None:
+    response = post(client, {"log": example("ruff-lint.log").decode(), "repo": "acme/inventory"})
+    assert response.status_code == 200
+    body = response.json_body
+    assert body["category"] == "lint"
+    assert "F401" in body["root_cause"]
+    assert body["actions"] == []
+    assert body["source"]["type"] == "inline"
+    stored = client.http.get(f"/analyses/{body['id']}")
+    assert stored.status_code == 200 and stored.json_body == body
+    assert [k for k in list_keys(s3, "analysis/") if not k.endswith(".json")] == []
+
+
+def test_post_analyze_with_act_writes_drafts(client: Client, s3: Any) -> None:
+    response = post(client, {"log": example("docker-build.log").decode(), "repo": "acme/ingest-worker", "act": True})
+    assert response.status_code == 200
+    kinds = {a["kind"] for a in response.json_body["actions"]}
+    assert kinds == {"github_issue", "email"}  # no fix is known for this failure, so no PR draft
+    assert any(k.endswith("/issue.md") for k in list_keys(s3, "analysis/"))
+
+
+def test_s3_event_and_analyze_give_the_same_analysis(client: Client, s3: Any) -> None:
+    key = upload_example(s3, "typescript-compile.log")
+    event_result = client.lambda_.invoke("on_log_uploaded", client.events.generate_s3_event(bucket=BUCKET, key=key))
+    from_event = client.http.get(f"/analyses/{event_result.payload['id']}").json_body
+    by_key = post(client, {"s3_key": key}).json_body
+    meta = manifest()["typescript-compile.log"]
+    inline = post(
+        client,
+        {
+            "log": example("typescript-compile.log").decode(),
+            "repo": meta["repo"],
+            "sha": meta["sha"],
+            "branch": meta["branch"],
+            "run_id": meta["run_id"],
+            "workflow": meta["workflow"],
+            "job": meta["job"],
+        },
+    ).json_body
+    fields = ("category", "fingerprint", "summary", "root_cause", "evidence", "suggested_fix", "confidence", "excerpt")
+    for other in (by_key, inline):
+        assert {f: other[f] for f in fields} == {f: from_event[f] for f in fields}
+    assert by_key["id"] != from_event["id"]  # a manual analysis never takes the event's place
+    assert by_key["actions"] == []
+
+
+def test_analyze_by_key_with_act_shares_the_events_record(client: Client, s3: Any) -> None:
+    key = upload_example(s3, "oom-killed.log")
+    acted = post(client, {"s3_key": key, "act": True}).json_body
+    event_result = client.lambda_.invoke("on_log_uploaded", client.events.generate_s3_event(bucket=BUCKET, key=key))
+    assert event_result.payload == {"status": "duplicate", "id": acted["id"]}
+    assert len(records(s3)) == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "fragment"),
+    [
+        (b"{not json", 400, "not valid JSON"),
+        (b"[1, 2]", 400, "JSON object"),
+        (b"", 400, "empty"),
+        (b'{"repo": "a/b"}', 400, "exactly one of"),
+        (b'{"log": "x", "s3_key": "logs/a"}', 400, "exactly one of"),
+        (b'{"log": "   "}', 400, "non-empty"),
+        (b'{"log": "boom", "act": "yes"}', 400, "true or false"),
+        (b'{"log": "boom", "colour": "red"}', 400, "unknown field"),
+        (b'{"log": "boom", "repo": ["a"]}', 400, "must be a string"),
+        (b'{"s3_key": "other/x.log"}', 400, "under 'logs/'"),
+        (b'{"s3_key": "logs/../analysis/x.json"}', 400, "'..'"),
+        (b'{"s3_key": "logs/acme/x/1-1-missing.log"}', 404, "no log"),
+    ],
+)
+def test_bad_requests_get_clear_4xx_before_any_analysis(
+    client: Client, s3: Any, raw: bytes, status: int, fragment: str
+) -> None:
+    response = post(client, None, raw=raw)
+    assert response.status_code == status
+    assert fragment in response.json_body["message"]
+    assert list_keys(s3, "analysis/") == []
+
+
+def test_oversize_body_is_413(client: Client, s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAX_BODY_BYTES", "1000")
+    response = post(client, {"log": "x" * 2000})
+    assert response.status_code == 413
+    assert "limit is 1000" in response.json_body["message"]
+    assert list_keys(s3, "analysis/") == []
+
+
+def test_default_body_limit_is_5_mib(client: Client, s3: Any) -> None:
+    response = post(client, {"log": "E" * (5 * 1024 * 1024)})
+    assert response.status_code == 413
+
+
+def test_non_json_content_type_is_refused(client: Client) -> None:
+    response = post(client, None, raw=b"log text", content_type="text/plain")
+    assert response.status_code == 415
+
+
+def test_corrupt_gzip_is_422(client: Client, s3: Any) -> None:
+    key = "logs/acme/web/9-1-build.log.gz"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=gzip.compress(b"hello\n" * 1000)[:-30])
+    response = post(client, {"s3_key": key})
+    assert response.status_code == 422 and "gzip" in response.json_body["message"]
+
+
+@pytest.mark.parametrize(("path", "status"), [("/analyses/20260101-0123456789abcdef", 404), ("/analyses/nope", 400)])
+def test_get_unknown_or_malformed_id(client: Client, path: str, status: int) -> None:
+    response = client.http.get(path)
+    assert response.status_code == status
+    assert response.json_body["error"] in ("not_found", "bad_request")

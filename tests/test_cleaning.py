@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chalicelib.cleaning import clean_line, last_carriage_state
+
+
+def test_ansi_colours_and_orphaned_codes_are_removed() -> None:
+    assert clean_line(b"\x1b[31;1mERROR\x1b[0m: boom") == "ERROR: boom"
+    assert clean_line(b"FAIL [39m[22mtest/a.js") == "FAIL test/a.js"
+    assert clean_line(b"\x1b]8;;https://x\x07link\x1b]8;;\x07") == "link"
+
+
+def test_github_actions_timestamp_and_group_markers() -> None:
+    assert clean_line(b"2026-11-20T09:14:02.1370000Z ##[group]Run pytest -q") == "Run pytest -q"
+    assert clean_line(b"2026-11-20T09:14:02.1370000Z ##[endgroup]") == ""
+    assert clean_line(b"\xef\xbb\xbf2026-11-20T09:14:02.1370000Z hello") == "hello"
+    assert clean_line(b"2026-11-20T09:14:02.1Z ##[error]Process completed with exit code 1.") == (
+        "##[error]Process completed with exit code 1."
+    )
+
+
+def test_travis_fold_and_time_markers() -> None:
+    marker = b"travis_time:end:0af98d9e:start=1,finish=2,duration=3\r\x1b[0K"
+    raw = marker + b'\x1b[31;1mThe command "make" exited with 2.\x1b[0m'
+    assert clean_line(raw) == 'The command "make" exited with 2.'
+    assert clean_line(b"travis_fold:start:install\r\x1b[0K$ bundle install") == "$ bundle install"
+
+
+def test_progress_lines_keep_their_last_state() -> None:
+    assert last_carriage_state(b"10%\r50%\r100% done\r") == b"100% done"
+    assert clean_line(b"Downloading 1%\rDownloading 99%\rDownloaded\r\r") == "Downloaded"
+
+
+def test_long_lines_are_capped_with_a_note() -> None:
+    text = clean_line(b"x" * 5000, max_chars=100)
+    assert text.startswith("x" * 100) and text.endswith("…[4900 more chars]")
+
+
+def test_bad_bytes_never_break_cleaning() -> None:
+    assert clean_line(b"ok\x00\xff\xfe\x07 tail\tend") == "ok\ufffd\ufffd tail    end"
+
+
+@given(st.binary(max_size=400))
+def test_any_bytes_give_printable_text(raw: bytes) -> None:
+    text = clean_line(raw)
+    assert "\x1b" not in text and "\x00" not in text and "\r" not in text and "\n" not in text

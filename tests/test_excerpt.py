@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import io
+import itertools
+import os
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chalicelib.excerpt import build_excerpt
+from chalicelib.logsource import iter_bytes_blocks, iter_log_blocks
+from chalicelib.redact import Redactor
+from tests.conftest import example
+from tests.test_redact import CANARIES
+
+
+def excerpt_of(data: bytes, budget: int = 8000, redactor: Redactor | None = None):  # type: ignore[no-untyped-def]
+    return build_excerpt(lambda: iter_bytes_blocks(data, "log", 1 << 40), budget, redactor)
+
+
+def test_pytest_failure_shows_assertion_and_location_with_raw_line_numbers() -> None:
+    data = example("pytest-assertion.log")
+    raw_lines = data.split(b"\n")
+    ex = excerpt_of(data)
+    texts = dict(ex.lines)
+    wanted = [i + 1 for i, line in enumerate(raw_lines) if b"assert 500 == 200" in line or b"test_api.py:42" in line]
+    assert wanted and all(n in texts for n in wanted)
+    for n, text in ex.lines:
+        assert raw_lines[n - 1].decode().endswith(text.strip()) or text == "" or "…[" in text
+
+
+def test_finds_a_cause_far_from_the_end() -> None:
+    noise = b"".join(b"step %d ok: processed item %d\n" % (i, i) for i in range(50_000))
+    cause = b"E   ModuleNotFoundError: No module named 'yaml'\n"
+    tail = b"".join(b"cleanup %d\n" % i for i in range(2_000)) + b"##[error]Process completed with exit code 1.\n"
+    ex = excerpt_of(b"$ pytest\n" + noise + cause + tail)
+    assert any("No module named 'yaml'" in t for _, t in ex.lines)
+    assert ex.fail_markers and ex.chars <= 8000
+
+
+def test_failing_step_wins_over_errors_in_steps_that_passed() -> None:
+    log = (
+        b"##[group]Run npm ci\n"
+        + b"npm warn deprecated x: error handling changed\n" * 3
+        + b"##[group]Run npm test\n"
+        + b"FAIL src/cart.test.ts\n  Expected: 90\n  Received: 100\n"
+        + b"##[error]Process completed with exit code 1.\n"
+    )
+    ex = excerpt_of(log, budget=120)
+    assert [t for _, t in ex.lines if "Expected" in t]
+
+
+def test_secrets_never_reach_the_excerpt() -> None:
+    log = "\n".join(f"Error: failed with {value}" for value in CANARIES.values()).encode()
+    ex = excerpt_of(log)
+    joined = "\n".join(t for _, t in ex.lines)
+    assert ex.lines and not any(secret in joined for secret in CANARIES.values())
+
+
+def test_service_secret_is_redacted() -> None:
+    ex = excerpt_of(b"Error: bad credential sk-service-value-123\n", redactor=Redactor(["sk-service-value-123"]))
+    assert "sk-service-value-123" not in ex.text()
+
+
+def test_empty_and_blank_logs() -> None:
+    assert excerpt_of(b"").lines == []
+    assert excerpt_of(b"\n\n\n").chars <= 8000
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=4000), st.integers(min_value=1, max_value=3000))
+def test_never_raises_and_respects_the_budget_on_any_bytes(data: bytes, budget: int) -> None:
+    ex = build_excerpt(lambda: [data], budget)
+    assert ex.chars <= budget
+    assert [n for n, _ in ex.lines] == sorted({n for n, _ in ex.lines})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                b"error: x",
+                b"FAIL y",
+                b"ok",
+                b"",
+                b"\x1b[31mfatal\x1b[0m",
+                b"$ make",
+                b"Traceback (most recent call last):",
+                b'The command "make" exited with 2.',
+                "ünïcode ✖ failed".encode(),
+                b"x" * 3000,
+                b"\xff\xfe\x00",
+            ]
+        ),
+        max_size=400,
+    ),
+    st.integers(min_value=50, max_value=9000),
+)
+def test_budget_holds_on_log_like_input(lines: list[bytes], budget: int) -> None:
+    ex = excerpt_of(b"\n".join(lines), budget)
+    assert ex.chars <= budget
+
+
+def test_streams_a_large_log_in_bounded_blocks(tmp_path: Path) -> None:
+    path = tmp_path / "big.log"
+    with open(path, "wb") as handle:
+        for i in range(40):
+            handle.write(b"".join(b"line %d of chunk %d: compiling module\n" % (j, i) for j in range(5_000)))
+        handle.write(b"error: linker failed\n")
+    reads = itertools.count()
+
+    def blocks():  # type: ignore[no-untyped-def]
+        next(reads)
+        return iter_log_blocks(open(path, "rb"), "big.log", 1 << 40)
+
+    ex = build_excerpt(blocks, 2000)
+    assert any("linker failed" in t for _, t in ex.lines)
+    assert ex.total_bytes == os.path.getsize(path)
+    assert next(reads) == 2  # one scan, one fetch: never the whole log in memory
+
+
+def test_text_rendering() -> None:
+    ex = excerpt_of(b"Error: one\n")
+    assert ex.text() == "     1 | Error: one"
+    assert io.StringIO(ex.text()).read()

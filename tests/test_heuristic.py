@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.classify import classify
+from chalicelib.excerpt import build_excerpt
+from chalicelib.heuristic import analyze_offline, python_distribution
+from chalicelib.logsource import iter_bytes_blocks
+from tests.conftest import example
+
+
+def finding_for(name: str):  # type: ignore[no-untyped-def]
+    data = example(name)
+    ex = build_excerpt(lambda: iter_bytes_blocks(data, name, 1 << 30))
+    return analyze_offline(ex.lines, classify(ex.lines, ex.anchors), ex.anchors, ex.failing_step_start)
+
+
+@pytest.mark.parametrize(
+    ("name", "root_cause_parts", "fix_parts"),
+    [
+        (
+            "pytest-assertion.log",
+            ["tests/test_api.py::test_login failed", "assert 500 == 200"],
+            ["pytest 'tests/test_api.py::test_login'"],
+        ),
+        ("python-missing-module.log", ["`yaml`", "PyYAML"], ["Add `PyYAML` to `requirements.txt`"]),
+        ("jest-failure.log", ["applies the discount code", "Expected: 90", "Received: 100"], ["npm test"]),
+        ("typescript-compile.log", ["src/api/client.ts:27:9", "`string | undefined`", "`string`"], []),
+        ("ruff-lint.log", ["F401", "inventory/models.py:14:1"], ["inventory/models.py:14:1"]),
+        ("docker-build.log", ["RUN apt-get update", "exit code: 100"], ["docker build"]),
+        ("oom-killed.log", ["ran out of memory", "python -m pytest tests/test_training.py -x"], ["memory limit"]),
+        ("gitlab-timeout.log", ["npm run e2e", "took longer than"], ["timeout-minutes"]),
+    ],
+)
+def test_examples_get_specific_root_causes(name: str, root_cause_parts: list[str], fix_parts: list[str]) -> None:
+    finding = finding_for(name)
+    for part in root_cause_parts:
+        assert part in finding.root_cause
+    for part in fix_parts:
+        assert part in finding.suggested_fix
+    assert finding.evidence and finding.summary
+
+
+def test_missing_module_has_a_deterministic_fix_plan() -> None:
+    finding = finding_for("python-missing-module.log")
+    assert finding.fix_plan == {
+        "kind": "append_line",
+        "path": "requirements.txt",
+        "line": "PyYAML",
+        "command": "pip install PyYAML",
+    }
+
+
+@pytest.mark.parametrize(
+    ("module", "distribution"),
+    [
+        ("yaml", "PyYAML"),
+        ("cv2", "opencv-python"),
+        ("sklearn.linear_model", "scikit-learn"),
+        ("PIL.Image", "Pillow"),
+        ("google.protobuf.message", "protobuf"),
+        ("requests", "requests"),
+        ("my_pkg", "my-pkg"),
+    ],
+)
+def test_import_names_map_to_distributions(module: str, distribution: str) -> None:
+    assert python_distribution(module) == distribution
+
+
+def test_missing_secret_names_the_variable() -> None:
+    lines = [
+        (10, "Run ./deploy.sh"),
+        (11, "Error: environment variable DEPLOY_TOKEN is not set"),
+        (12, "##[error]Process completed with exit code 1."),
+    ]
+    finding = analyze_offline(lines, classify(lines, [11]), [11], 10)
+    assert "DEPLOY_TOKEN" in finding.summary and "secrets.DEPLOY_TOKEN" in finding.suggested_fix
+
+
+def test_missing_npm_package() -> None:
+    lines = [(5, "Error: Cannot find module 'left-pad'"), (6, "Require stack:")]
+    finding = analyze_offline(lines, classify(lines, [5]), [5])
+    assert "npm install --save left-pad" in finding.suggested_fix

@@ -1,0 +1,106 @@
+"""The pipeline with real moto S3: idempotency, resuming abandoned work, failing actions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib.analysis import ActionResult, Analysis
+from chalicelib.errors import ActionError
+from chalicelib.metadata import RunMetadata
+from chalicelib.pipeline import analyze_text, build_services, handle_log_created
+from chalicelib.settings import Settings
+from tests.conftest import BUCKET, example, list_keys, upload_example
+
+
+def services(s3: Any, **env: str):  # type: ignore[no-untyped-def]
+    return build_services(Settings.from_env({"LOGS_BUCKET": BUCKET, **env}), s3)
+
+
+class ExplodingAction:
+    kind = "email"
+
+    def applies(self, analysis: Analysis) -> bool:
+        return True
+
+    def run(self, analysis: Analysis) -> ActionResult:
+        raise ActionError("SES said: MessageRejected")
+
+
+def test_a_failing_action_is_recorded_and_the_analysis_kept(s3: Any) -> None:
+    svc = services(s3)
+    svc.actions = [a for a in svc.actions if a.kind != "email"] + [ExplodingAction()]
+    key = upload_example(s3, "pytest-assertion.log")
+    outcome = handle_log_created(svc, BUCKET, key)
+    assert outcome is not None and outcome.analysis.status == "complete"
+    email = [a for a in outcome.analysis.actions if a.kind == "email"]
+    assert [(a.status, a.detail) for a in email] == [("failed", "SES said: MessageRejected")]
+    stored = svc.store.get(outcome.analysis.id)
+    assert [a.status for a in stored.actions if a.kind == "email"] == ["failed"]
+
+
+def test_abandoned_record_is_resumed_and_only_missing_actions_run(s3: Any) -> None:
+    svc = services(s3)
+    key = upload_example(s3, "ruff-lint.log")
+    first = handle_log_created(svc, BUCKET, key)
+    assert first is not None
+    record = svc.store.get(first.analysis.id)
+    # Simulate a crash after the issue was drafted but before the email: back to 'acting', email lost.
+    record.status = "acting"
+    record.actions = [a for a in record.actions if a.kind == "github_issue"]
+    record.created_at = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    svc.store.save(record)
+    issue_etag = s3.head_object(Bucket=BUCKET, Key=_artifact(first.analysis.id, "issue.md"))["ETag"]
+    resumed = handle_log_created(svc, BUCKET, key)
+    assert resumed is not None and not resumed.duplicate
+    assert sorted(a.kind for a in resumed.analysis.actions) == ["email", "github_issue"]
+    assert s3.head_object(Bucket=BUCKET, Key=_artifact(first.analysis.id, "issue.md"))["ETag"] == issue_etag
+
+
+def test_a_fresh_acting_record_is_left_to_its_owner(s3: Any) -> None:
+    svc = services(s3)
+    key = upload_example(s3, "ruff-lint.log")
+    first = handle_log_created(svc, BUCKET, key)
+    assert first is not None
+    record = svc.store.get(first.analysis.id)
+    record.status = "acting"
+    svc.store.save(record)
+    again = handle_log_created(svc, BUCKET, key)
+    assert again is not None and again.duplicate
+
+
+def test_actions_off_stores_without_drafts(s3: Any) -> None:
+    svc = services(s3, ACTIONS_MODE="off")
+    outcome = analyze_text(svc, example("jest-failure.log"), RunMetadata(repo="acme/storefront"), act=True)
+    assert outcome.analysis.actions == []
+    assert [k for k in list_keys(s3, "analysis/") if not k.endswith(f"{outcome.analysis.id}.json")] == []
+
+
+def test_a_new_upload_of_the_same_key_is_a_new_analysis(s3: Any) -> None:
+    svc = services(s3)
+    key = upload_example(s3, "ruff-lint.log")
+    first = handle_log_created(svc, BUCKET, key)
+    s3.put_object(Bucket=BUCKET, Key=key, Body=example("ruff-lint.log") + b"\nrerun\n")
+    second = handle_log_created(svc, BUCKET, key)
+    assert first and second and first.analysis.id != second.analysis.id
+    assert first.analysis.fingerprint == second.analysis.fingerprint  # the same failure
+
+
+def test_non_logs_are_skipped(s3: Any) -> None:
+    svc = services(s3)
+    for key in ("logs/a/b/1-1-j.log.json", "logs/a/b/1-1-j.success.json", "other/x.log", "logs/a/"):
+        assert handle_log_created(svc, BUCKET, key) is None
+
+
+def _artifact(analysis_id: str, name: str) -> str:
+    day = analysis_id[:8]
+    return f"analysis/{day[:4]}/{day[4:6]}/{day[6:8]}/{analysis_id}/{name}"
+
+
+def test_records_validate_against_the_published_schema(s3: Any) -> None:
+    from chalicelib.analysis import validate
+
+    svc = services(s3)
+    outcome = analyze_text(svc, example("docker-build.log"), RunMetadata(), act=True)
+    validate(svc.store.get(outcome.analysis.id).to_dict())
+    assert datetime.fromisoformat(outcome.analysis.created_at).tzinfo is not None

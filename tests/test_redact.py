@@ -1,0 +1,104 @@
+"""Every secret kind, written in a format-valid way, must disappear; harmless ids must not."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import quote
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chalicelib.redact import Redactor
+
+# Format-valid canaries, built at run time so no scanner mistakes this file for a leak.
+A36 = "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE3fG5"
+CANARIES: dict[str, str] = {
+    "github-token": "ghp_" + A36,
+    "github-token-fine": "github_pat_11ABCDEFG0123456789_" + "x" * 59,
+    "aws-access-key-id": "AKIA" + "QWERTYUIOPASDFGH",
+    "slack-token": "xoxb-" + "1234567890-0987654321-" + "AbCdEfGhIjKlMnOpQrStUvWx",
+    "slack-webhook": "https://hooks.slack.com/services/" + "T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+    "openai-key": "sk-proj-" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2Yz3",
+    "groq-key": "gsk_" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2Yz3Ab1Cd2Ef3Gh4",
+    "anthropic-key": "sk-ant-api03-" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2Yz3-_" * 2,
+    "huggingface-token": "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567",
+    "npm-token": "npm_" + A36,
+    "pypi-token": "pypi-AgEIcHlwaS5vcmc" + "CJDk4ZGIwYjI0LTk3NzUtNDk2My05OWY4LWU4MjU5Yzc0OTEyNQ",
+    "gitlab-token": "glpat-" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn",
+    "google-api-key": "AIza" + "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q",
+    "stripe-key": "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc",
+    "sendgrid-key": "SG." + "ngeVfQFYQlKU0ufo8x5d1A" + "." + "TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc-1s5cr",
+    "jwt": "eyJhbGciOiJIUzI1NiJ9" + ".eyJzdWIiOiIxMjM0NTY3ODkwIn0" + ".dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+}
+# kind -> (line, the secret in it)
+LINES_WITH_SECRETS = {
+    "aws-secret-key": ("aws_secret_access_key = {}", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    "url-credentials": ("git clone https://deploy:{}@github.com/acme/x.git", "s3cr3tP4ssw0rd"),
+    "authorization": ("curl -H 'Authorization: Bearer {}' https://api", "abcDEF123456ghiJKL"),
+    "generic-secret": ("DB_PASSWORD={}", "Zx9#kLm2$pQ7vR4t"),
+}
+
+
+@pytest.mark.parametrize(("kind", "secret"), sorted(CANARIES.items()))
+def test_each_secret_kind_is_redacted_and_named(kind: str, secret: str) -> None:
+    out = Redactor().redact(f"token in log: {secret} end")
+    assert secret not in out
+    assert "[REDACTED:" in out and out.endswith(" end")
+
+
+@pytest.mark.parametrize(("kind", "template", "secret"), [(k, *v) for k, v in sorted(LINES_WITH_SECRETS.items())])
+def test_secrets_in_context_are_redacted(kind: str, template: str, secret: str) -> None:
+    out = Redactor().redact(template.format(secret))
+    assert f"[REDACTED:{kind}]" in out, out
+    assert secret not in out
+
+
+def test_base64_and_url_encoded_secrets_are_redacted() -> None:
+    token = CANARIES["github-token"]
+    b64 = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    out = Redactor().redact(f"AUTHORIZATION: basic {b64}")
+    assert b64 not in out and token not in out
+    assert token not in Redactor().redact("url=" + quote(f"https://x/?t={token}", safe=""))
+
+
+def test_runtime_secrets_by_value_base64_and_url_encoding() -> None:
+    secret = "my-own-service-key-Zz9!"
+    redactor = Redactor([secret])
+    for form in (secret, base64.b64encode(secret.encode()).decode(), quote(secret, safe="")):
+        assert secret not in redactor.redact(f"echo {form}")
+        assert form not in redactor.redact(f"echo {form}")
+
+
+def test_private_key_blocks_even_when_cut_off() -> None:
+    body = ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"]
+    begin = "-----BEGIN " + "PRIVATE KEY-----"
+    end = "-----END " + "PRIVATE KEY-----"
+    whole = Redactor().redact_lines([(1, begin), (2, body[0]), (3, body[1]), (4, end), (5, "after")])
+    assert [t for _, t in whole][1:3] == ["[REDACTED:private-key]"] * 2 and whole[4] == (5, "after")
+    no_end = Redactor().redact_lines([(1, begin), (2, body[0]), (3, body[1])])
+    assert all(body[0] not in t and body[1] not in t for _, t in no_end)
+    no_begin = Redactor().redact_lines([(7, body[0]), (8, body[1]), (9, end)])
+    assert all(body[0] not in t for _, t in no_begin)
+
+
+def test_ids_that_are_not_secrets_stay_readable() -> None:
+    text = (
+        "HEAD is now at 3f9c2a1b7d4e5f60718293a4b5c6d7e8f9012345 "
+        "id=123e4567-e89b-12d3-a456-426614174000 "
+        "digest: sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 "
+        "token_count=42 password_file=/etc/app/passwd"
+    )
+    assert Redactor().redact(text) == text
+
+
+def test_redaction_is_idempotent() -> None:
+    line = " ".join(CANARIES.values()) + " " + " ".join(t.format(s) for t, s in LINES_WITH_SECRETS.values())
+    once = Redactor().redact(line)
+    assert Redactor().redact(once) == once
+
+
+@given(st.text(max_size=300))
+def test_never_raises_and_is_idempotent(text: str) -> None:
+    once = Redactor(["s3cretvalue123"]).redact(text)
+    assert Redactor(["s3cretvalue123"]).redact(once) == once

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+from chalicelib.render import md_fence, md_text, render
+
+
+def test_markdown_from_logs_cannot_link_embed_or_mention() -> None:
+    hostile = "![x](https://evil.example/?q=1) <img src=x> @org/team [link](http://a) www.evil.example"
+    out = md_text(hostile)
+    assert "![x](" not in out and "[link](" not in out
+    assert not re.search(r"(?<!\\)[@<\[!]", out)
+    assert "https://" not in out and "www." not in out
+
+
+def test_code_spans_survive_and_contents_stay_literal() -> None:
+    assert md_text("run `pytest -k a_b` now") == "run `pytest -k a_b` now"
+
+
+def test_fence_cannot_be_closed_from_inside() -> None:
+    fenced = md_fence("a\n```\n<b>\n````")
+    assert fenced.startswith("`````text\n") and fenced.endswith("\n`````")
+
+
+def test_html_templates_escape() -> None:
+    analysis = SimpleNamespace(
+        summary="<script>alert(1)</script>",
+        root_cause="<b>bold</b>",
+        suggested_fix="x",
+        category="lint",
+        id="20260101-0123456789abcdef",
+        fingerprint="0123456789abcdef",
+        evidence=[{"line": 1, "text": "<img src=x onerror=alert(1)>"}],
+        metadata={"repo": "a/b", "branch": "main", "job": "j"},
+        engine={"name": "heuristic", "model": "rules-v1"},
+        actions=[],
+    )
+    html = render("email.html.j2", a=analysis, links=SimpleNamespace(run="", commit=""))
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html
