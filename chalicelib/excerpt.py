@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import re2
 
 from chalicelib.cleaning import clean_line
-from chalicelib.logscan import ERROR_WORD, FAIL_MARK, LOCATION, STEP_START, Hit, ScanResult, fetch_lines, scan
+from chalicelib.logscan import BLOCK_HEADER, FAIL_MARK, LOCATION, STEP_START, Hit, ScanResult, fetch_lines, scan
 from chalicelib.redact import Redactor
 
 DEFAULT_MAX_CHARS = 8000
@@ -47,6 +47,12 @@ _STRONG = (
 )
 _NOISE = (
     (r"(?i)\b0 (?:errors?|failures?|failed|failing)\b|(?:errors?|failures?|failed)\W{1,3}0\b", 9),
+    # A check that passed or was skipped, whatever words its name contains.
+    (
+        r"(?i)^\s*(?:[✓✔√]|ok\b|pass(?:ed)?\b)|\.\.\.? ?(?:ok|passed|skipped)\b|\s(?:ok|PASS(?:ED)?)\s*(?:\(|\[|\d|$)"
+        r"|\bskipped\b|\bSKIP(?:PED)?\b",
+        8,
+    ),
     (r"(?i)-W(?:no-)?error|--fail|allow(?:ed)?[_ ]fail|ignor(?:e|ed|ing)\b|deprecat", 6),
     (r"(?i)^\s*(?:npm )?warn(?:ing)?\b|^\s*\[?warn(?:ing)?\]?\b|\bwarning:", 5),
     (
@@ -72,6 +78,8 @@ _NOISE_SET, _NOISE_WEIGHTS = _compile_set(_NOISE)
 _CONTINUATION = re.compile(
     r"^(?:\s+\S|\s*$|\s*(?:at |in |from |File \"|Caused by|\.\.\.|\||[-+@]{1,3}[ \w'\"]|\^|~)"
     r"|[>E] |\S+:\d+|\s*\d+[:|] )"
+    r"|(?i:.*\b(?:error|fail|expected|actual|but was|assert|exception|warning|not found|cannot|undefined|missing)"
+    r"|\s*(?:\*\*|\+\+|--|==|##|!!))"
 )
 _NORMALIZE = re.compile(r"\d+|0x[0-9a-f]+|[0-9a-f]{7,}", re.IGNORECASE)
 
@@ -95,17 +103,23 @@ class Excerpt:
         return "\n".join(f"{n:>6} | {t}" for n, t in self.lines)
 
 
-def _line_score(text: str) -> int:
+_GROUP_BASE = {FAIL_MARK: 6, LOCATION: 6, BLOCK_HEADER: 7}
+
+
+def _line_score(text: str, base: int) -> int:
     strong = _STRONG_SET.Match(text) or ()
     noise = _NOISE_SET.Match(text) or ()
-    score = max((_STRONG_WEIGHTS[i] for i in strong), default=0)
-    return score - max((_NOISE_WEIGHTS[i] for i in noise), default=0)
+    score = max((_STRONG_WEIGHTS[i] for i in strong), default=base)
+    return max(score, base) - max((_NOISE_WEIGHTS[i] for i in noise), default=0)
 
 
 @dataclass
 class _Region:
+    """A step that failed: from its start to its first failure marker."""
+
     start: int
     end: int
+    later_markers: list[int]
 
 
 def _failing_regions(hits: list[Hit]) -> list[_Region]:
@@ -116,9 +130,12 @@ def _failing_regions(hits: list[Hit]) -> list[_Region]:
             step_start = hit.lineno
         elif hit.group == FAIL_MARK:
             if regions and regions[-1].end >= step_start:
-                regions[-1].end = hit.lineno  # a second marker of the same step
+                # Markers after the first in one step are echoes (make's nested "Error 2",
+                # a runner's summary); the first one ends the output that explains it.
+                if len(regions[-1].later_markers) < 8:
+                    regions[-1].later_markers.append(hit.lineno)
             else:
-                regions.append(_Region(step_start, hit.lineno))
+                regions.append(_Region(step_start, hit.lineno, []))
     return regions
 
 
@@ -130,18 +147,12 @@ def _score_hits(result: ScanResult) -> tuple[list[tuple[int, int]], list[_Region
     first_strong: set[int] = set()
     scored: list[tuple[int, int]] = []
     for hit in hits:
-        if hit.group == STEP_START:
-            continue
+        if hit.group in (STEP_START, FAIL_MARK):
+            continue  # boundaries, shown through the regions they delimit
         text = clean_line(hit.raw, 300)
         if not text.strip():
             continue
-        score = _line_score(text)
-        if hit.group == LOCATION:
-            score = max(score, 6)
-        elif hit.group == FAIL_MARK:
-            score = max(score, 6)
-        elif score <= 0 and hit.group == ERROR_WORD:
-            score = min(score, 1)
+        score = _line_score(text, _GROUP_BASE.get(hit.group, 1))
         key = _NORMALIZE.sub("#", text.strip())
         repeats = seen.get(key, 0)
         seen[key] = repeats + 1
@@ -149,10 +160,13 @@ def _score_hits(result: ScanResult) -> tuple[list[tuple[int, int]], list[_Region
             score -= min(4, 1 + repeats)
         for index, region in enumerate(regions):
             if region.start <= hit.lineno <= region.end:
-                score += 6 if index == 0 else 4
-                if score >= 12 and index not in first_strong and hit.group != FAIL_MARK:
+                score += 5 if index == 0 else 3
+                # What a step printed last before failing is most often why it failed...
+                distance = region.end - hit.lineno
+                score += 4 if distance <= 40 else 2 if distance <= 300 else 0
+                if score >= 13 and index not in first_strong and hit.group != FAIL_MARK:
                     first_strong.add(index)
-                    score += 5  # the first error of a failing step explains the ones after it
+                    score += 2  # ...and its first error explains the ones after it
                 break
         else:
             if last_fail is not None and hit.lineno > last_fail:
@@ -169,6 +183,7 @@ class _Item:
     end: int
     cap: int
     extend: bool = False  # stop at the first line that no longer looks like the anchor's detail
+    backward: bool = False  # take lines from the end: what a step printed last before failing
 
 
 def plan(result: ScanResult) -> tuple[list[_Item], list[int], list[_Region]]:
@@ -176,35 +191,42 @@ def plan(result: ScanResult) -> tuple[list[_Item], list[int], list[_Region]]:
     scored, regions = _score_hits(result)
     scored.sort(key=lambda pair: (-pair[1], pair[0]))
     anchors: list[int] = []
-    top = scored[0][1] if scored else 0
+    scores: dict[int, int] = {}
     for lineno, score in scored:
         if score < 3 or len(anchors) >= 16:
             break
         if any(abs(lineno - a) <= 4 for a in anchors):
             continue
         anchors.append(lineno)
-    strong = [a for a, (_, sc) in zip(anchors, scored, strict=False) if sc >= top - 6][:6]
-    strong = [a for a in anchors if a in set(strong)]
+        scores[lineno] = score
+    top = scores[anchors[0]] if anchors else 0
+    close = [a for a in anchors[1:] if scores[a] >= top - 4][:4]
     last = result.total_lines
     items: list[_Item] = []
     for region in regions[:2]:
         items.append(_Item(region.end, region.end, 400))
+        items.append(_Item(region.start, region.start, 200))
+        for marker in region.later_markers[-2:]:
+            items.append(_Item(marker, marker, 300))
+    if anchors:
+        items.append(_Item(max(1, anchors[0] - 4), anchors[0] + 150, 4200, extend=True))
     for region in regions[:1]:
-        items.append(_Item(max(region.start, region.end - 8), region.end, 800))
-    for anchor in anchors[:6]:
-        items.append(_Item(max(1, anchor - 3), anchor + 4, 700))
+        items.append(_Item(max(region.start, region.end - 10), region.end, 1000, backward=True))
+    for anchor in close:
+        items.append(_Item(max(1, anchor - 4), anchor + 4, 600))
+    for anchor in close[:2]:
+        items.append(_Item(max(1, anchor - 3), anchor + 60, 1500, extend=True))
+    items.append(_Item(max(1, last - 5), last, 500, backward=True))
     for region in regions[:1]:
-        items.append(_Item(max(region.start, region.end - 30), region.end, 1500))
-    for rank, anchor in enumerate(anchors[:6]):
-        items.append(_Item(max(1, anchor - 3), anchor + 60, 2500 if rank == 0 else 1200, extend=True))
-    for anchor in anchors[6:]:
-        items.append(_Item(max(1, anchor - 2), anchor + 3, 500))
-    items.append(_Item(max(1, last - 10), last, 800))
+        items.append(_Item(max(region.start, region.end - 30), region.end, 1500, backward=True))
+    for anchor in anchors[1:]:
+        if anchor not in close:
+            items.append(_Item(max(1, anchor - 2), anchor + 3, 500))
     for region in regions[1:3]:
-        items.append(_Item(max(region.start, region.end - 15), region.end, 800))
-    for anchor in anchors[:3]:
-        items.append(_Item(max(1, anchor - 8), anchor + 120, 4000, extend=True))
-    del strong
+        items.append(_Item(max(region.start, region.end - 15), region.end, 800, backward=True))
+    if anchors:
+        items.append(_Item(max(1, anchors[0] - 10), anchors[0] + 400, 8000, extend=True))
+    items.append(_Item(max(1, last - 30), last, 2000, backward=True))
     return items, anchors, regions
 
 
@@ -214,7 +236,8 @@ def _assemble(items: list[_Item], raw: dict[int, bytes], max_chars: int) -> list
     used = 0
     for item in items:
         spent = 0
-        for lineno in range(item.start, item.end + 1):
+        order = range(item.end, item.start - 1, -1) if item.backward else range(item.start, item.end + 1)
+        for lineno in order:
             if lineno not in raw:
                 break
             text = cleaned.get(lineno)
@@ -224,7 +247,7 @@ def _assemble(items: list[_Item], raw: dict[int, bytes], max_chars: int) -> list
                 break
             cost = len(text) + 1
             spent += cost
-            if spent > item.cap and lineno > item.start:
+            if spent > item.cap and lineno != (item.end if item.backward else item.start):
                 break
             if lineno in chosen:
                 continue
@@ -271,6 +294,6 @@ def build_excerpt(
         total_lines=result.total_lines,
         total_bytes=result.total_bytes,
         anchors=anchors,
-        fail_markers=[r.end for r in regions],
+        fail_markers=sorted({m for r in regions for m in (r.end, *r.later_markers)}),
         failing_step_start=regions[0].start if regions else None,
     )

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 import re2
 
 # Group numbers of the scan pattern, in the order of _SCAN below.
-FAIL_MARK, STEP_START, ERROR_WORD, LOCATION = 1, 2, 3, 4
+FAIL_MARK, STEP_START, ERROR_WORD, LOCATION, BLOCK_HEADER = 1, 2, 3, 4, 5
 
+# Only what a CI system or make prints when a step fails ends a failing step; a bare "exit code 1"
+# inside a tool's output (pre-commit, a service shutting down) is just an error line.
 _FAIL_MARK = (
     rb"The command \".*\" (?:exited|failed)[^\n]* with [1-9]|Process completed with exit code [1-9]"
     rb"|ERROR: Job failed|make(?:\[\d+\])?: \*\*\* [^\n]*Error [1-9]|marked build as failure"
-    rb"|Your build exited with [1-9]|exit(?:ed)? with (?:code |status )?[1-9]|exit (?:code|status):? [1-9]"
+    rb"|Your build exited with [1-9]|Script exited with (?:code|status) [1-9]|Build step '.*' failed"
 )
 # A line is reported by its leftmost match; this finds the markers that an earlier word hides.
 _FAIL_ONLY = re2.compile(rb"(?i)" + _FAIL_MARK)
@@ -35,9 +37,11 @@ _SCAN = re2.compile(
     rb"|assert|expected|but was|but got|mismatch|invalid|unexpected|missing|problem|not ok"
     rb"|\xe2\x9c\x96|\xe2\x9c\x97|\xc3\x97|\[-\]|^\s*!!|conflict|refused|unresolved|does ?n[o']t exist"
     rb"|not installed|no matching|violation|issues :-\(|errno|denied|forbidden|unauthorized"
-    rb"|^E\s{2,}|\bnot permitted|exceeded|\boom\b|oom.?kill)"
+    rb"|^E\s{2,}|\bnot permitted|exceeded|\boom\b|oom.?kill|exit(?:ed)? with|exit (?:code|status))"
     # 4: compiler and linter locations, file:line:col
     rb"|(\S\.\w{1,6}:\d+:\d+|\S\.\w{1,6}\(\d+,\d+\)|^\s*\d+:\d+\s+(?:error|warning)|\.\w{1,6}:\d+:\s)"
+    # 5: headers of a failure report: pytest, mocha/rspec/phpunit numbering, cargo, jest
+    rb"|(^_{3,} \S.* _{3,}\r?$|^\s{0,4}\d{1,4}\) \S|^\s*\d{1,4}\)\s*\r?$|^-{3,} \S.* -{3,}\r?$|^\s*\xe2\x97\x8f \S)"
 )
 
 MAX_HITS = 60_000
@@ -96,7 +100,7 @@ def scan(blocks: Iterable[bytes]) -> ScanResult:
     match = _SCAN._regexp.Match
     fail_match = _FAIL_ONLY._regexp.Match
     unanchored = re2._Anchor.UNANCHORED
-    groups = range(1, LOCATION + 1)
+    groups = range(1, BLOCK_HEADER + 1)
     ends_with_newline = False
     for buf in _complete_lines(blocks):
         count, find, rfind = buf.count, buf.find, buf.rfind
