@@ -9,6 +9,7 @@ added, and everything is trimmed to the budget in priority order.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -54,6 +55,15 @@ _NOISE = (
         8,
     ),
     (r"(?i)-W(?:no-)?error|--fail|allow(?:ed)?[_ ]fail|ignor(?:e|ed|ing)\b|deprecat", 6),
+    # Consequences and summaries: they say that something failed, the line before says what.
+    (
+        r"(?i)npm ERR!|see above|previous (?:exit code|error)|(?:tests?|build|suite)s? (?:build )?failed\b|"
+        r"one or more (?:tests|errors)|failed test summary|\btotal time\b|"
+        r"command failed|build failure|returned (?:a )?non-?zero|error: process completed|test result: failed|"
+        r"^\s*(?:\*\*|##\[error\]|error:?)?\s*(?:tests? )?failed\.?\s*$|failing tests?:|\d+ (?:tests? )?failed,|"
+        r"compilation failed\s*$|errors? occurred|there (?:was|were) \d+ failures?|finished with errors?",
+        9,
+    ),
     (r"(?i)^\s*(?:npm )?warn(?:ing)?\b|^\s*\[?warn(?:ing)?\]?\b|\bwarning:", 5),
     (
         r"(?i)^\s*(?:Downloading|Downloaded|Installing|Collecting|Requirement already|Using cached|Fetching"
@@ -139,14 +149,19 @@ def _failing_regions(hits: list[Hit]) -> list[_Region]:
     return regions
 
 
+def _region_index(regions: list[_Region], starts: list[int], lineno: int) -> int | None:
+    index = bisect.bisect_right(starts, lineno) - 1
+    if index >= 0 and lineno <= regions[index].end:
+        return index
+    return None
+
+
 def _score_hits(result: ScanResult) -> tuple[list[tuple[int, int]], list[_Region]]:
-    hits = result.hits
-    regions = _failing_regions(hits)
-    last_fail = regions[-1].end if regions else None
+    """Score candidate lines by what they say, then by where they stand."""
+    regions = _failing_regions(result.hits)
     seen: dict[str, int] = {}
-    first_strong: set[int] = set()
-    scored: list[tuple[int, int]] = []
-    for hit in hits:
+    content: list[tuple[int, int]] = []
+    for hit in result.hits:
         if hit.group in (STEP_START, FAIL_MARK):
             continue  # boundaries, shown through the regions they delimit
         text = clean_line(hit.raw, 300)
@@ -157,21 +172,30 @@ def _score_hits(result: ScanResult) -> tuple[list[tuple[int, int]], list[_Region
         repeats = seen.get(key, 0)
         seen[key] = repeats + 1
         if repeats:
-            score -= min(4, 1 + repeats)
-        for index, region in enumerate(regions):
-            if region.start <= hit.lineno <= region.end:
-                score += 5 if index == 0 else 3
-                # What a step printed last before failing is most often why it failed...
-                distance = region.end - hit.lineno
-                score += 4 if distance <= 40 else 2 if distance <= 300 else 0
-                if score >= 13 and index not in first_strong and hit.group != FAIL_MARK:
-                    first_strong.add(index)
-                    score += 2  # ...and its first error explains the ones after it
-                break
-        else:
-            if last_fail is not None and hit.lineno > last_fail:
-                score -= 3
-        scored.append((hit.lineno, score))
+            score -= min(4, 1 + repeats)  # what is printed again and again is rarely the cause
+        content.append((hit.lineno, score))
+    starts = [r.start for r in regions]
+    located = [(lineno, score, _region_index(regions, starts, lineno)) for lineno, score in content]
+    best: dict[int, int] = {}
+    for _, score, index in located:
+        if index is not None:
+            best[index] = max(best.get(index, score), score)
+    last_fail = regions[-1].end if regions else None
+    first_done: set[int] = set()
+    scored: list[tuple[int, int]] = []
+    for lineno, score, index in located:
+        bonus = 0
+        if index is not None:
+            bonus += 5 if index == 0 else 3
+            # What a step printed last before failing is most often why it failed...
+            distance = regions[index].end - lineno
+            bonus += 4 if distance <= 40 else 2 if distance <= 300 else 0
+            if index not in first_done and score >= 7 and score >= best[index]:
+                first_done.add(index)
+                bonus += 4  # ...unless an earlier error as strong as any explains the ones after it
+        elif last_fail is not None and lineno > last_fail:
+            bonus -= 3
+        scored.append((lineno, score + bonus))
     return scored, regions
 
 

@@ -22,6 +22,7 @@ _FAIL_MARK = (
     rb"The command \".*\" (?:exited|failed)[^\n]* with [1-9]|Process completed with exit code [1-9]"
     rb"|ERROR: Job failed|make(?:\[\d+\])?: \*\*\* [^\n]*Error [1-9]|marked build as failure"
     rb"|Your build exited with [1-9]|Script exited with (?:code|status) [1-9]|Build step '.*' failed"
+    rb"|##\[error\]"
 )
 # A line is reported by its leftmost match; this finds the markers that an earlier word hides.
 _FAIL_ONLY = re2.compile(rb"(?i)" + _FAIL_MARK)
