@@ -10,9 +10,9 @@ _ANSI = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, hyperlinks
     r"|\x1b[@-Z\\-_=>]"  # two-byte escapes
-    # Logs often lose the ESC byte but keep the rest of a colour code.
-    r"|(?<![\w\]])(?:\[(?:\d{1,3}(?:;\d{1,3})*)?m)+"
 )
+# Logs often lose the ESC byte but keep the rest of a colour code.
+_ORPHAN_SGR = re.compile(r"(?<![\w\]])(?:\[(?:\d{1,3}(?:;\d{1,3})*)?m)+")
 _GHA_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
 _GHA_GROUP = re.compile(r"^##\[(?:group|endgroup)\]")
 _TRAVIS_MARKER = re.compile(r"travis_(?:fold|time):(?:start|end):[\w.:=,-]*")
@@ -37,11 +37,14 @@ def clean_line(raw: bytes, max_chars: int = MAX_LINE_CHARS) -> str:
     Never raises: invalid UTF-8 becomes U+FFFD, NUL and other control bytes are dropped, and
     a line longer than ``max_chars`` is cut with a note of how much was left out.
     """
+    raw = raw.rstrip(b"\r")
     if b"\r" in raw:
         raw = last_carriage_state(raw)
     text = raw.decode("utf-8", "replace").lstrip("\ufeff")
-    if "\x1b" in text or "[" in text:
+    if "\x1b" in text:
         text = _ANSI.sub("", text)
+    if "m" in text and "[" in text:
+        text = _ORPHAN_SGR.sub("", text)
     if text[:1].isdigit():
         text = _GHA_TIMESTAMP.sub("", text)
     if text.startswith("##["):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import re2
 
-from chalicelib.cleaning import clean_line
+from chalicelib.cleaning import clean_line, last_carriage_state
 from chalicelib.logscan import BLOCK_HEADER, FAIL_MARK, LOCATION, STEP_START, Hit, ScanResult, fetch_lines, scan
 from chalicelib.redact import Redactor
 
@@ -75,23 +75,27 @@ _NOISE = (
 )
 
 
-def _compile_set(patterns: tuple[tuple[str, int], ...]) -> tuple[re2.Set, list[int]]:
+def _compile_set() -> tuple[re2.Set, list[int]]:
+    """One RE2 set for both lists: positive weights raise a line, negative ones lower it."""
     matcher = re2.Set.SearchSet(re2.Options())
-    for pattern, _ in patterns:
-        matcher.Add(pattern)
+    weights: list[int] = []
+    for patterns, sign in ((_STRONG, 1), (_NOISE, -1)):
+        for pattern, weight in patterns:
+            matcher.Add(pattern)
+            weights.append(sign * weight)
     matcher.Compile()
-    return matcher, [weight for _, weight in patterns]
+    return matcher, weights
 
 
-_STRONG_SET, _STRONG_WEIGHTS = _compile_set(_STRONG)
-_NOISE_SET, _NOISE_WEIGHTS = _compile_set(_NOISE)
+_SIGNALS, _WEIGHTS = _compile_set()
 _CONTINUATION = re.compile(
     r"^(?:\s+\S|\s*$|\s*(?:at |in |from |File \"|Caused by|\.\.\.|\||[-+@]{1,3}[ \w'\"]|\^|~)"
     r"|[>E] |\S+:\d+|\s*\d+[:|] )"
     r"|(?i:.*\b(?:error|fail|expected|actual|but was|assert|exception|warning|not found|cannot|undefined|missing)"
     r"|\s*(?:\*\*|\+\+|--|==|##|!!))"
 )
-_NORMALIZE = re.compile(r"\d+|0x[0-9a-f]+|[0-9a-f]{7,}", re.IGNORECASE)
+_DIGITS = b"0123456789"
+_SGR_BYTES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\(B")
 
 
 @dataclass(frozen=True)
@@ -117,10 +121,14 @@ _GROUP_BASE = {FAIL_MARK: 6, LOCATION: 6, BLOCK_HEADER: 7}
 
 
 def _line_score(text: str, base: int) -> int:
-    strong = _STRONG_SET.Match(text) or ()
-    noise = _NOISE_SET.Match(text) or ()
-    score = max((_STRONG_WEIGHTS[i] for i in strong), default=base)
-    return max(score, base) - max((_NOISE_WEIGHTS[i] for i in noise), default=0)
+    score, penalty = base, 0
+    for index in _SIGNALS.Match(text) or ():
+        weight = _WEIGHTS[index]
+        if weight > score:
+            score = weight
+        elif weight < penalty:
+            penalty = weight
+    return score + penalty
 
 
 @dataclass
@@ -159,16 +167,22 @@ def _region_index(regions: list[_Region], starts: list[int], lineno: int) -> int
 def _score_hits(result: ScanResult) -> tuple[list[tuple[int, int]], list[_Region]]:
     """Score candidate lines by what they say, then by where they stand."""
     regions = _failing_regions(result.hits)
-    seen: dict[str, int] = {}
+    seen: dict[bytes, int] = {}
     content: list[tuple[int, int]] = []
     for hit in result.hits:
         if hit.group in (STEP_START, FAIL_MARK):
             continue  # boundaries, shown through the regions they delimit
-        text = clean_line(hit.raw, 300)
-        if not text.strip():
+        raw = hit.raw.rstrip(b"\r")
+        if b"\r" in raw:
+            raw = last_carriage_state(raw)
+        if b"\x1b" in raw:
+            raw = _SGR_BYTES.sub(b"", raw)  # enough cleaning to score; shown lines get clean_line
+        text = raw.decode("utf-8", "replace")
+        # Digits vary between otherwise identical lines (counters, times, ids).
+        key = raw.translate(None, _DIGITS).strip()
+        if not key:
             continue
         score = _line_score(text, _GROUP_BASE.get(hit.group, 1))
-        key = _NORMALIZE.sub("#", text.strip())
         repeats = seen.get(key, 0)
         seen[key] = repeats + 1
         if repeats:

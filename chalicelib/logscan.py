@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import re2
 
@@ -24,34 +25,46 @@ _FAIL_MARK = (
     rb"|Your build exited with [1-9]|Script exited with (?:code|status) [1-9]|Build step '.*' failed"
     rb"|##\[error\]"
 )
-# A line is reported by its leftmost match; this finds the markers that an earlier word hides.
-_FAIL_ONLY = re2.compile(rb"(?i)" + _FAIL_MARK)
-_SCAN = re2.compile(
-    rb"(?im)"
-    # 1: a step or command that ended in failure
-    rb"(" + _FAIL_MARK + rb")"
-    # 2: where a step or command starts
-    rb"|((?:^|\x1b\[0K)\$ \S|##\[group\]|^===== .* =====\r?$|section_start:\d+:)"
-    # 3: words that say something went wrong
-    rb"|(error|fail|exception|traceback|fatal|panic|abort|denied|not found|cannot |can't|could ?n[o']t"
-    rb"|unable to|no such|undefined|timed out|timeout|killed|out of memory|segmentation fault"
+_STEP_START = rb"(?:^|\x1b\[0K)\$ \S|##\[group\]|^===== .* =====\r?$|section_start:\d+:"
+_ERROR_WORD = (
+    rb"error|fail|exception|traceback|fatal|panic|abort|denied|not found|cannot |can't|could ?n[o']t"
+    rb"|unable to|no such|undefined|not defined|timed out|timeout|killed|out of memory|segmentation fault"
     rb"|assert|expected|but was|but got|mismatch|invalid|unexpected|missing|problem|not ok"
     rb"|\xe2\x9c\x96|\xe2\x9c\x97|\xc3\x97|\[-\]|^\s*!!|conflict|refused|unresolved|does ?n[o']t exist"
-    rb"|not installed|no matching|violation|issues :-\(|errno|denied|forbidden|unauthorized"
-    rb"|^E\s{2,}|\bnot permitted|exceeded|\boom\b|oom.?kill|exit(?:ed)? with|exit (?:code|status))"
-    # 4: compiler and linter locations, file:line:col
-    rb"|(\S\.\w{1,6}:\d+:\d+|\S\.\w{1,6}\(\d+,\d+\)|^\s*\d+:\d+\s+(?:error|warning)|\.\w{1,6}:\d+:\s)"
-    # 5: headers of a failure report: pytest, mocha/rspec/phpunit numbering, cargo, jest
-    rb"|(^_{3,} \S.* _{3,}\r?$|^\s{0,4}\d{1,4}\) \S|^\s*\d{1,4}\)\s*\r?$|^-{3,} \S.* -{3,}\r?$|^\s*\xe2\x97\x8f \S)"
+    rb"|not installed|no matching|violation|issues :-\(|errno|forbidden|unauthorized"
+    rb"|^E\s{2,}|\bnot permitted|exceeded|\boom\b|oom.?kill|exit(?:ed)? with|exit (?:code|status)"
 )
+_LOCATION = rb"\S\.\w{1,6}:\d+:\d+|\S\.\w{1,6}\(\d+,\d+\)|^\s*\d+:\d+\s+(?:error|warning)|\.\w{1,6}:\d+:\s"
+# Headers of a failure report: pytest, mocha/rspec/phpunit numbering, cargo, jest.
+_BLOCK_HEADER = (
+    rb"(?:^|\x1b\[[\d;]*m)(?:_{3,} \S.* _{3,}|\s{0,4}\d{1,4}\) \S|\s*\d{1,4}\)\s*\r?$|-{3,} \S.* -{3,}"
+    rb"|\s*\xe2\x97\x8f \S)"
+)
+# In order of the group numbers above.
+_PARTS = (_FAIL_MARK, _STEP_START, _ERROR_WORD, _LOCATION, _BLOCK_HEADER)
+# Finding lines is one pass of an automaton with no capture groups (capturing halves RE2's speed);
+# which kind of line it is, is decided afterwards on that line alone.
+_SCAN = re2.compile(rb"(?im)" + b"|".join(b"(?:" + part + b")" for part in _PARTS))
+
+
+def _kind_set() -> re2.Set:
+    kinds = re2.Set.SearchSet(re2.Options())
+    for part in _PARTS:
+        kinds.Add(b"(?im)" + part)
+    kinds.Compile()
+    return kinds
+
+
+_KINDS = _kind_set()
+# Which group wins when a line matches several: the most specific.
+_PRIORITY = (FAIL_MARK, STEP_START, BLOCK_HEADER, LOCATION, ERROR_WORD)
 
 MAX_HITS = 60_000
 _KEEP_FIRST = 2_000
 MAX_HIT_BYTES = 600
 
 
-@dataclass
-class Hit:
+class Hit(NamedTuple):
     lineno: int
     group: int
     raw: bytes
@@ -96,12 +109,12 @@ def scan(blocks: Iterable[bytes]) -> ScanResult:
     """Find candidate lines in a stream of blocks; line numbers are 1-based over ``\\n``."""
     result = ScanResult()
     lineno = 1  # line number of the first line of the current buffer
-    # The low-level matcher returns group spans without building match objects; after a hit
-    # the search resumes at the next line, so a line is reported once, by its first match.
+    # The low-level matcher returns spans without building match objects; after a hit the
+    # search resumes at the next line, so each line is reported once.
     match = _SCAN._regexp.Match
-    fail_match = _FAIL_ONLY._regexp.Match
+    kinds = _KINDS._set.Match
     unanchored = re2._Anchor.UNANCHORED
-    groups = range(1, BLOCK_HEADER + 1)
+    add = result.add
     ends_with_newline = False
     for buf in _complete_lines(blocks):
         count, find, rfind = buf.count, buf.find, buf.rfind
@@ -109,26 +122,24 @@ def scan(blocks: Iterable[bytes]) -> ScanResult:
         pos = 0
         counted = 0
         while pos < size:
-            spans = match(unanchored, buf, pos, size)
-            start = spans[0][0]
+            start = match(unanchored, buf, pos, size)[0][0]
             if start < 0:
                 break
-            group = next((g for g in groups if spans[g][0] >= 0), ERROR_WORD)
             line_start = rfind(b"\n", 0, start) + 1
             line_end = find(b"\n", start)
             if line_end < 0:
                 line_end = size
-            if group > STEP_START and fail_match(unanchored, buf, start, line_end)[0][0] >= 0:
-                group = FAIL_MARK
+            raw = buf[line_start : min(line_end, line_start + MAX_HIT_BYTES)]
+            found = kinds(buf[line_start:line_end]) or (ERROR_WORD - 1,)
+            group = next(g for g in _PRIORITY if g - 1 in found)
             lineno += count(b"\n", counted, line_start)
             counted = line_start
-            end = min(line_end, line_start + MAX_HIT_BYTES)
-            result.add(Hit(lineno, group, buf[line_start:end]))
+            add(Hit(lineno, group, raw))
             pos = line_end + 1
         lineno += count(b"\n", counted)
         result.total_bytes += size
         ends_with_newline = buf.endswith(b"\n")
-    # Lines as `split("\n")` numbers them, without the empty remainder after a final newline.
+    # Lines as `split("\\n")` numbers them, without the empty remainder after a final newline.
     result.total_lines = (lineno - 1 if ends_with_newline else lineno) if result.total_bytes else 0
     return result
 

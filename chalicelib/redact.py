@@ -107,7 +107,7 @@ _READABLE_VALUE = re.compile(
 _SCREEN = re2.compile(
     r"gh[pousr]_|github_pat_|A[SKB]IA|ACCA|(?i:aws|hooks\.slack|xox|xapp-|authori[sz]ation|key|secret|token"
     r"|passw|pwd|credential|private)|sk-|gsk_|hf_|api_org_|npm_|pypi-|gl(?:pat|ptt|rt)-|AIza|_live_|_test_"
-    r"|SG\.|eyJ|://[^\s/@]+:[^\s@/]*@|[A-Za-z0-9+/_-]{24}|%[0-9A-Fa-f]{2}"
+    r"|SG\.|eyJ|://[^\s/@]+:[^\s@/]*@|[A-Za-z0-9+_-]{32}|%[0-9A-Fa-f]{2}"
 )
 _BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}|[A-Za-z0-9_-]{24,}={0,2}")
 _PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----")
