@@ -1,90 +1,185 @@
-"""Score the excerpt on ../shared/benchmarks (see its README for the rules)."""
+"""`make bench`: how well and how fast the excerpt finds the cause, on real logs.
+
+Reads ../shared/benchmarks (see its README for the data and the scoring rules) and prints, per
+set, the excerpt's score beside a tail baseline of the same budget; the classifier's category
+accuracy on logdx and on the project's examples; throughput over all logs; and the peak memory
+of the command-line excerpt on a generated 1 GB log. A benchmark, not a test: it asserts nothing.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import resource
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from chalicelib.excerpt import build_excerpt
-from chalicelib.logsource import iter_file_blocks
+from chalicelib.classify import classify  # noqa: E402
+from chalicelib.cleaning import clean_line  # noqa: E402
+from chalicelib.excerpt import build_excerpt  # noqa: E402
+from chalicelib.logsource import iter_file_blocks  # noqa: E402
 
-BIG = 1 << 40
+NO_LIMIT = 1 << 40
+LinesFn = Callable[[Path, int], set[int]]
+# logdx labels use a few older names for the categories.
+_ALIASES = {"compile_error": "compile", "lint_error": "lint", "type_check": "type_error"}
 
 
 def excerpt_lines(path: Path, budget: int) -> set[int]:
-    ex = build_excerpt(lambda: iter_file_blocks(str(path), BIG), budget)
-    assert ex.chars <= budget, (path, ex.chars)
+    ex = build_excerpt(lambda: iter_file_blocks(str(path), NO_LIMIT), budget)
+    if ex.chars > budget:
+        raise AssertionError(f"{path}: excerpt of {ex.chars} chars is over the budget")
     return {n for n, _ in ex.lines}
 
 
 def tail_lines(path: Path, budget: int) -> set[int]:
-    from chalicelib.cleaning import clean_line
-
     raw = path.read_bytes().split(b"\n")
+    if raw and raw[-1] == b"":
+        raw.pop()
     used, out = 0, set()
-    for i in range(len(raw) - 1, -1, -1):
-        cost = len(clean_line(raw[i])) + 1
+    for index in range(len(raw) - 1, -1, -1):
+        cost = len(clean_line(raw[index])) + 1
         if used + cost > budget:
             break
         used += cost
-        out.add(i + 1)
+        out.add(index + 1)
     return out
 
 
-def logchunks(root: Path, budget: int, fn, verbose: bool = False) -> dict[str, float]:
-    succ = first = recall = 0.0
+def logchunks(root: Path, budget: int, fn: LinesFn) -> dict[str, float]:
     cases = sorted(p for p in (root / "logchunks").iterdir() if p.is_dir())
-    fails = []
+    success = first = recall = 0.0
     for case in cases:
         label = json.loads((case / "label.json").read_text())
         chunk = set(label["chunk_line_numbers"])
         got = fn(case / "build.log", budget)
-        ok = chunk <= got
-        succ += ok
+        success += chunk <= got
         first += label["chunk_start_line"] in got
         recall += len(chunk & got) / len(chunk)
-        if not ok:
-            fails.append((case.name, label["chunk_start_line"] in got, len(chunk & got), len(chunk)))
     n = len(cases)
-    if verbose:
-        for f in fails:
-            print("  miss", *f)
-    return {"success": succ / n, "first_line": first / n, "line_recall": recall / n}
+    return {"success": success / n, "first_line": first / n, "line_recall": recall / n, "logs": n}
 
 
-def logdx(root: Path, budget: int, fn) -> float:
-    total = 0.0
+def logdx(root: Path, budget: int, fn: LinesFn) -> float:
     cases = sorted(p for p in (root / "logdx").iterdir() if p.is_dir())
+    total = 0.0
     for case in cases:
         truth = json.loads((case / "ground_truth.json").read_text())
         got = fn(case / "raw.log", budget)
-        crit = [s for s in truth["required_signals"] if s.get("importance") == "critical"]
-        shown = sum(any(any(a <= n <= b for n in got) for a, b in s.get("evidence_lines", [])) for s in crit)
-        total += shown / len(crit) if crit else 1.0
+        critical = [s for s in truth["required_signals"] if s.get("importance") == "critical"]
+        shown = sum(any(a <= n <= b for n in got for a, b in s.get("evidence_lines", [])) for s in critical)
+        total += shown / len(critical) if critical else 1.0
     return total / len(cases)
 
 
+def category_accuracy(pairs: list[tuple[Path, str]]) -> tuple[float, list[str]]:
+    right, wrong = 0, []
+    for path, expected in pairs:
+        ex = build_excerpt(lambda p=path: iter_file_blocks(str(p), NO_LIMIT))
+        got = classify(ex.lines, ex.anchors).category
+        if got == expected:
+            right += 1
+        else:
+            wrong.append(f"{path.parent.name if path.name == 'raw.log' else path.name}: {got} (expected {expected})")
+    return right / len(pairs), wrong
+
+
+def throughput(root: Path, budget: int) -> tuple[float, float]:
+    files = sorted(root.glob("logchunks/*/build.log")) + sorted(root.glob("logdx/*/raw.log"))
+    size = sum(f.stat().st_size for f in files)
+    start = time.perf_counter()
+    for path in files:
+        build_excerpt(lambda p=path: iter_file_blocks(str(p), NO_LIMIT), budget)
+    elapsed = time.perf_counter() - start
+    return size / elapsed / 1e6, size / 1e6
+
+
+def generate_log(path: Path, size: int) -> None:
+    """A CI-like log of ``size`` bytes: mostly noise, some warnings, the cause near the end."""
+    noise = [
+        b"2026-11-20T09:14:%02d.1234567Z   Compiling module_%d v0.%d.0 (/home/runner/work/app/crates/m%d)\n",
+        b"2026-11-20T09:14:%02d.1234567Z test suite::case_%d ... ok (%d ms) [worker %d]\n",
+        b"2026-11-20T09:14:%02d.1234567Z warning: unused variable `x%d` at src/lib%d.rs:%d\n",
+    ]
+    written = 0
+    i = 0
+    with open(path, "wb") as out:
+        out.write(b"2026-11-20T09:14:00.0000000Z ##[group]Run cargo test --workspace\n")
+        while written < size - 4096:
+            chunk = b"".join(noise[(i + k) % 3] % (k % 60, i + k, k % 97, k % 8) for k in range(2000))
+            out.write(chunk)
+            written += len(chunk)
+            i += 2000
+        out.write(b"2026-11-20T09:59:00.0Z thread 'suite::parser' panicked at 'assertion failed: left == right'\n")
+        out.write(b"2026-11-20T09:59:01.0Z ##[error]Process completed with exit code 101.\n")
+
+
+def peak_rss_mb(size: int) -> tuple[float, float]:
+    """Peak RSS and wall time of `python -m chalicelib excerpt` on a generated log of ``size`` bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.log"
+        generate_log(path, size)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "chalicelib", "excerpt", "--jsonl", str(path)],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        elapsed = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if peak <= before:
+        raise RuntimeError("could not measure the child's memory")
+    return peak / 1024, path_size_mb(size) / elapsed
+
+
+def path_size_mb(size: int) -> float:
+    return size / 1e6
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--root", default=os.environ.get("BENCH_ROOT", "../shared/benchmarks"))
-    ap.add_argument("--budget", type=int, default=8000)
-    ap.add_argument("-v", action="store_true")
-    args = ap.parse_args()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--root", default=os.environ.get("BENCH_ROOT", str(ROOT.parent / "shared" / "benchmarks")))
+    parser.add_argument("--budget", type=int, default=8000)
+    parser.add_argument("--big-log-mb", type=int, default=1024, help="size of the generated log (0 skips it)")
+    args = parser.parse_args()
     root = Path(args.root)
+    if not (root / "logchunks").is_dir():
+        sys.exit(f"no benchmark data at {root} (set BENCH_ROOT)")
+    print(f"excerpt budget {args.budget} chars")
     for name, fn in (("excerpt", excerpt_lines), ("tail", tail_lines)):
-        t = time.time()
-        lc = logchunks(root, args.budget, fn, args.v and name == "excerpt")
+        lc = logchunks(root, args.budget, fn)
         dx = logdx(root, args.budget, fn)
         print(
-            f"{name:8s} logchunks success {lc['success']:.3f} first {lc['first_line']:.3f} "
-            f"recall {lc['line_recall']:.3f} | logdx {dx:.3f} | {time.time() - t:.1f}s"
+            f"  {name:8s} logchunks ({lc['logs']:.0f} logs): success {lc['success']:.3f}  "
+            f"first line {lc['first_line']:.3f}  line recall {lc['line_recall']:.3f}  |  "
+            f"logdx critical signals {dx:.3f}"
         )
+    dx_pairs = []
+    for case in sorted(p for p in (root / "logdx").iterdir() if p.is_dir()):
+        truth = json.loads((case / "ground_truth.json").read_text())["root_cause"]["category"]
+        dx_pairs.append((case / "raw.log", _ALIASES.get(truth, truth)))
+    manifest = json.loads((ROOT / "examples" / "manifest.json").read_text())
+    example_pairs = [(ROOT / "examples" / k, v["category"]) for k, v in manifest.items() if not k.startswith("_")]
+    for name, pairs in (("logdx", dx_pairs), ("examples", example_pairs)):
+        accuracy, wrong = category_accuracy(pairs)
+        print(f"  category accuracy on {name}: {accuracy:.3f} ({len(pairs)} logs)")
+        for line in wrong:
+            print(f"    {line}")
+    mb_per_s, total_mb = throughput(root, args.budget)
+    print(f"  throughput: {mb_per_s:.1f} MB/s over {total_mb:.0f} MB ({sys.version.split()[0]}, one core)")
+    if args.big_log_mb:
+        peak, speed = peak_rss_mb(args.big_log_mb * 1024 * 1024)
+        print(f"  generated {args.big_log_mb} MiB log: peak RSS {peak:.0f} MB, {speed:.0f} MB/s end to end")
 
 
 if __name__ == "__main__":
