@@ -18,7 +18,7 @@ from typing import TextIO
 
 from chalicelib.analysis import Analysis
 from chalicelib.errors import BadInputError, SelfHealingError
-from chalicelib.excerpt import DEFAULT_MAX_CHARS, build_excerpt
+from chalicelib.excerpt import DEFAULT_MAX_CHARS, baseline_keys, build_excerpt
 from chalicelib.logsource import iter_file_blocks
 from chalicelib.metadata import RunMetadata
 from chalicelib.pipeline import analyze_file, build_services
@@ -33,12 +33,14 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("files", nargs="+", metavar="FILE")
     analyze.add_argument("--json", action="store_true", help="one JSON analysis per line")
     analyze.add_argument("--act", action="store_true", help="also open issues/PRs and send mail as configured")
+    analyze.add_argument("--baseline", metavar="GREEN_LOG", help="a successful run's log of the same job")
     for flag in ("repo", "sha", "branch", "run-id", "workflow", "job"):
         analyze.add_argument(f"--{flag}", default="")
     excerpt = sub.add_parser("excerpt", help="print the lines that explain each log's failure")
     excerpt.add_argument("files", nargs="+", metavar="FILE")
     excerpt.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS)
     excerpt.add_argument("--jsonl", action="store_true", help="one JSON object per file")
+    excerpt.add_argument("--baseline", metavar="GREEN_LOG", help="a successful run's log of the same job")
     return parser
 
 
@@ -67,10 +69,15 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
             print("error: --max-chars must be positive", file=err)
             return 2
         redactor = Redactor(settings.runtime_secrets())
+        try:
+            baseline = baseline_keys(iter_file_blocks(args.baseline, settings.max_log_bytes)) if args.baseline else None
+        except SelfHealingError as exc:
+            print(f"error: {exc}", file=err)
+            return 1
         for path in args.files:
             try:
                 source = functools.partial(iter_file_blocks, path, settings.max_log_bytes)
-                ex = build_excerpt(source, args.max_chars, redactor)
+                ex = build_excerpt(source, args.max_chars, redactor, baseline or frozenset())
             except SelfHealingError as exc:
                 print(f"error: {exc}", file=err)
                 status = 1
@@ -87,7 +94,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     services = build_services(settings)
     for path in args.files:
         try:
-            outcome = analyze_file(services, path, metadata, act=args.act)
+            outcome = analyze_file(services, path, metadata, act=args.act, baseline_path=args.baseline)
         except SelfHealingError as exc:
             print(f"error: {exc}", file=err)
             status = 1

@@ -164,7 +164,32 @@ def _region_index(regions: list[_Region], starts: list[int], lineno: int) -> int
     return None
 
 
-def _score_hits(result: ScanResult) -> tuple[list[tuple[int, int]], list[_Region]]:
+def _scoring_form(raw: bytes) -> bytes:
+    """Enough cleaning to score a line; the lines shown get the full clean_line."""
+    raw = raw.rstrip(b"\r")
+    if b"\r" in raw:
+        raw = last_carriage_state(raw)
+    if b"\x1b" in raw:
+        raw = _SGR_BYTES.sub(b"", raw)
+    return raw
+
+
+def line_key(raw: bytes) -> bytes:
+    """A line without what varies between runs (digits: counters, times, ids)."""
+    return _scoring_form(raw).translate(None, _DIGITS).strip()
+
+
+def baseline_keys(blocks: Iterable[bytes]) -> frozenset[bytes]:
+    """Keys of the error-looking lines of a successful run of the same job.
+
+    What a green run prints too is not the cause of a red one. Streams, like the scan.
+    """
+    return frozenset(line_key(h.raw) for h in scan(blocks).hits if h.group not in (STEP_START, FAIL_MARK))
+
+
+def _score_hits(
+    result: ScanResult, baseline: frozenset[bytes] = frozenset()
+) -> tuple[list[tuple[int, int]], list[_Region]]:
     """Score candidate lines by what they say, then by where they stand."""
     regions = _failing_regions(result.hits)
     seen: dict[bytes, int] = {}
@@ -172,17 +197,13 @@ def _score_hits(result: ScanResult) -> tuple[list[tuple[int, int]], list[_Region
     for hit in result.hits:
         if hit.group in (STEP_START, FAIL_MARK):
             continue  # boundaries, shown through the regions they delimit
-        raw = hit.raw.rstrip(b"\r")
-        if b"\r" in raw:
-            raw = last_carriage_state(raw)
-        if b"\x1b" in raw:
-            raw = _SGR_BYTES.sub(b"", raw)  # enough cleaning to score; shown lines get clean_line
-        text = raw.decode("utf-8", "replace")
-        # Digits vary between otherwise identical lines (counters, times, ids).
+        raw = _scoring_form(hit.raw)
         key = raw.translate(None, _DIGITS).strip()
         if not key:
             continue
-        score = _line_score(text, _GROUP_BASE.get(hit.group, 1))
+        score = _line_score(raw.decode("utf-8", "replace"), _GROUP_BASE.get(hit.group, 1))
+        if key in baseline:
+            score -= 8
         repeats = seen.get(key, 0)
         seen[key] = repeats + 1
         if repeats:
@@ -224,9 +245,9 @@ class _Item:
     backward: bool = False  # take lines from the end: what a step printed last before failing
 
 
-def plan(result: ScanResult) -> tuple[list[_Item], list[int], list[_Region]]:
+def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[list[_Item], list[int], list[_Region]]:
     """Decide which line ranges to show, most important first."""
-    scored, regions = _score_hits(result)
+    scored, regions = _score_hits(result, baseline)
     scored.sort(key=lambda pair: (-pair[1], pair[0]))
     anchors: list[int] = []
     scores: dict[int, int] = {}
@@ -313,13 +334,15 @@ def build_excerpt(
     blocks: Callable[[], Iterable[bytes]],
     max_chars: int = DEFAULT_MAX_CHARS,
     redactor: Redactor | None = None,
+    baseline: frozenset[bytes] = frozenset(),
 ) -> Excerpt:
     """Excerpt the log that ``blocks()`` streams (called twice: scan, then fetch).
 
+    ``baseline`` holds the line keys of a successful run (see baseline_keys), demoted here.
     Raises whatever the block source raises (LogReadError, PayloadTooLargeError).
     """
     result = scan(blocks())
-    items, anchors, regions = plan(result)
+    items, anchors, regions = plan(result, baseline)
     wanted: set[int] = set()
     for item in items:
         wanted.update(range(item.start, min(item.end, result.total_lines) + 1))

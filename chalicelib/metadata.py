@@ -104,6 +104,22 @@ def is_success_record(key: str) -> bool:
     return key.endswith(".success.json")
 
 
+def is_green_log(key: str) -> bool:
+    """Whether ``key`` is a successful run's log kept as a baseline (``.../green/...``)."""
+    return "/green/" in key
+
+
+def green_log_keys(prefix: str, metadata: RunMetadata) -> list[str]:
+    """Where the latest successful log of the same repository, workflow and job is kept.
+
+    ``logs/<owner>/<repo>/green/<workflow>/<job>.log.gz`` (or ``.log``); empty without repo and job.
+    """
+    if not metadata.repo or not metadata.job or ".." in metadata.repo.split("/"):
+        return []
+    base = f"{prefix}{metadata.repo}/green/{metadata.workflow or '_'}/{metadata.job}"
+    return [f"{base}.log.gz", f"{base}.log"]
+
+
 def from_log_head(head: str) -> RunMetadata:
     """Commit, branch and repository as CI systems print them near the start of a log."""
     found: dict[str, str] = {}

@@ -21,11 +21,19 @@ from chalicelib.analysis import ActionResult, Analysis, make_id, utc_now, valida
 from chalicelib.classify import classify
 from chalicelib.clients import s3_client
 from chalicelib.errors import LogReadError, NotFoundError, SelfHealingError
-from chalicelib.excerpt import build_excerpt
+from chalicelib.excerpt import baseline_keys, build_excerpt
 from chalicelib.fingerprint import fingerprint
 from chalicelib.heuristic import analyze_offline
 from chalicelib.logsource import iter_bytes_blocks, iter_file_blocks
-from chalicelib.metadata import RunMetadata, from_log_head, is_sidecar, is_success_record, parse_key
+from chalicelib.metadata import (
+    RunMetadata,
+    from_log_head,
+    green_log_keys,
+    is_green_log,
+    is_sidecar,
+    is_success_record,
+    parse_key,
+)
 from chalicelib.redact import Redactor
 from chalicelib.settings import Settings
 from chalicelib.storage import LocalRecordStore, LogBucket, RecordStore, S3RecordStore
@@ -82,11 +90,31 @@ def _head_text(blocks: BlockSource) -> str:
     return head.decode("utf-8", "replace")
 
 
-def analyze(blocks: BlockSource, metadata: RunMetadata, services: Services) -> dict[str, Any]:
+def _baseline(services: Services, bucket: str | None, metadata: RunMetadata) -> frozenset[bytes]:
+    """Line keys of the job's latest green log, when the CI keeps one; empty otherwise."""
+    if not bucket or services.s3 is None:
+        return frozenset()
+    logs = services.log_bucket(bucket)
+    for key in green_log_keys(services.settings.logs_prefix, metadata):
+        try:
+            logs.head(key)
+            return baseline_keys(logs.blocks(key, services.settings.max_log_bytes)())
+        except NotFoundError:
+            continue
+        except SelfHealingError as exc:
+            # A baseline only sharpens the excerpt; without it the analysis is still sound.
+            log.warning("ignoring green log %s: %s", key, exc)
+            return frozenset()
+    return frozenset()
+
+
+def analyze(
+    blocks: BlockSource, metadata: RunMetadata, services: Services, baseline: frozenset[bytes] = frozenset()
+) -> dict[str, Any]:
     """The finding for one log, as the record's fields; raises LogReadError or PayloadTooLargeError."""
     settings = services.settings
     metadata = metadata.merged(from_log_head(_head_text(blocks)))
-    excerpt = build_excerpt(blocks, settings.excerpt_max_chars, services.redactor)
+    excerpt = build_excerpt(blocks, settings.excerpt_max_chars, services.redactor, baseline)
     classification = classify(excerpt.lines, excerpt.anchors)
     finding = analyze_offline(excerpt.lines, classification, excerpt.anchors, excerpt.failing_step_start)
     decisive = [text for _, text in (finding.evidence or classification.evidence[:3])]
@@ -132,6 +160,7 @@ def run(
     metadata: RunMetadata,
     act: bool,
     persist: bool = True,
+    baseline: Callable[[], frozenset[bytes]] = frozenset,
 ) -> Outcome:
     """Analyze once per id, store the record, then act; a repeated id returns the stored record.
 
@@ -139,7 +168,7 @@ def run(
     """
     store = services.store
     if not persist and not act:
-        fields = analyze(blocks, metadata, services)
+        fields = analyze(blocks, metadata, services, baseline())
         analysis = Analysis(
             id=analysis_id, created_at=services.now().isoformat(), source=source, status="complete", **fields
         )
@@ -153,7 +182,7 @@ def run(
         log.info("analysis %s exists (status %s); not repeating it", analysis_id, existing.status)
         return Outcome(existing, duplicate=True)
     if existing is None:
-        fields = analyze(blocks, metadata, services)
+        fields = analyze(blocks, metadata, services, baseline())
         analysis = Analysis(
             id=analysis_id,
             created_at=services.now().isoformat(),
@@ -196,7 +225,13 @@ def _act(analysis: Analysis, services: Services) -> None:
 def handle_log_created(services: Services, bucket: str, key: str) -> Outcome | None:
     """The S3 event path for one new object; None when the object is not a log to analyze."""
     prefix = services.settings.logs_prefix
-    if not key.startswith(prefix) or is_sidecar(key) or is_success_record(key) or key.endswith("/"):
+    if (
+        not key.startswith(prefix)
+        or is_sidecar(key)
+        or is_success_record(key)
+        or is_green_log(key)
+        or key.endswith("/")
+    ):
         log.info("skipping s3://%s/%s: not a log", bucket, key)
         return None
     logs = services.log_bucket(bucket)
@@ -204,7 +239,10 @@ def handle_log_created(services: Services, bucket: str, key: str) -> Outcome | N
     metadata = obj.metadata.merged(logs.sidecar(key)).merged(parse_key(key))
     source = {"type": "s3", "bucket": bucket, "key": key, "etag": obj.etag, "size": obj.size}
     analysis_id = make_id(obj.last_modified, "s3", bucket, key, obj.etag)
-    return run(services, analysis_id, source, logs.blocks(key, services.settings.max_log_bytes), metadata, act=True)
+    blocks = logs.blocks(key, services.settings.max_log_bytes)
+    return run(
+        services, analysis_id, source, blocks, metadata, True, baseline=lambda: _baseline(services, bucket, metadata)
+    )
 
 
 def analyze_s3_key(services: Services, key: str, metadata: RunMetadata, act: bool) -> Outcome:
@@ -218,7 +256,10 @@ def analyze_s3_key(services: Services, key: str, metadata: RunMetadata, act: boo
         analysis_id = make_id(obj.last_modified, "s3", bucket, key, obj.etag)
     else:
         analysis_id = make_id(services.now(), "manual", bucket, key, obj.etag, json.dumps(metadata.to_dict()))
-    return run(services, analysis_id, source, logs.blocks(key, services.settings.max_log_bytes), metadata, act)
+    blocks = logs.blocks(key, services.settings.max_log_bytes)
+    return run(
+        services, analysis_id, source, blocks, metadata, act, baseline=lambda: _baseline(services, bucket, metadata)
+    )
 
 
 def analyze_text(services: Services, data: bytes, metadata: RunMetadata, act: bool, name: str = "request") -> Outcome:
@@ -234,8 +275,10 @@ def analyze_text(services: Services, data: bytes, metadata: RunMetadata, act: bo
     return run(services, analysis_id, source, blocks, metadata, act)
 
 
-def analyze_file(services: Services, path: str, metadata: RunMetadata, act: bool) -> Outcome:
-    """The command line's path: a local file, streamed."""
+def analyze_file(
+    services: Services, path: str, metadata: RunMetadata, act: bool, baseline_path: str | None = None
+) -> Outcome:
+    """The command line's path: a local file, streamed; ``baseline_path`` is a green run's log."""
     file = Path(path)
     limit = services.settings.max_log_bytes
     try:
@@ -249,4 +292,7 @@ def analyze_file(services: Services, path: str, metadata: RunMetadata, act: bool
     def blocks() -> Iterator[bytes]:
         return iter_file_blocks(path, limit)
 
-    return run(services, analysis_id, source, blocks, metadata, act, persist=act)
+    def baseline() -> frozenset[bytes]:
+        return baseline_keys(iter_file_blocks(baseline_path, limit)) if baseline_path else frozenset()
+
+    return run(services, analysis_id, source, blocks, metadata, act, persist=act, baseline=baseline)

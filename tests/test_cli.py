@@ -76,3 +76,18 @@ def test_usage_errors_exit_2() -> None:
     assert run("excerpt").returncode == 2
     assert run("frobnicate").returncode == 2
     assert run("excerpt", "--max-chars", "0", str(EXAMPLES / "ruff-lint.log")).returncode == 2
+
+
+def test_excerpt_with_a_green_baseline(tmp_path: Path) -> None:
+    from tests.test_excerpt import _red_and_green
+
+    red, green = _red_and_green()
+    (tmp_path / "red.log").write_bytes(red)
+    (tmp_path / "green.log").write_bytes(green)
+    result = run(
+        "excerpt", "--jsonl", "--max-chars", "200", "--baseline", str(tmp_path / "green.log"), str(tmp_path / "red.log")
+    )
+    assert result.returncode == 0, result.stderr
+    assert [2, "totals mismatch: 90 != 100"] in json.loads(result.stdout)["lines"]
+    missing = run("excerpt", "--baseline", str(tmp_path / "nope.log"), str(tmp_path / "red.log"))
+    assert missing.returncode == 1 and "nope.log" in missing.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.excerpt import build_excerpt
+from chalicelib.excerpt import baseline_keys, build_excerpt
 from chalicelib.logsource import iter_bytes_blocks, iter_log_blocks
 from chalicelib.redact import Redactor
 from tests.conftest import example
@@ -125,3 +125,31 @@ def test_text_rendering() -> None:
     ex = excerpt_of(b"Error: one\n")
     assert ex.text() == "     1 | Error: one"
     assert io.StringIO(ex.text()).read()
+
+
+def _red_and_green() -> tuple[bytes, bytes]:
+    herrings = b"".join(
+        b"Error: optional plugin %s could not be loaded, using the fallback\n" % name
+        for name in (b"alpha", b"beta", b"gamma", b"delta", b"epsilon")
+    )
+    filler = b"".join(b"collected item %d\n" % i for i in range(500))
+    green = b"##[group]Run pytest\n" + filler + herrings + b"1200 passed in 30.1s\n"
+    red = (
+        b"##[group]Run pytest\n"
+        + b"totals mismatch: 90 != 100\n"
+        + filler
+        + herrings
+        + b"##[error]Process completed with exit code 1.\n"
+    )
+    return red, green
+
+
+def test_lines_a_green_run_also_prints_are_demoted() -> None:
+    red, green = _red_and_green()
+    baseline = baseline_keys([green])
+    plain = build_excerpt(lambda: [red], 200)
+    sharpened = build_excerpt(lambda: [red], 200, baseline=baseline)
+    cause = "totals mismatch: 90 != 100"
+    assert cause not in dict(plain.lines).values()
+    assert cause in dict(sharpened.lines).values()
+    assert sharpened.anchors[0] == 2

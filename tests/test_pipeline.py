@@ -104,3 +104,23 @@ def test_records_validate_against_the_published_schema(s3: Any) -> None:
     outcome = analyze_text(svc, example("docker-build.log"), RunMetadata(), act=True)
     validate(svc.store.get(outcome.analysis.id).to_dict())
     assert datetime.fromisoformat(outcome.analysis.created_at).tzinfo is not None
+
+
+def test_green_log_of_the_same_job_sharpens_the_analysis(s3: Any) -> None:
+    import gzip
+
+    from tests.test_excerpt import _red_and_green
+
+    red, green = _red_and_green()
+    svc = services(s3, EXCERPT_MAX_CHARS="200")
+    meta = {"workflow": "CI", "job": "test", "repo": "acme/x"}
+    s3.put_object(Bucket=BUCKET, Key="logs/acme/x/green/CI/test.log.gz", Body=gzip.compress(green))
+    assert handle_log_created(svc, BUCKET, "logs/acme/x/green/CI/test.log.gz") is None  # a baseline, not a failure
+    s3.put_object(Bucket=BUCKET, Key="logs/acme/x/5-1-test.log", Body=red, Metadata=meta)
+    outcome = handle_log_created(svc, BUCKET, "logs/acme/x/5-1-test.log")
+    assert outcome is not None
+    assert [2, "totals mismatch: 90 != 100"] in outcome.analysis.excerpt["lines"]
+    s3.put_object(Bucket=BUCKET, Key="logs/acme/x/6-1-test.log", Body=red, Metadata={**meta, "job": "other"})
+    without = handle_log_created(svc, BUCKET, "logs/acme/x/6-1-test.log")
+    assert without is not None
+    assert [2, "totals mismatch: 90 != 100"] not in without.analysis.excerpt["lines"]
