@@ -1,0 +1,51 @@
+"""A log full of secrets goes through the S3 path; none of them may come out anywhere."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from chalicelib.pipeline import build_services, handle_log_created
+from chalicelib.settings import Settings
+from tests.conftest import BUCKET, list_keys
+from tests.test_redact import CANARIES, LINES_WITH_SECRETS
+
+SERVICE_KEY = "gsk_" + "ServiceOwnKey0123456789abcdefghijklmnopqrstuvwxyzAB"
+
+
+def secret_log() -> tuple[bytes, list[str]]:
+    secrets = list(CANARIES.values()) + [secret for _, secret in LINES_WITH_SECRETS.values()] + [SERVICE_KEY]
+    lines = ["##[group]Run ./deploy.sh"]
+    for value in CANARIES.values():
+        lines.append(f"Error: request failed with credential {value}")
+    for template, secret in LINES_WITH_SECRETS.values():
+        lines.append("fatal: " + template.format(secret))
+    lines.append(f"Error: upstream said {base64.b64encode(SERVICE_KEY.encode()).decode()}")
+    lines.append(f"Error: callback https://hooks.example/?k={quote(SERVICE_KEY, safe='')}")
+    lines.append("E   AssertionError: deploy returned 401")
+    lines.append("##[error]Process completed with exit code 1.")
+    return ("\n".join(lines) + "\n").encode(), secrets
+
+
+def test_no_secret_reaches_record_drafts_or_logs(s3: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="chalicelib")
+    data, secrets = secret_log()
+    key = "logs/acme/deployer/1-1-deploy.log"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=data, Metadata={"repo": "acme/deployer", "run-id": "1"})
+    services = build_services(Settings.from_env({"LOGS_BUCKET": BUCKET, "LLM_API_KEY": SERVICE_KEY}), s3)
+    outcome = handle_log_created(services, BUCKET, key)
+    assert outcome is not None and outcome.analysis.excerpt["lines"]
+    written = [s3.get_object(Bucket=BUCKET, Key=k)["Body"].read().decode() for k in list_keys(s3, "analysis/")]
+    assert len(written) == 4  # the record, the issue draft and the email (text and HTML)
+    own_logs = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("chalicelib"))
+    outputs = [*written, own_logs, outcome.analysis.to_json()]
+    for secret in secrets:
+        forms = {secret, base64.b64encode(secret.encode()).decode(), quote(secret, safe="")}
+        for text in outputs:
+            for form in forms:
+                assert form not in text, f"{form[:12]}… leaked"
+    assert "[REDACTED:" in written[0] or any("[REDACTED:" in t for t in written)
