@@ -42,15 +42,20 @@ def _as_bytes(body: str | bytes | None) -> bytes:
     return body.encode() if isinstance(body, str) else body or b""
 
 
-def _services() -> pipeline.Services:
-    return pipeline.build_services(Settings.from_env())
+def _remaining_ms(context: Any) -> int | None:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return int(remaining()) if callable(remaining) else None
+
+
+def _services(context: Any = None) -> pipeline.Services:
+    return pipeline.build_services(Settings.from_env(), remaining_ms=_remaining_ms(context))
 
 
 @app.on_s3_event(bucket=LOGS_BUCKET, prefix="logs/", events=["s3:ObjectCreated:*"])
 def on_log_uploaded(event: S3Event) -> dict[str, Any]:
     """Analyze a newly uploaded CI log; S3 retries the event if storage failed."""
     try:
-        outcome = pipeline.handle_log_created(_services(), event.bucket, event.key)
+        outcome = pipeline.handle_log_created(_services(event.context), event.bucket, event.key)
     except (NotFoundError, BadInputError, LogReadError) as exc:
         # Retrying cannot help: the object is gone or unreadable. Say so and drop the event.
         app.log.warning("not analyzing s3://%s/%s: %s", event.bucket, event.key, exc)
@@ -73,7 +78,7 @@ def analyze() -> Response:
         settings = Settings.from_env()
         body = app.current_request.raw_body if app.current_request is not None else b""
         request = api.parse_analyze(_as_bytes(body), settings.max_body_bytes, settings.logs_prefix)
-        services = pipeline.build_services(settings)
+        services = pipeline.build_services(settings, remaining_ms=_remaining_ms(app.lambda_context))
         if request.s3_key is not None:
             outcome = pipeline.analyze_s3_key(services, request.s3_key, request.metadata, request.act)
         else:

@@ -156,7 +156,8 @@ _STEP = tuple(
 )
 
 
-def _step_name(lines: Lines, failing_step_start: int | None) -> str:
+def step_name(lines: Lines, failing_step_start: int | None) -> str:
+    """The failing step or command as the log names it."""
     ordered = sorted(lines, key=lambda nt: (nt[0] != failing_step_start, nt[0]))
     for pattern in _STEP:
         found = _first(ordered, pattern)
@@ -201,7 +202,7 @@ def analyze_offline(
     by_anchor = sorted(lines, key=lambda nt: min((abs(nt[0] - a) for a in anchors), default=0))
     decisive = list(classification.evidence) or by_anchor[:1]
     handler = _HANDLERS.get(category, _unknown)
-    finding = handler(lines, decisive, _step_name(lines, failing_step_start)) or _unknown(lines, decisive, "")
+    finding = handler(lines, decisive, step_name(lines, failing_step_start)) or _unknown(lines, decisive, "")
     finding.confidence = round(min(classification.confidence, finding.confidence), 2)
     return finding
 

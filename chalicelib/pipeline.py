@@ -10,6 +10,7 @@ import hashlib
 import itertools
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,7 +24,8 @@ from chalicelib.clients import s3_client
 from chalicelib.errors import LogReadError, NotFoundError, SelfHealingError
 from chalicelib.excerpt import baseline_keys, build_excerpt
 from chalicelib.fingerprint import fingerprint
-from chalicelib.heuristic import analyze_offline
+from chalicelib.heuristic import analyze_offline, step_name
+from chalicelib.llm import LlmResult, ask, sdk_client
 from chalicelib.logsource import iter_bytes_blocks, iter_file_blocks
 from chalicelib.metadata import (
     RunMetadata,
@@ -34,6 +36,7 @@ from chalicelib.metadata import (
     is_success_record,
     parse_key,
 )
+from chalicelib.prompt import build_prompt
 from chalicelib.redact import Redactor
 from chalicelib.settings import Settings
 from chalicelib.storage import LocalRecordStore, LogBucket, RecordStore, S3RecordStore
@@ -55,6 +58,10 @@ class Services:
     redactor: Redactor
     s3: Any = None
     now: Callable[[], datetime] = field(default=utc_now)
+    # When this invocation must be done (time.monotonic); the Lambda's remaining time.
+    deadline: float = field(default_factory=lambda: time.monotonic() + 30.0)
+    llm_factory: Callable[[str, str, str | None], Any] = sdk_client
+    sleep: Callable[[float], None] = time.sleep
 
     def log_bucket(self, bucket: str) -> LogBucket:
         if self.s3 is None:
@@ -62,8 +69,11 @@ class Services:
         return LogBucket(self.s3, bucket)
 
 
-def build_services(settings: Settings, s3: Any = None) -> Services:
-    """Services for ``settings``: the S3 bucket when LOGS_BUCKET is set, else the local folder."""
+def build_services(settings: Settings, s3: Any = None, remaining_ms: int | None = None) -> Services:
+    """Services for ``settings``: the S3 bucket when LOGS_BUCKET is set, else the local folder.
+
+    ``remaining_ms`` is the Lambda's remaining time; without it the analysis gets 30 seconds.
+    """
     store: RecordStore
     if settings.logs_bucket:
         s3 = s3 if s3 is not None else s3_client(settings.region)
@@ -119,7 +129,7 @@ def analyze(
     finding = analyze_offline(excerpt.lines, classification, excerpt.anchors, excerpt.failing_step_start)
     decisive = [text for _, text in (finding.evidence or classification.evidence[:3])]
     redact = services.redactor.redact
-    return {
+    fields: dict[str, Any] = {
         "metadata": metadata.to_dict(),
         "category": classification.category,
         "fingerprint": fingerprint(classification.category, decisive, metadata.repo),
@@ -142,6 +152,53 @@ def analyze(
         "edits": finding.edits,
         "fix_plan": finding.fix_plan,
     }
+    if settings.provider != "heuristic" or settings.provider_fallbacks:
+        prompt = build_prompt(
+            excerpt.lines,
+            metadata,
+            classification.category,
+            step_name(excerpt.lines, excerpt.failing_step_start),
+            excerpt.total_lines,
+        )
+        result = ask(
+            prompt,
+            settings,
+            services.deadline - settings.deadline_margin_seconds,
+            sleep=services.sleep,
+            factory=services.llm_factory,
+        )
+        _apply_llm(fields, result, redact)
+    return fields
+
+
+def _apply_llm(fields: dict[str, Any], result: LlmResult, redact: Callable[[str], str]) -> None:
+    """Take the model's validated answer; keep the offline finding when there is none."""
+    fields["tokens"] = {"prompt": result.prompt_tokens, "completion": result.completion_tokens}
+    fields["cost_usd"] = round(result.cost_usd, 6)
+    engine: dict[str, Any] = {"latency_ms": result.latency_ms}
+    if result.fallback_reason:
+        engine["fallback_reason"] = redact(result.fallback_reason)[:500]
+    answer = result.answer
+    if answer is None:
+        fields["engine"] = {**ENGINE, **engine}
+        return
+    fields["engine"] = {"name": "llm", "provider": result.provider, "model": result.model, **engine}
+    fields.update(
+        category=answer.category,
+        summary=redact(answer.summary)[:300],
+        root_cause=redact(answer.root_cause)[:2000],
+        suggested_fix=redact(answer.suggested_fix)[:4000],
+        confidence=round(answer.confidence, 2),
+    )
+    # A secret in a proposed change means the change is not trusted at all (it would leak).
+    texts = [part for edit in answer.edits for part in (edit["path"], edit["search"], edit["replace"])]
+    if any(redact(text) != text for text in texts):
+        fields["engine"]["fallback_reason"] = "edits dropped: they contained secret-like text"
+        fields["edits"] = []
+    else:
+        fields["edits"] = answer.edits
+        if answer.edits:
+            fields["fix_plan"] = None
 
 
 def _resumable(existing: Analysis, services: Services) -> bool:

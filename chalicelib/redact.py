@@ -126,11 +126,16 @@ def shannon_entropy(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
+# Code, not a value: os.environ[...], getenv(...), settings.api_key
+_CODE_VALUE = re.compile(r"^[A-Za-z_][\w.]*[\[(]|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+
+
 def _looks_secret(value: str) -> bool:
-    if _READABLE_VALUE.match(value):
+    if _READABLE_VALUE.match(value) or _CODE_VALUE.match(value):
         return False
     classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
-    return classes >= 2 and shannon_entropy(value) >= 3.0
+    has_digit = any(ch.isdigit() for ch in value)
+    return (classes >= 3 or (has_digit and classes >= 2 and len(value) >= 12)) and shannon_entropy(value) >= 3.0
 
 
 def _encoded_forms(secret: str) -> set[str]:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chalicelib.errors import BadInputError
 
 MIB = 1024 * 1024
+PROVIDERS = ("heuristic", "groq", "openai", "huggingface", "openai-compatible")
+# A fallback provider needs its own key; LLM_API_KEY is the primary provider's.
+PROVIDER_KEY_VARS = {"groq": "GROQ_API_KEY", "openai": "OPENAI_API_KEY", "huggingface": "HF_TOKEN"}
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -19,8 +22,8 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError as exc:
         raise BadInputError(f"setting {name} must be an integer, got {raw!r}") from exc
-    if value <= 0:
-        raise BadInputError(f"setting {name} must be positive, got {value}")
+    if value < minimum:
+        raise BadInputError(f"setting {name} must be at least {minimum}, got {value}")
     return value
 
 
@@ -37,8 +40,17 @@ class Settings:
     analysis_prefix: str = "analysis/"
     region: str = "us-east-1"
     provider: str = "heuristic"
-    llm_api_key: str = ""
-    github_token: str = ""
+    llm_api_key: str = field(default="", repr=False)
+    llm_model: str = ""
+    llm_base_url: str = ""
+    provider_fallbacks: tuple[str, ...] = ()
+    provider_keys: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    llm_timeout_seconds: int = 20
+    llm_max_tokens: int = 1024
+    llm_retries: int = 2
+    llm_prices_json: str = ""
+    deadline_margin_seconds: int = 8
+    github_token: str = field(default="", repr=False)
     mail_from: str = ""
     mail_to: tuple[str, ...] = ()
     actions_mode: str = "dry-run"
@@ -58,13 +70,28 @@ class Settings:
         """
         env = os.environ if env is None else env
         mode = env.get("ACTIONS_MODE", "dry-run").strip() or "dry-run"
+        provider = (env.get("PROVIDER", "").strip() or "heuristic").lower()
+        fallbacks = tuple(p.lower() for p in _list(env, "PROVIDER_FALLBACKS"))
+        for name in (provider, *fallbacks):
+            if name not in PROVIDERS:
+                raise BadInputError(f"unknown provider {name!r}; use one of {', '.join(PROVIDERS)}")
+        keys = tuple((name, env[var].strip()) for name, var in PROVIDER_KEY_VARS.items() if env.get(var, "").strip())
         if mode not in ("dry-run", "off"):
             raise BadInputError(f"setting ACTIONS_MODE must be dry-run or off, got {mode!r}")
         return cls(
             logs_bucket=env.get("LOGS_BUCKET", "").strip(),
             region=(env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1").strip(),
-            provider=(env.get("PROVIDER", "").strip() or "heuristic").lower(),
+            provider=provider,
             llm_api_key=env.get("LLM_API_KEY", "").strip(),
+            llm_model=env.get("LLM_MODEL", "").strip(),
+            llm_base_url=env.get("LLM_BASE_URL", "").strip().rstrip("/"),
+            provider_fallbacks=fallbacks,
+            provider_keys=keys,
+            llm_timeout_seconds=_int(env, "LLM_TIMEOUT_SECONDS", 20),
+            llm_max_tokens=_int(env, "LLM_MAX_TOKENS", 1024),
+            llm_retries=_int(env, "LLM_RETRIES", 2, minimum=0),
+            llm_prices_json=env.get("LLM_PRICES", "").strip(),
+            deadline_margin_seconds=_int(env, "DEADLINE_MARGIN_SECONDS", 8),
             github_token=env.get("GITHUB_TOKEN", "").strip(),
             mail_from=env.get("MAIL_FROM", "").strip(),
             mail_to=_list(env, "MAIL_TO"),
@@ -80,4 +107,10 @@ class Settings:
 
     def runtime_secrets(self) -> tuple[str, ...]:
         """The service's own secret values, which redaction removes by exact value."""
-        return tuple(s for s in (self.llm_api_key, self.github_token) if len(s) >= 8)
+        values = (self.llm_api_key, self.github_token, *(key for _, key in self.provider_keys))
+        return tuple(s for s in values if len(s) >= 8)
+
+    def key_for(self, provider: str) -> str:
+        """The API key of ``provider``: its own variable, else LLM_API_KEY when it is the primary."""
+        own = dict(self.provider_keys).get(provider, "")
+        return own or (self.llm_api_key if provider == self.provider else "")

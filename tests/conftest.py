@@ -14,6 +14,8 @@ from moto import mock_aws
 
 from chalicelib.clients import reset_clients
 
+pytest_plugins = ["tests.llm_stub"]
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 STAGE = "dev"
@@ -33,7 +35,24 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         ("AWS_EC2_METADATA_DISABLED", "true"),
     ):
         monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "LOGS_BUCKET", "LLM_API_KEY", "GITHUB_TOKEN", "MAIL_FROM", "MAIL_TO", "OUT_DIR"):
+    for name in (
+        "AWS_PROFILE",
+        "LOGS_BUCKET",
+        "LLM_API_KEY",
+        "GITHUB_TOKEN",
+        "MAIL_FROM",
+        "MAIL_TO",
+        "OUT_DIR",
+        "PROVIDER",
+        "PROVIDER_FALLBACKS",
+        "LLM_BASE_URL",
+        "LLM_MODEL",
+        "GROQ_API_KEY",
+        "OPENAI_API_KEY",
+        "HF_TOKEN",
+        "OPENAI_BASE_URL",
+        "GROQ_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     real_connect = socket.socket.connect
 

@@ -1,0 +1,84 @@
+"""The pipeline with a model configured: what the record says about the engine that answered."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.metadata import RunMetadata
+from chalicelib.pipeline import analyze_text, build_services
+from chalicelib.settings import Settings
+from tests.conftest import BUCKET, example
+from tests.llm_stub import GOOD_ANSWER, ChatStub, Reply
+
+
+def services(s3: Any, stub: ChatStub, **env: str):  # type: ignore[no-untyped-def]
+    base = {
+        "LOGS_BUCKET": BUCKET,
+        "PROVIDER": "openai",
+        "LLM_API_KEY": "sk-test-key-0123456789",
+        "LLM_BASE_URL": stub.url + "/v1",
+        "LLM_MODEL": "gpt-4o-mini",
+    }
+    return build_services(Settings.from_env({**base, **env}), s3)
+
+
+def test_model_answer_fills_the_record_with_tokens_cost_and_latency(s3: Any, chat_stub: ChatStub) -> None:
+    outcome = analyze_text(
+        services(s3, chat_stub), example("pytest-assertion.log"), RunMetadata(repo="acme/api"), False
+    )
+    record = outcome.analysis
+    assert record.engine["name"] == "llm" and record.engine["provider"] == "openai"
+    assert record.engine["model"] == "gpt-4o-mini" and record.engine["latency_ms"] >= 0
+    assert record.tokens == {"prompt": 1200, "completion": 150}
+    assert record.cost_usd == round((1200 * 0.15 + 150 * 0.60) / 1e6, 6)
+    assert record.root_cause == GOOD_ANSWER["root_cause"]
+    assert record.evidence  # evidence lines still come from the log itself
+
+
+def test_no_key_means_offline_engine_with_the_reason(s3: Any, chat_stub: ChatStub) -> None:
+    outcome = analyze_text(services(s3, chat_stub, LLM_API_KEY=""), example("ruff-lint.log"), RunMetadata(), False)
+    assert outcome.analysis.engine["name"] == "heuristic"
+    assert outcome.analysis.engine["fallback_reason"] == "openai: no API key is set"
+    assert chat_stub.received == []
+
+
+def test_provider_down_keeps_the_offline_analysis(s3: Any, chat_stub: ChatStub) -> None:
+    chat_stub.script(*[Reply(503) for _ in range(3)])
+    svc = services(s3, chat_stub)
+    svc.sleep = lambda seconds: None
+    outcome = analyze_text(svc, example("ruff-lint.log"), RunMetadata(), False)
+    assert outcome.analysis.engine["name"] == "heuristic"
+    assert "server error (503)" in outcome.analysis.engine["fallback_reason"]
+    assert "F401" in outcome.analysis.root_cause
+
+
+def test_secrets_in_the_models_answer_are_redacted_and_such_edits_dropped(s3: Any, chat_stub: ChatStub) -> None:
+    token = "ghp_" + "Q" * 36
+    answer = {
+        **GOOD_ANSWER,
+        "suggested_fix": f"use token {token}",
+        "edits": [{"path": "config.py", "search": "TOKEN = ''", "replace": f"TOKEN = '{token}'"}],
+    }
+    chat_stub.script(Reply(content=json.dumps(answer)))
+    outcome = analyze_text(services(s3, chat_stub), example("pytest-assertion.log"), RunMetadata(), True)
+    record = outcome.analysis
+    assert token not in record.to_json()
+    assert record.edits == [] and "edits dropped" in record.engine["fallback_reason"]
+    drafts = [
+        s3.get_object(Bucket=BUCKET, Key=a.url.split(BUCKET + "/")[1])["Body"].read().decode()
+        for a in record.actions
+        if a.url.startswith("s3://")
+    ]
+    assert drafts and not any(token in d for d in drafts)
+
+
+def test_valid_edits_are_kept_for_the_pull_request_step(s3: Any, chat_stub: ChatStub) -> None:
+    edit = {
+        "path": "app/auth.py",
+        "search": "secret = os.environ['SESSION_SECRET']",
+        "replace": "secret = os.environ.get('SESSION_SECRET', 'test')",
+    }
+    chat_stub.script(Reply(content=json.dumps({**GOOD_ANSWER, "edits": [edit]})))
+    outcome = analyze_text(services(s3, chat_stub), example("pytest-assertion.log"), RunMetadata(), False)
+    assert outcome.analysis.edits == [edit] and outcome.analysis.fix_plan is None
