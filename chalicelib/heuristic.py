@@ -424,15 +424,26 @@ def _network(lines: Lines, decisive: Lines, step: str) -> Finding | None:
     )
 
 
+_READ_AT = re.compile(r'File "([^"]+)", line (\d+)|\(?((?:[\w.-]+/)*[\w.-]+\.(?:py|js|mjs|ts|rb|go|java|php|sh)):(\d+)')
+
+
 def _permission(lines: Lines, decisive: Lines, step: str) -> Finding | None:
     for pattern in _VARIABLE:
         found = _first(lines, pattern)
         if found:
             values = dict(name=found[2].group(1), message=found[1].strip())
             key = "permission_or_secret_variable"
+            # The frame nearest the error names the code that reads the variable.
+            near = sorted((abs(n - found[0]), n, t) for n, t in lines if abs(n - found[0]) <= 15)
+            location = next((m for _, _, t in near for m in [_READ_AT.search(t)] if m), None)
+            variant = "root_cause"
+            if location:
+                g = location.groups()
+                values["location"] = f"{g[0]}:{g[1]}" if g[0] else f"{g[2]}:{g[3]}"
+                variant = "root_cause_read_at"
             return Finding(
                 _fill(key, "summary", **values),
-                _fill(key, "root_cause", **values),
+                _fill(key, variant, **values),
                 _fill(key, "fix", **values),
                 0.8,
                 _evidence(found[:2]),

@@ -77,6 +77,17 @@ def test_missing_secret_names_the_variable() -> None:
     assert "DEPLOY_TOKEN" in finding.summary and "secrets.DEPLOY_TOKEN" in finding.suggested_fix
 
 
+def test_missing_secret_says_where_it_is_read() -> None:
+    lines = [
+        (20, "Traceback (most recent call last):"),
+        (21, '  File "app/settings.py", line 12, in <module>'),
+        (22, "    SECRET = os.environ['SESSION_SECRET']"),
+        (23, "KeyError: 'SESSION_SECRET'"),
+    ]
+    finding = analyze_offline(lines, classify(lines, [23]), [23])
+    assert "`SESSION_SECRET`" in finding.root_cause and "app/settings.py:12" in finding.root_cause
+
+
 def test_missing_npm_package() -> None:
     lines = [(5, "Error: Cannot find module 'left-pad'"), (6, "Require stack:")]
     finding = analyze_offline(lines, classify(lines, [5]), [5])
