@@ -66,7 +66,7 @@ def check_path(path: str) -> str:
         raise PatchRejectedError(f"{path!r}: paths with '..' or odd segments are refused")
     normalized = "/".join(parts)
     lowered = normalized.lower()
-    if any(lowered.startswith(prefix.lower()) for prefix in _DENIED_PREFIXES):
+    if any((lowered + "/").startswith(prefix.lower()) for prefix in _DENIED_PREFIXES):
         raise PatchRejectedError(f"{normalized}: CI, agent and infrastructure configuration is never changed")
     if parts[-1] in _DENIED_NAMES or parts[-1].lower() in {n.lower() for n in _DENIED_NAMES}:
         raise PatchRejectedError(f"{normalized}: CI, agent and infrastructure configuration is never changed")
