@@ -111,7 +111,7 @@ class DryRunPullRequest:
 
     def run(self, analysis: Analysis) -> ActionResult:
         branch = fix_branch(analysis)
-        body = render("pr.md.j2", a=analysis, branch=branch, diff=fix_diff(analysis))
+        body = render("pr.md.j2", a=analysis, branch=branch, diff=fix_diff(analysis), issue=None)
         url = self._store.put_artifact(analysis.id, "pr.md", body, "text/markdown")
         target = analysis.metadata.get("repo") or "unknown repository"
         return ActionResult(
@@ -141,8 +141,6 @@ class DryRunEmail:
         return ActionResult(self.kind, recipients, "dry_run", url, f"would send: {subject}", utc_now().isoformat())
 
 
-def configured_actions(store: RecordStore, settings: Settings) -> list[Action]:
-    """The actions the settings ask for; dry-run ones until live clients are configured."""
-    if settings.actions_mode == "off":
-        return []
+def dry_run_actions(store: RecordStore, settings: Settings) -> list[Action]:
+    """Drafts of everything, written next to the record."""
     return [DryRunIssue(store, settings), DryRunPullRequest(store, settings), DryRunEmail(store, settings)]

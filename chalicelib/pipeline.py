@@ -17,13 +17,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from chalicelib.actions import Action, configured_actions
+from chalicelib.actions import Action, DryRunEmail, dry_run_actions
 from chalicelib.analysis import ActionResult, Analysis, make_id, utc_now, validate
+from chalicelib.caps import DailyCaps, LocalDailyCaps, S3DailyCaps
 from chalicelib.classify import classify
 from chalicelib.clients import s3_client
 from chalicelib.errors import LogReadError, NotFoundError, SelfHealingError
 from chalicelib.excerpt import baseline_keys, build_excerpt
 from chalicelib.fingerprint import fingerprint
+from chalicelib.gh_actions import github_actions
 from chalicelib.heuristic import analyze_offline, step_name
 from chalicelib.llm import LlmResult, ask, sdk_client
 from chalicelib.logsource import iter_bytes_blocks, iter_file_blocks
@@ -62,6 +64,7 @@ class Services:
     deadline: float = field(default_factory=lambda: time.monotonic() + 30.0)
     llm_factory: Callable[[str, str, str | None], Any] = sdk_client
     sleep: Callable[[float], None] = time.sleep
+    caps: DailyCaps | None = None
 
     def log_bucket(self, bucket: str) -> LogBucket:
         if self.s3 is None:
@@ -75,12 +78,28 @@ def build_services(settings: Settings, s3: Any = None, remaining_ms: int | None 
     ``remaining_ms`` is the Lambda's remaining time; without it the analysis gets 30 seconds.
     """
     store: RecordStore
+    caps: DailyCaps
     if settings.logs_bucket:
         s3 = s3 if s3 is not None else s3_client(settings.region)
         store = S3RecordStore(s3, settings.logs_bucket, settings.analysis_prefix)
+        caps = S3DailyCaps(s3, settings.logs_bucket, settings.analysis_prefix)
     else:
         store = LocalRecordStore(Path(settings.local_dir), settings.analysis_prefix)
-    return Services(settings, store, configured_actions(store, settings), Redactor(settings.runtime_secrets()), s3)
+        caps = LocalDailyCaps(Path(settings.local_dir), settings.analysis_prefix)
+    actions = configured_actions(store, settings, caps)
+    services = Services(settings, store, actions, Redactor(settings.runtime_secrets()), s3, caps=caps)
+    if remaining_ms is not None:
+        services.deadline = time.monotonic() + remaining_ms / 1000
+    return services
+
+
+def configured_actions(store: RecordStore, settings: Settings, caps: DailyCaps) -> list[Action]:
+    """What ACTIONS_MODE asks for: live GitHub actions when credentials exist (auto), else drafts."""
+    if settings.actions_mode == "off":
+        return []
+    if settings.actions_mode == "auto" and settings.github_configured:
+        return [*github_actions(settings, caps), DryRunEmail(store, settings)]
+    return dry_run_actions(store, settings)
 
 
 @dataclass(frozen=True)

@@ -51,9 +51,20 @@ class Settings:
     llm_prices_json: str = ""
     deadline_margin_seconds: int = 8
     github_token: str = field(default="", repr=False)
+    github_api_url: str = "https://api.github.com"
+    github_token_secret: str = ""
+    github_token_parameter: str = ""
+    github_app_id: str = ""
+    github_app_private_key: str = field(default="", repr=False)
+    github_app_private_key_secret: str = ""
+    heal_max_attempts: int = 2
+    daily_action_cap: int = 10
+    daily_llm_cap: int = 50
+    patch_max_files: int = 5
+    patch_max_lines: int = 60
     mail_from: str = ""
     mail_to: tuple[str, ...] = ()
-    actions_mode: str = "dry-run"
+    actions_mode: str = "auto"
     dashboard_url: str = ""
     github_server_url: str = "https://github.com"
     local_dir: str = "out"
@@ -69,15 +80,15 @@ class Settings:
         Raises BadInputError when a value has the wrong form.
         """
         env = os.environ if env is None else env
-        mode = env.get("ACTIONS_MODE", "dry-run").strip() or "dry-run"
+        mode = env.get("ACTIONS_MODE", "auto").strip() or "auto"
         provider = (env.get("PROVIDER", "").strip() or "heuristic").lower()
         fallbacks = tuple(p.lower() for p in _list(env, "PROVIDER_FALLBACKS"))
         for name in (provider, *fallbacks):
             if name not in PROVIDERS:
                 raise BadInputError(f"unknown provider {name!r}; use one of {', '.join(PROVIDERS)}")
         keys = tuple((name, env[var].strip()) for name, var in PROVIDER_KEY_VARS.items() if env.get(var, "").strip())
-        if mode not in ("dry-run", "off"):
-            raise BadInputError(f"setting ACTIONS_MODE must be dry-run or off, got {mode!r}")
+        if mode not in ("auto", "dry-run", "off"):
+            raise BadInputError(f"setting ACTIONS_MODE must be auto, dry-run or off, got {mode!r}")
         return cls(
             logs_bucket=env.get("LOGS_BUCKET", "").strip(),
             region=(env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1").strip(),
@@ -93,6 +104,17 @@ class Settings:
             llm_prices_json=env.get("LLM_PRICES", "").strip(),
             deadline_margin_seconds=_int(env, "DEADLINE_MARGIN_SECONDS", 8),
             github_token=env.get("GITHUB_TOKEN", "").strip(),
+            github_api_url=(env.get("GITHUB_API_URL", "").strip() or "https://api.github.com").rstrip("/"),
+            github_token_secret=env.get("GITHUB_TOKEN_SECRET", "").strip(),
+            github_token_parameter=env.get("GITHUB_TOKEN_PARAMETER", "").strip(),
+            github_app_id=env.get("GITHUB_APP_ID", "").strip(),
+            github_app_private_key=env.get("GITHUB_APP_PRIVATE_KEY", "").strip(),
+            github_app_private_key_secret=env.get("GITHUB_APP_PRIVATE_KEY_SECRET", "").strip(),
+            heal_max_attempts=_int(env, "HEAL_MAX_ATTEMPTS", 2, minimum=0),
+            daily_action_cap=_int(env, "DAILY_ACTION_CAP", 10, minimum=0),
+            daily_llm_cap=_int(env, "DAILY_LLM_CAP", 50, minimum=0),
+            patch_max_files=_int(env, "PATCH_MAX_FILES", 5),
+            patch_max_lines=_int(env, "PATCH_MAX_LINES", 60),
             mail_from=env.get("MAIL_FROM", "").strip(),
             mail_to=_list(env, "MAIL_TO"),
             actions_mode=mode,
@@ -107,8 +129,23 @@ class Settings:
 
     def runtime_secrets(self) -> tuple[str, ...]:
         """The service's own secret values, which redaction removes by exact value."""
-        values = (self.llm_api_key, self.github_token, *(key for _, key in self.provider_keys))
+        values = (
+            self.llm_api_key,
+            self.github_token,
+            self.github_app_private_key,
+            *(key for _, key in self.provider_keys),
+        )
         return tuple(s for s in values if len(s) >= 8)
+
+    @property
+    def github_configured(self) -> bool:
+        """Whether any GitHub credential is configured (live GitHub actions in ``auto`` mode)."""
+        return bool(
+            self.github_token
+            or self.github_token_secret
+            or self.github_token_parameter
+            or (self.github_app_id and (self.github_app_private_key or self.github_app_private_key_secret))
+        )
 
     def key_for(self, provider: str) -> str:
         """The API key of ``provider``: its own variable, else LLM_API_KEY when it is the primary."""

@@ -12,7 +12,7 @@ def test_defaults() -> None:
         "heuristic",
         8000,
         5 * 1024 * 1024,
-        "dry-run",
+        "auto",
     )
 
 

@@ -1,0 +1,84 @@
+"""Per-repository daily caps (new issues and pull requests, LLM calls), shared by all invocations.
+
+A small JSON counter per repository and day, written with S3 conditional writes so concurrent
+Lambdas never both take the last unit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from chalicelib.errors import StorageError
+
+log = logging.getLogger(__name__)
+_ATTEMPTS = 5
+
+
+class DailyCaps(Protocol):
+    def take(self, repo: str, kind: str, limit: int, day: datetime) -> bool: ...
+
+
+def _key(prefix: str, repo: str, day: datetime) -> str:
+    return f"{prefix}_state/caps/{repo or '_unknown'}/{day:%Y-%m-%d}.json"
+
+
+class S3DailyCaps:
+    def __init__(self, s3: Any, bucket: str, prefix: str = "analysis/") -> None:
+        self._s3, self._bucket, self._prefix = s3, bucket, prefix
+
+    def take(self, repo: str, kind: str, limit: int, day: datetime) -> bool:
+        """Count one ``kind`` for ``repo`` today; False when the cap is reached (nothing counted).
+
+        Raises StorageError when S3 keeps failing; callers treat that as "cap reached".
+        """
+        key = _key(self._prefix, repo, day)
+        for _ in range(_ATTEMPTS):
+            counts, etag = self._read(key)
+            if counts.get(kind, 0) >= limit:
+                return False
+            counts[kind] = counts.get(kind, 0) + 1
+            condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+            try:
+                self._s3.put_object(
+                    Bucket=self._bucket,
+                    Key=key,
+                    Body=json.dumps(counts).encode(),
+                    ContentType="application/json",
+                    **condition,
+                )
+                return True
+            except Exception as exc:
+                code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+                if code not in ("PreconditionFailed", "ConditionalRequestConflict", "412"):
+                    raise StorageError(f"cannot update the daily cap of {repo}: {code or exc}") from exc
+                log.info("daily cap of %s changed concurrently; retrying", repo)
+        raise StorageError(f"the daily cap of {repo} kept changing; giving up")
+
+    def _read(self, key: str) -> tuple[dict[str, int], str | None]:
+        try:
+            response = self._s3.get_object(Bucket=self._bucket, Key=key)
+        except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+            if code in ("NoSuchKey", "404"):
+                return {}, None
+            raise StorageError(f"cannot read daily cap {key}: {code or exc}") from exc
+        return json.loads(response["Body"].read()), response["ETag"]
+
+
+class LocalDailyCaps:
+    def __init__(self, root: Path, prefix: str = "analysis/") -> None:
+        self._root, self._prefix = root, prefix
+
+    def take(self, repo: str, kind: str, limit: int, day: datetime) -> bool:
+        path = self._root / _key(self._prefix, repo, day)
+        counts: dict[str, int] = json.loads(path.read_text()) if path.is_file() else {}
+        if counts.get(kind, 0) >= limit:
+            return False
+        counts[kind] = counts.get(kind, 0) + 1
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(counts))
+        return True

@@ -1,0 +1,362 @@
+"""Live GitHub actions: one issue per failure, validated draft fix pull requests, a bounded loop.
+
+An issue carries a hidden marker with the failure's fingerprint and the healing state
+(how often it was seen, fix attempts, the pull request, whether CI passed on the fix). A new
+failure with the same fingerprint comments on that issue instead of opening another.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from github import Github, GithubException, InputGitTreeElement
+
+from chalicelib.actions import build_links, fix_branch
+from chalicelib.analysis import ActionResult, Analysis, utc_now
+from chalicelib.caps import DailyCaps
+from chalicelib.errors import SelfHealingError
+from chalicelib.gh_client import GitHubError, github_for_repo, translate
+from chalicelib.patches import PatchLimits, PatchRejectedError, append_line_edit, apply_edits, validate_changes
+from chalicelib.render import render
+from chalicelib.settings import Settings
+
+log = logging.getLogger(__name__)
+LABEL = "self-healing"
+HEAL_PREFIX = "self-healing/"
+_MARKER = re.compile(r"<!-- self-healing-ci fingerprint:([0-9a-f]{16}) state:(\{[^<>]*\}) -->")
+_HEAL_BRANCH = re.compile(r"^self-healing/([0-9a-f]{8})-")
+_SCAN_LIMIT = 300
+
+
+@dataclass
+class IssueState:
+    """What the hidden marker of an issue remembers."""
+
+    seen: int = 1
+    attempts: int = 0
+    pr: int | None = None
+    base: str = ""
+    analysis: str = ""
+    healed: bool = False
+    gave_up: bool = False
+
+
+def marker(fingerprint: str, state: IssueState) -> str:
+    return f"<!-- self-healing-ci fingerprint:{fingerprint} state:{json.dumps(asdict(state), sort_keys=True)} -->"
+
+
+def read_marker(body: str | None) -> tuple[str, IssueState] | None:
+    """The fingerprint and state in an issue body, if it has a sound marker."""
+    match = _MARKER.search(body or "")
+    if not match:
+        return None
+    try:
+        data = json.loads(match.group(2))
+        known = {k: v for k, v in data.items() if k in IssueState.__dataclass_fields__}
+        return match.group(1), IssueState(**known)
+    except (ValueError, TypeError):
+        return match.group(1), IssueState()
+
+
+def healing_fingerprint_prefix(branch: str) -> str | None:
+    """The fingerprint prefix a ``self-healing/<fp8>-<run>`` branch was made for."""
+    match = _HEAL_BRANCH.match(branch)
+    return match.group(1) if match else None
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+@dataclass
+class _Found:
+    repo: Any
+    issue: Any = None
+    fingerprint: str = ""
+    state: IssueState = field(default_factory=IssueState)
+
+
+class GitHubSession:
+    """The GitHub side of one analysis: one client, one lookup of its issue, shared by the actions."""
+
+    def __init__(
+        self, settings: Settings, caps: DailyCaps, factory: Callable[[Settings, str], Github] = github_for_repo
+    ) -> None:
+        self.settings, self.caps, self._factory = settings, caps, factory
+        self._cache: dict[str, _Found] = {}
+
+    def lookup(self, analysis: Analysis) -> _Found:
+        """The repository and the open issue of this failure (or of the fix it is an attempt of)."""
+        if analysis.id in self._cache:
+            return self._cache[analysis.id]
+        repo_name = analysis.metadata["repo"]
+        try:
+            repo = self._factory(self.settings, repo_name).get_repo(repo_name)
+        except GithubException as exc:
+            raise translate(exc, f"opening {repo_name}") from exc
+        prefix = healing_fingerprint_prefix(analysis.metadata.get("branch", "")) or analysis.fingerprint
+        found = _Found(repo)
+        try:
+            for index, issue in enumerate(repo.get_issues(state="open", labels=[LABEL])):
+                if index >= _SCAN_LIMIT:
+                    break
+                parsed = read_marker(issue.body)
+                if parsed and parsed[0].startswith(prefix):
+                    found = _Found(repo, issue, parsed[0], parsed[1])
+                    break
+        except GithubException as exc:
+            raise translate(exc, "listing open self-healing issues") from exc
+        self._cache[analysis.id] = found
+        return found
+
+    def save_state(self, found: _Found) -> None:
+        body = _MARKER.sub(marker(found.fingerprint, found.state).replace("\\", "\\\\"), found.issue.body or "", 1)
+        try:
+            found.issue.edit(body=body)
+        except GithubException as exc:
+            raise translate(exc, f"updating issue #{found.issue.number}") from exc
+
+    def comment(self, target: Any, body: str, what: str) -> None:
+        # A pull request's create_comment is a review comment; its conversation is an issue comment.
+        post = target.create_issue_comment if hasattr(target, "create_issue_comment") else target.create_comment
+        try:
+            post(body)
+        except GithubException as exc:
+            raise translate(exc, f"commenting on {what}") from exc
+
+    def take_cap(self, analysis: Analysis) -> bool:
+        try:
+            return self.caps.take(analysis.metadata["repo"], "actions", self.settings.daily_action_cap, utc_now())
+        except SelfHealingError as exc:
+            log.warning("daily cap unavailable (%s); acting conservatively", exc)
+            return False
+
+
+def _result(kind: str, analysis: Analysis, status: str, url: str = "", detail: str = "") -> ActionResult:
+    return ActionResult(kind, analysis.metadata.get("repo", ""), status, url, detail[:500], utc_now().isoformat())
+
+
+def _evidence(analysis: Analysis) -> list[dict[str, Any]]:
+    return analysis.evidence or [{"line": n, "text": t} for n, t in analysis.excerpt["lines"][-5:]]
+
+
+class GitHubIssue:
+    kind = "github_issue"
+
+    def __init__(self, session: GitHubSession) -> None:
+        self.session = session
+
+    def applies(self, analysis: Analysis) -> bool:
+        return bool(re.match(r"^[\w.-]+/[\w.-]+$", analysis.metadata.get("repo", "")))
+
+    def run(self, analysis: Analysis) -> ActionResult:
+        try:
+            return self._run(analysis)
+        except SelfHealingError as exc:
+            return _result(self.kind, analysis, "failed", detail=str(exc))
+
+    def _run(self, analysis: Analysis) -> ActionResult:
+        session = self.session
+        found = session.lookup(analysis)
+        links = build_links(analysis, session.settings)
+        run = analysis.metadata.get("run_id") or "?"
+        if found.issue is not None:
+            found.state.seen += 1
+            body = render(
+                "issue_seen_again.md.j2",
+                run=run,
+                ordinal=ordinal(found.state.seen),
+                branch=analysis.metadata.get("branch", ""),
+                evidence=_evidence(analysis),
+                links=links,
+            )
+            session.comment(found.issue, body, f"issue #{found.issue.number}")
+            session.save_state(found)
+            return _result(
+                self.kind,
+                analysis,
+                "updated",
+                found.issue.html_url,
+                f"seen again: {ordinal(found.state.seen)} time, issue #{found.issue.number}",
+            )
+        if not session.take_cap(analysis):
+            return _result(
+                self.kind,
+                analysis,
+                "skipped",
+                detail=f"daily cap of {session.settings.daily_action_cap} new issues and PRs reached",
+            )
+        state = IssueState(base=analysis.metadata.get("branch", ""), analysis=analysis.id)
+        title = render("issue_title.txt.j2", a=analysis).strip()
+        body = marker(analysis.fingerprint, state) + "\n" + render("issue.md.j2", a=analysis, links=links)
+        try:
+            issue = found.repo.create_issue(title=title, body=body, labels=[LABEL, analysis.category])
+        except GithubException as exc:
+            raise translate(exc, "opening an issue") from exc
+        found.issue, found.fingerprint, found.state = issue, analysis.fingerprint, state
+        return _result(self.kind, analysis, "created", issue.html_url, f"opened issue #{issue.number}")
+
+
+class GitHubPullRequest:
+    kind = "github_pr"
+
+    def __init__(self, session: GitHubSession) -> None:
+        self.session = session
+
+    def applies(self, analysis: Analysis) -> bool:
+        meta = analysis.metadata
+        return bool(
+            (analysis.edits or analysis.fix_plan)
+            and re.match(r"^[0-9a-f]{7,40}$", meta.get("sha", ""))
+            and meta.get("branch")
+            and re.match(r"^[\w.-]+/[\w.-]+$", meta.get("repo", ""))
+        ) or meta.get("branch", "").startswith(HEAL_PREFIX)
+
+    def run(self, analysis: Analysis) -> ActionResult:
+        try:
+            return self._run(analysis)
+        except SelfHealingError as exc:
+            return _result(self.kind, analysis, "failed", detail=str(exc))
+
+    def _run(self, analysis: Analysis) -> ActionResult:
+        session = self.session
+        found = session.lookup(analysis)
+        branch = analysis.metadata.get("branch", "")
+        healing = branch.startswith(HEAL_PREFIX)
+        if found.issue is not None and (found.state.gave_up or found.state.healed):
+            return _result(self.kind, analysis, "skipped", detail="healing of this failure has ended")
+        if healing and found.issue is not None and found.state.attempts >= session.settings.heal_max_attempts:
+            return self._give_up(analysis, found, branch)
+        if not (analysis.edits or analysis.fix_plan) or not analysis.metadata.get("sha"):
+            return _result(self.kind, analysis, "skipped", detail="no fix is known for this failure")
+        base = found.state.base if healing and found.state.base else branch
+        try:
+            changes = self._changes(found.repo, analysis)
+        except PatchRejectedError as exc:
+            if found.issue is not None:
+                session.comment(found.issue, render("issue_fix_rejected.md.j2", reason=str(exc)), "the issue")
+            return _result(self.kind, analysis, "skipped", detail=f"fix rejected: {exc}")
+        if not session.take_cap(analysis):
+            return _result(
+                self.kind,
+                analysis,
+                "skipped",
+                detail=f"daily cap of {session.settings.daily_action_cap} new issues and PRs reached",
+            )
+        head = fix_branch(analysis)
+        pr = self._open(found, analysis, changes, head, base)
+        if found.issue is not None:
+            found.state.attempts += 1
+            found.state.pr = pr.number
+            found.state.base = base
+            session.save_state(found)
+        return _result(self.kind, analysis, "created", pr.html_url, f"draft PR #{pr.number} from {head} into {base}")
+
+    def _changes(self, repo: Any, analysis: Analysis) -> list[Any]:
+        edits = list(analysis.edits)
+        paths = sorted({e["path"] for e in edits} | ({analysis.fix_plan["path"]} if analysis.fix_plan else set()))
+        files: dict[str, str] = {}
+        for path in paths:
+            files[path] = self._fetch(repo, path, analysis.metadata["sha"])
+        if analysis.fix_plan and not edits:
+            plan = analysis.fix_plan
+            edits = [append_line_edit(plan["path"], files[plan["path"]], plan["line"])]
+        changes = apply_edits(files, edits)
+        s = self.session.settings
+        validate_changes(changes, PatchLimits(s.patch_max_files, s.patch_max_lines))
+        return changes
+
+    @staticmethod
+    def _fetch(repo: Any, path: str, sha: str) -> str:
+        from chalicelib.patches import check_path
+
+        check_path(path)
+        try:
+            content = repo.get_contents(path, ref=sha)
+        except GithubException as exc:
+            if exc.status == 404:
+                raise PatchRejectedError(f"{path}: the file does not exist at the failing commit") from exc
+            raise translate(exc, f"reading {path}") from exc
+        if isinstance(content, list) or content.type != "file":
+            raise PatchRejectedError(f"{path}: not a regular file (a directory or a symlink)")
+        try:
+            return bytes(content.decoded_content).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise PatchRejectedError(f"{path}: binary files are never changed") from exc
+
+    def _open(self, found: _Found, analysis: Analysis, changes: list[Any], head: str, base: str) -> Any:
+        repo = found.repo
+        try:
+            parent = repo.get_git_commit(analysis.metadata["sha"])
+            elements = [
+                InputGitTreeElement(c.path, "100644", "blob", sha=repo.create_git_blob(c.new, "utf-8").sha)
+                for c in changes
+            ]
+            tree = repo.create_git_tree(elements, base_tree=parent.tree)
+            title = f"[self-healing] fix {analysis.category}: {analysis.summary[:80]}"
+            commit = repo.create_git_commit(title, tree, [parent])
+            # A new ref only: the service never moves an existing branch, so it never force-pushes.
+            repo.create_git_ref(f"refs/heads/{head}", commit.sha)
+        except GithubException as exc:
+            raise translate(exc, f"creating branch {head}") from exc
+        diff = "\n".join(_unified(c) for c in changes)
+        body = render(
+            "pr.md.j2",
+            a=analysis,
+            branch=head,
+            diff=diff,
+            issue=found.issue.number if found.issue is not None else None,
+        )
+        try:
+            return repo.create_pull(base=base, head=head, title=title, body=body, draft=True)
+        except GithubException as exc:
+            raise translate(exc, f"opening a draft pull request from {head}") from exc
+
+    def _give_up(self, analysis: Analysis, found: _Found, branch: str) -> ActionResult:
+        session = self.session
+        body = render(
+            "heal_gave_up.md.j2",
+            attempts=found.state.attempts,
+            branch=branch,
+            run=analysis.metadata.get("run_id") or "?",
+            evidence=_evidence(analysis),
+            root_cause=analysis.root_cause,
+        )
+        session.comment(found.issue, body, f"issue #{found.issue.number}")
+        if found.state.pr:
+            try:
+                session.comment(found.repo.get_pull(found.state.pr), body, f"pull request #{found.state.pr}")
+            except GithubException as exc:
+                raise translate(exc, f"finding pull request #{found.state.pr}") from exc
+        found.state.gave_up = True
+        session.save_state(found)
+        return _result(
+            self.kind, analysis, "skipped", detail=f"healing gave up after {found.state.attempts} attempt(s)"
+        )
+
+
+def _unified(change: Any) -> str:
+    import difflib
+
+    return "\n".join(
+        difflib.unified_diff(
+            change.old.splitlines(), change.new.splitlines(), f"a/{change.path}", f"b/{change.path}", lineterm=""
+        )
+    )
+
+
+def github_actions(
+    settings: Settings, caps: DailyCaps, factory: Callable[[Settings, str], Github] = github_for_repo
+) -> list[Any]:
+    """The issue and pull request actions, sharing one session per invocation."""
+    session = GitHubSession(settings, caps, factory)
+    return [GitHubIssue(session), GitHubPullRequest(session)]
+
+
+__all__ = ["GitHubError", "github_actions"]

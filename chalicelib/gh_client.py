@@ -1,0 +1,118 @@
+"""A PyGithub client for one repository: a token or a GitHub App installation, any API URL.
+
+Secrets may live in AWS Secrets Manager or SSM Parameter Store (the settings name them); they
+are read at call time, never logged. PyGithub's own retries and throttling are off: failures
+are recorded on the analysis and retried when the same failure arrives again.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from github import Auth, Github, GithubException, GithubIntegration
+
+from chalicelib.errors import ActionError, SelfHealingError
+from chalicelib.settings import Settings
+
+TIMEOUT_SECONDS = 10
+
+
+class SecretUnavailableError(SelfHealingError):
+    """A secret named by the settings could not be read."""
+
+
+class GitHubError(ActionError):
+    """GitHub refused or failed a request; ``status`` is the HTTP status."""
+
+    def __init__(self, message: str, status: int | None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def read_secret(
+    settings: Settings, secret_id: str = "", parameter: str = "", aws: Callable[[str], Any] | None = None
+) -> str:
+    """A secret from Secrets Manager (``secret_id``) or SSM Parameter Store (``parameter``)."""
+    aws = aws or _aws_client(settings.region)
+    try:
+        if secret_id:
+            value = aws("secretsmanager").get_secret_value(SecretId=secret_id).get("SecretString", "")
+        else:
+            value = aws("ssm").get_parameter(Name=parameter, WithDecryption=True)["Parameter"]["Value"]
+    except Exception as exc:
+        if not hasattr(exc, "response"):
+            raise
+        code = exc.response.get("Error", {}).get("Code", "error")
+        raise SecretUnavailableError(f"cannot read secret {secret_id or parameter}: {code}") from exc
+    if not value:
+        raise SecretUnavailableError(f"secret {secret_id or parameter} is empty")
+    return str(value).strip()
+
+
+def _aws_client(region: str) -> Callable[[str], Any]:
+    @functools.lru_cache(maxsize=2)
+    def make(service: str) -> Any:
+        import boto3
+
+        return boto3.client(service, region_name=region)
+
+    return make
+
+
+def translate(exc: GithubException, doing: str) -> GitHubError:
+    """A PyGithub error as a short, token-free reason."""
+    status = exc.status
+    data = exc.data if isinstance(exc.data, dict) else {}
+    message = str(data.get("message", ""))[:200]
+    lowered = message.lower()
+    if status == 401:
+        reason = "the GitHub credentials were refused (401)"
+    elif status in (403, 429) and ("rate limit" in lowered or status == 429):
+        reason = f"GitHub rate limit ({status}): {message}"
+    elif status == 403 and "workflow" in lowered:
+        reason = "the token lacks the workflows permission (403)"
+    elif status == 403:
+        reason = f"GitHub forbade it (403): {message}"
+    elif status == 404:
+        reason = "not found on GitHub (404): the repository, file or commit is missing or not visible"
+    elif status == 422:
+        reason = f"GitHub rejected it (422): {message}"
+    elif status >= 500:
+        reason = f"GitHub failed ({status})"
+    else:
+        reason = f"GitHub answered {status}: {message}"
+    return GitHubError(f"{doing}: {reason}", status)
+
+
+def github_for_repo(settings: Settings, repo: str, aws: Callable[[str], Any] | None = None) -> Github:
+    """An authenticated client able to act on ``repo`` (owner/name).
+
+    Raises SecretUnavailableError or GitHubError (e.g. the App is not installed there).
+    """
+    common: dict[str, Any] = {
+        "base_url": settings.github_api_url,
+        "timeout": TIMEOUT_SECONDS,
+        "retry": None,
+        "seconds_between_requests": None,
+        "seconds_between_writes": None,
+    }
+    token = settings.github_token
+    if not token and (settings.github_token_secret or settings.github_token_parameter):
+        token = read_secret(settings, settings.github_token_secret, settings.github_token_parameter, aws)
+    if token:
+        return Github(auth=Auth.Token(token), **common)
+    key = settings.github_app_private_key
+    if not key and settings.github_app_private_key_secret:
+        key = read_secret(settings, settings.github_app_private_key_secret, "", aws)
+    if not settings.github_app_id or not key:
+        raise GitHubError("no GitHub credentials are configured", None)
+    app_auth = Auth.AppAuth(settings.github_app_id, key)
+    owner, name = repo.split("/", 1)
+    try:
+        integration = GithubIntegration(auth=app_auth, **common)
+        installation = integration.get_repo_installation(owner, name)
+    except GithubException as exc:
+        raise translate(exc, f"finding the GitHub App installation on {repo}") from exc
+    return Github(auth=app_auth.get_installation_auth(installation.id), **common)
