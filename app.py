@@ -12,7 +12,7 @@ from typing import Any
 
 from chalice.app import Chalice, Response, S3Event
 
-from chalicelib import api, pipeline
+from chalicelib import api, healing, pipeline
 from chalicelib.errors import (
     BadInputError,
     LogReadError,
@@ -21,6 +21,7 @@ from chalicelib.errors import (
     SelfHealingError,
     StorageError,
 )
+from chalicelib.metadata import is_success_record
 from chalicelib.settings import Settings
 
 app = Chalice(app_name="self-healing-ci")
@@ -53,8 +54,11 @@ def _services(context: Any = None) -> pipeline.Services:
 
 @app.on_s3_event(bucket=LOGS_BUCKET, prefix="logs/", events=["s3:ObjectCreated:*"])
 def on_log_uploaded(event: S3Event) -> dict[str, Any]:
-    """Analyze a newly uploaded CI log; S3 retries the event if storage failed."""
+    """Analyze a newly uploaded CI log (or mark a fix healed); S3 retries the event if storage failed."""
     try:
+        if is_success_record(event.key):
+            healed = healing.mark_healed(_services(event.context), event.bucket, event.key)
+            return {"status": healed.status, "detail": healed.detail}
         outcome = pipeline.handle_log_created(_services(event.context), event.bucket, event.key)
     except (NotFoundError, BadInputError, LogReadError) as exc:
         # Retrying cannot help: the object is gone or unreadable. Say so and drop the event.

@@ -46,6 +46,7 @@ class Analysis:
     fix_plan: dict[str, str] | None = None
     actions: list[ActionResult] = field(default_factory=list)
     status: str = "acting"
+    healing: dict[str, Any] | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

@@ -63,6 +63,18 @@ def read_marker(body: str | None) -> tuple[str, IssueState] | None:
         return match.group(1), IssueState()
 
 
+def write_state(issue: Any, fingerprint: str, state: IssueState, extra_labels: tuple[str, ...] = ()) -> None:
+    """Store ``state`` in the issue's marker; raises GitHubError."""
+    body = _MARKER.sub(lambda _: marker(fingerprint, state), issue.body or "", count=1)
+    changes: dict[str, Any] = {"body": body}
+    if extra_labels:
+        changes["labels"] = [*(label.name for label in issue.labels), *extra_labels]
+    try:
+        issue.edit(**changes)
+    except GithubException as exc:
+        raise translate(exc, f"updating issue #{issue.number}") from exc
+
+
 def healing_fingerprint_prefix(branch: str) -> str | None:
     """The fingerprint prefix a ``self-healing/<fp8>-<run>`` branch was made for."""
     match = _HEAL_BRANCH.match(branch)
@@ -116,11 +128,7 @@ class GitHubSession:
         return found
 
     def save_state(self, found: _Found) -> None:
-        body = _MARKER.sub(marker(found.fingerprint, found.state).replace("\\", "\\\\"), found.issue.body or "", 1)
-        try:
-            found.issue.edit(body=body)
-        except GithubException as exc:
-            raise translate(exc, f"updating issue #{found.issue.number}") from exc
+        write_state(found.issue, found.fingerprint, found.state)
 
     def comment(self, target: Any, body: str, what: str) -> None:
         # A pull request's create_comment is a review comment; its conversation is an issue comment.
@@ -235,6 +243,8 @@ class GitHubPullRequest:
             return self._give_up(analysis, found, branch)
         if not (analysis.edits or analysis.fix_plan) or not analysis.metadata.get("sha"):
             return _result(self.kind, analysis, "skipped", detail="no fix is known for this failure")
+        if not healing and found.issue is not None and found.state.pr:
+            return _result(self.kind, analysis, "skipped", detail=f"a fix is already proposed in #{found.state.pr}")
         base = found.state.base if healing and found.state.base else branch
         try:
             changes = self._changes(found.repo, analysis)

@@ -1,0 +1,312 @@
+"""A local HTTP server implementing the GitHub REST endpoints the service uses, in memory.
+
+Tests seed repositories and files, script failures, drive the real PyGithub against it, and
+read back every request it received.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+import pytest
+
+TOKEN = "ghs_" + "StubInstallationToken0123456789abcdef"
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Repo:
+    full_name: str
+    files: dict[str, dict[str, tuple[str, bytes]]] = field(default_factory=dict)  # commit -> path -> (type, data)
+    issues: list[dict[str, Any]] = field(default_factory=list)
+    comments: dict[int, list[str]] = field(default_factory=dict)
+    refs: dict[str, str] = field(default_factory=dict)
+    pulls: list[dict[str, Any]] = field(default_factory=list)
+    blobs: dict[str, str] = field(default_factory=dict)
+    trees: dict[str, dict[str, Any]] = field(default_factory=dict)
+    commits: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _sha(*parts: Any) -> str:
+    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode(), usedforsecurity=False).hexdigest()
+
+
+class GitHubStub:
+    def __init__(self) -> None:
+        self.repos: dict[str, Repo] = {}
+        self.requests: list[Request] = []
+        self.failures: list[tuple[str, re.Pattern[str], int, dict[str, Any]]] = []
+        self.app_public_key: bytes | None = None
+        self.prefix = ""  # "/api/v3" to serve like GitHub Enterprise
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def add_repo(self, full_name: str, sha: str, files: dict[str, str | bytes], symlinks: tuple[str, ...] = ()) -> Repo:
+        repo = Repo(full_name)
+        entries = {p: ("file", v.encode() if isinstance(v, str) else v) for p, v in files.items()}
+        entries.update({p: ("symlink", b"../elsewhere") for p in symlinks})
+        repo.files[sha] = entries
+        repo.commits[sha] = {"sha": sha, "tree": _sha("tree", sha), "parents": []}
+        repo.refs["refs/heads/main"] = sha
+        self.repos[full_name] = repo
+        return repo
+
+    def fail(
+        self,
+        method: str,
+        path_pattern: str,
+        status: int,
+        message: str = "scripted",
+        times: int = 1,
+        headers: dict[str, Any] | None = None,
+    ) -> None:
+        for _ in range(times):
+            self.failures.append((method, re.compile(path_pattern), status, {"message": message, **(headers or {})}))
+
+    def writes(self) -> list[Request]:
+        return [r for r in self.requests if r.method != "GET"]
+
+    # ----------------------------------------------------------------- routing
+    def _route(self, req: Request) -> tuple[int, Any]:
+        for index, (method, pattern, status, body) in enumerate(self.failures):
+            if method == req.method and pattern.search(req.path):
+                del self.failures[index]
+                return status, body
+        if req.path.startswith("/app/installations/") and req.path.endswith("/access_tokens"):
+            self._check_jwt(req)
+            return 201, {"token": TOKEN, "expires_at": "2099-01-01T00:00:00Z"}
+        match = re.match(r"^/repos/([^/]+/[^/]+)(/.*)?$", req.path)
+        if not match:
+            return 404, {"message": "Not Found"}
+        repo = self.repos.get(match.group(1))
+        rest = match.group(2) or ""
+        if repo is None:
+            return 404, {"message": "Not Found"}
+        base = f"{self.url}{self.prefix}/repos/{repo.full_name}"
+        if rest == "/installation":
+            self._check_jwt(req)
+            return 200, {"id": 4242, "app_id": 1, "account": {"login": repo.full_name.split("/")[0]}}
+        if self._bearer(req) != TOKEN and not self._bearer(req).startswith("ghp_"):
+            return 401, {"message": "Bad credentials"}
+        if rest == "" and req.method == "GET":
+            return 200, {
+                "id": 1,
+                "name": repo.full_name.split("/")[1],
+                "full_name": repo.full_name,
+                "url": base,
+                "html_url": f"https://github.example/{repo.full_name}",
+                "default_branch": "main",
+                "owner": {"login": repo.full_name.split("/")[0]},
+            }
+        if rest == "/issues" and req.method == "GET":
+            labels = set(",".join(req.query.get("labels", [""])).split(",")) - {""}
+            found = [i for i in repo.issues if i["state"] == "open" and labels <= {lb["name"] for lb in i["labels"]}]
+            return 200, found
+        if rest == "/issues" and req.method == "POST":
+            number = len(repo.issues) + len(repo.pulls) + 1
+            issue = {
+                "number": number,
+                "id": number,
+                "title": req.body["title"],
+                "body": req.body.get("body", ""),
+                "state": "open",
+                "labels": [{"name": n} for n in req.body.get("labels", [])],
+                "url": f"{base}/issues/{number}",
+                "html_url": f"https://github.example/{repo.full_name}/issues/{number}",
+                "comments": 0,
+            }
+            repo.issues.append(issue)
+            return 201, issue
+        m = re.match(r"^/issues/(\d+)(/comments)?$", rest)
+        if m:
+            number = int(m.group(1))
+            issue = next((i for i in repo.issues if i["number"] == number), None)
+            if m.group(2) and req.method == "POST":
+                repo.comments.setdefault(number, []).append(req.body["body"])
+                return 201, {
+                    "id": len(repo.comments[number]),
+                    "body": req.body["body"],
+                    "url": f"{base}/issues/comments/1",
+                    "html_url": "https://github.example/c",
+                }
+            if issue is not None and req.method == "PATCH":
+                issue.update({k: v for k, v in req.body.items() if k in ("body", "title", "state")})
+                if "labels" in req.body:
+                    issue["labels"] = [{"name": n} for n in req.body["labels"]]
+                return 200, issue
+            if issue is not None and req.method == "GET":
+                return 200, issue
+        m = re.match(r"^/contents/(.+)$", rest)
+        if m and req.method == "GET":
+            ref = req.query.get("ref", ["main"])[0]
+            ref = repo.refs.get(f"refs/heads/{ref}", ref)
+            path = unquote(m.group(1))
+            entry = repo.files.get(ref, {}).get(path)
+            if entry is None:
+                return 404, {"message": "Not Found"}
+            kind, data = entry
+            common = {
+                "name": path.rsplit("/", 1)[-1],
+                "path": path,
+                "sha": _sha(data.hex()),
+                "size": len(data),
+                "url": f"{base}/contents/{path}",
+                "html_url": "https://github.example/x",
+            }
+            if kind == "symlink":
+                return 200, {**common, "type": "symlink", "target": data.decode()}
+            return 200, {**common, "type": "file", "encoding": "base64", "content": base64.b64encode(data).decode()}
+        m = re.match(r"^/git/commits/([0-9a-f]+)$", rest)
+        if m and req.method == "GET":
+            commit = repo.commits.get(m.group(1))
+            if commit is None:
+                return 404, {"message": "Not Found"}
+            return 200, self._commit_json(base, commit)
+        if rest == "/git/blobs" and req.method == "POST":
+            sha = _sha("blob", req.body["content"])
+            repo.blobs[sha] = req.body["content"]
+            return 201, {"sha": sha, "url": f"{base}/git/blobs/{sha}"}
+        if rest == "/git/trees" and req.method == "POST":
+            sha = _sha("tree", req.body)
+            repo.trees[sha] = req.body
+            return 201, {"sha": sha, "url": f"{base}/git/trees/{sha}", "tree": req.body["tree"], "truncated": False}
+        if rest == "/git/commits" and req.method == "POST":
+            sha = _sha("commit", req.body)
+            commit = {
+                "sha": sha,
+                "tree": req.body["tree"],
+                "parents": req.body["parents"],
+                "message": req.body["message"],
+            }
+            repo.commits[sha] = commit
+            # The new commit's files: the parent's, with the tree's blobs applied.
+            files = dict(repo.files.get(req.body["parents"][0], {}))
+            for entry in repo.trees.get(req.body["tree"], {}).get("tree", []):
+                files[entry["path"]] = ("file", repo.blobs[entry["sha"]].encode())
+            repo.files[sha] = files
+            return 201, self._commit_json(base, commit)
+        if rest == "/git/refs" and req.method == "POST":
+            if req.body["ref"] in repo.refs:
+                return 422, {"message": "Reference already exists"}
+            repo.refs[req.body["ref"]] = req.body["sha"]
+            return 201, {
+                "ref": req.body["ref"],
+                "url": f"{base}/git/{req.body['ref']}",
+                "object": {"sha": req.body["sha"], "type": "commit", "url": f"{base}/git/commits/x"},
+            }
+        if rest == "/pulls" and req.method == "POST":
+            number = len(repo.issues) + len(repo.pulls) + 1
+            pull = {
+                "number": number,
+                "id": number,
+                "title": req.body["title"],
+                "body": req.body.get("body"),
+                "draft": req.body.get("draft", False),
+                "state": "open",
+                "url": f"{base}/pulls/{number}",
+                "html_url": f"https://github.example/{repo.full_name}/pull/{number}",
+                "issue_url": f"{base}/issues/{number}",
+                "head": {"ref": req.body["head"]},
+                "base": {"ref": req.body["base"]},
+            }
+            repo.pulls.append(pull)
+            return 201, pull
+        m = re.match(r"^/pulls/(\d+)$", rest)
+        if m and req.method == "GET":
+            pull = next((p for p in repo.pulls if p["number"] == int(m.group(1))), None)
+            return (200, pull) if pull else (404, {"message": "Not Found"})
+        return 404, {"message": f"stub has no route {req.method} {rest}"}
+
+    @staticmethod
+    def _commit_json(base: str, commit: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "sha": commit["sha"],
+            "url": f"{base}/git/commits/{commit['sha']}",
+            "message": commit.get("message", ""),
+            "tree": {"sha": commit["tree"], "url": f"{base}/git/trees/{commit['tree']}"},
+            "parents": [{"sha": p, "url": f"{base}/git/commits/{p}"} for p in commit["parents"]],
+        }
+
+    @staticmethod
+    def _bearer(req: Request) -> str:
+        value = req.headers.get("authorization", "")
+        return value.split(" ", 1)[1] if " " in value else ""
+
+    def _check_jwt(self, req: Request) -> None:
+        import jwt
+
+        token = self._bearer(req)
+        assert self.app_public_key is not None, "stub has no app key"
+        claims = jwt.decode(token, self.app_public_key, algorithms=["RS256"])
+        assert str(claims["iss"]) == "12345"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                return
+
+            def _serve(self) -> None:
+                parsed = urlparse(self.path)
+                length = int(self.headers.get("Content-Length", 0) or 0)
+                raw = self.rfile.read(length) if length else b""
+                body = json.loads(raw) if raw else None
+                prefix = "/api/v3"  # GitHub Enterprise's API lives under a path; strip it when used
+                path = parsed.path[len(prefix) :] if parsed.path.startswith(prefix) else parsed.path
+                req = Request(
+                    self.command, path, parse_qs(parsed.query), {k.lower(): v for k, v in self.headers.items()}, body
+                )
+                with stub._lock:
+                    stub.requests.append(req)
+                    try:
+                        status, payload = stub._route(req)
+                    except AssertionError as exc:
+                        status, payload = 401, {"message": f"bad app auth: {exc}"}
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve  # noqa: N815
+
+        return Handler
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def github_stub() -> Iterator[GitHubStub]:
+    stub = GitHubStub()
+    stub.start()
+    yield stub
+    stub.stop()
