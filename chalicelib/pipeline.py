@@ -295,7 +295,7 @@ def _act(analysis: Analysis, services: Services) -> None:
             result = ActionResult(
                 action.kind, analysis.metadata.get("repo", ""), "failed", "", str(exc), services.now().isoformat()
             )
-        except Exception as exc:  # noqa: BLE001 - one broken action must not lose the analysis or the others
+        except Exception as exc:
             log.exception("action %s for %s crashed", action.kind, analysis.id)
             result = ActionResult(
                 action.kind,
