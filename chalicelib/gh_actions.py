@@ -351,6 +351,60 @@ class GitHubPullRequest:
         )
 
 
+_SOURCE_PATH = re.compile(
+    r"(?:^|[\s(\"'`])(?:\./)?((?:[\w.-]+/)*[\w-][\w.-]*\.(?:py|pyi|js|jsx|mjs|ts|tsx|go|rs|java|kt|rb|php|cs|c|cc|cpp|h"
+    r"|hpp|swift|scala|json|ya?ml|toml|cfg|ini|txt|gradle|xml))(?=[:\s(),\"'`]|$)"
+)
+
+
+def source_files(
+    settings: Settings,
+    repo_name: str,
+    sha: str,
+    lines: list[tuple[int, str]],
+    limit: int = 3,
+    factory: Callable[[Settings, str], Github] = github_for_repo,
+) -> dict[str, str]:
+    """The repository files the excerpt names, at the failing commit, for the model to read.
+
+    Best effort: a file that can't be fetched is left out; raises nothing.
+    """
+    from chalicelib.patches import check_path
+
+    wanted: list[str] = []
+    for _, text in lines:
+        for match in _SOURCE_PATH.finditer(text):
+            path = match.group(1)
+            try:
+                path = check_path(path)
+            except PatchRejectedError:
+                continue
+            if path not in wanted:
+                wanted.append(path)
+    files: dict[str, str] = {}
+    if not wanted:
+        return files
+    try:
+        repo = factory(settings, repo_name).get_repo(repo_name)
+    except (GithubException, SelfHealingError) as exc:
+        log.info("no source context: %s", exc)
+        return files
+    for path in wanted:
+        if len(files) >= limit:
+            break
+        try:
+            content = repo.get_contents(path, ref=sha)
+        except GithubException:
+            continue
+        if isinstance(content, list) or content.type != "file" or (content.size or 0) > 200_000:
+            continue
+        try:
+            files[path] = bytes(content.decoded_content).decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return files
+
+
 def _unified(change: Any) -> str:
     import difflib
 

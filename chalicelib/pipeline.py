@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,9 +25,10 @@ from chalicelib.clients import s3_client
 from chalicelib.errors import LogReadError, NotFoundError, SelfHealingError
 from chalicelib.excerpt import baseline_keys, build_excerpt
 from chalicelib.fingerprint import fingerprint
-from chalicelib.gh_actions import github_actions
+from chalicelib.gh_actions import github_actions, source_files
 from chalicelib.heuristic import analyze_offline, step_name
 from chalicelib.llm import LlmResult, ask, sdk_client
+from chalicelib.llm_answer import InvalidAnswerError, parse_answer
 from chalicelib.logsource import iter_bytes_blocks, iter_file_blocks
 from chalicelib.metadata import (
     RunMetadata,
@@ -172,22 +173,80 @@ def analyze(
         "fix_plan": finding.fix_plan,
     }
     if settings.provider != "heuristic" or settings.provider_fallbacks:
-        prompt = build_prompt(
-            excerpt.lines,
-            metadata,
-            classification.category,
-            step_name(excerpt.lines, excerpt.failing_step_start),
-            excerpt.total_lines,
-        )
-        result = ask(
-            prompt,
-            settings,
-            services.deadline - settings.deadline_margin_seconds,
-            sleep=services.sleep,
-            factory=services.llm_factory,
-        )
-        _apply_llm(fields, result, redact)
+        _consult_model(fields, services, metadata, excerpt, classification.category)
     return fields
+
+
+def _consult_model(
+    fields: dict[str, Any], services: Services, metadata: RunMetadata, excerpt: Any, category: str
+) -> None:
+    """Ask the configured model once per fingerprint and day, within the repository's daily cap."""
+    settings = services.settings
+    redact = services.redactor.redact
+    cache_name = f"answers/{metadata.repo or '_'}/{fields['fingerprint']}"
+    cached = _cached_answer(services, cache_name)
+    if cached is not None:
+        _apply_llm(fields, cached, redact)
+        fields["engine"]["cached"] = True
+        return
+    if services.caps is not None and not _take_llm_cap(services.caps, services, metadata.repo):
+        fields["engine"] = {**ENGINE, "fallback_reason": f"daily cap of {settings.daily_llm_cap} LLM calls reached"}
+        return
+    files: dict[str, str] = {}
+    if settings.github_configured and metadata.repo and metadata.sha:
+        files = {p: redact(c) for p, c in source_files(settings, metadata.repo, metadata.sha, excerpt.lines).items()}
+    prompt = build_prompt(
+        excerpt.lines,
+        metadata,
+        category,
+        step_name(excerpt.lines, excerpt.failing_step_start),
+        excerpt.total_lines,
+        files,
+    )
+    result = ask(
+        prompt,
+        settings,
+        services.deadline - settings.deadline_margin_seconds,
+        sleep=services.sleep,
+        factory=services.llm_factory,
+    )
+    _apply_llm(fields, result, redact)
+    if result.answer is not None:
+        try:
+            services.store.put_state(
+                cache_name,
+                {
+                    "at": services.now().isoformat(),
+                    "provider": result.provider,
+                    "model": result.model,
+                    "answer": asdict(result.answer),
+                },
+            )
+        except SelfHealingError as exc:
+            log.warning("could not cache the answer: %s", exc)
+
+
+def _cached_answer(services: Services, name: str) -> LlmResult | None:
+    """A validated answer for the same failure from the last day: the same failure, no second call."""
+    try:
+        data = services.store.get_state(name)
+    except SelfHealingError:
+        return None
+    if not data or services.now() - datetime.fromisoformat(data["at"]) > timedelta(days=1):
+        return None
+    try:
+        answer = parse_answer(json.dumps(data["answer"]))
+    except InvalidAnswerError:
+        return None
+    return LlmResult(answer, data["provider"], data["model"])
+
+
+def _take_llm_cap(caps: DailyCaps, services: Services, repo: str) -> bool:
+    try:
+        return caps.take(repo, "llm", services.settings.daily_llm_cap, services.now())
+    except SelfHealingError as exc:
+        log.warning("LLM cap unavailable (%s); not calling the model", exc)
+        return False
 
 
 def _apply_llm(fields: dict[str, Any], result: LlmResult, redact: Callable[[str], str]) -> None:

@@ -40,6 +40,8 @@ class RecordStore(Protocol):
     def create(self, analysis: Analysis) -> bool: ...
     def save(self, analysis: Analysis) -> None: ...
     def put_artifact(self, analysis_id: str, name: str, body: str, content_type: str) -> str: ...
+    def get_state(self, name: str) -> dict[str, Any] | None: ...
+    def put_state(self, name: str, data: dict[str, Any]) -> None: ...
 
 
 def artifact_key(prefix: str, analysis_id: str, name: str) -> str:
@@ -80,6 +82,21 @@ class S3RecordStore:
         key = artifact_key(self._prefix, analysis_id, name)
         self._put(key, body, content_type)
         return f"s3://{self._bucket}/{key}"
+
+    def get_state(self, name: str) -> dict[str, Any] | None:
+        """Small service state (``analysis/_state/<name>.json``); None when absent."""
+        key = f"{self._prefix}_state/{name}.json"
+        try:
+            body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        except Exception as exc:
+            if _is_client_error(exc) and _error_code(exc) in _NOT_FOUND:
+                return None
+            raise StorageError(f"cannot read state {name}: {_error_code(exc) or exc}") from exc
+        data: dict[str, Any] = json.loads(body)
+        return data
+
+    def put_state(self, name: str, data: dict[str, Any]) -> None:
+        self._put(f"{self._prefix}_state/{name}.json", json.dumps(data), "application/json")
 
     def _put(self, key: str, body: str, content_type: str, **extra: str) -> None:
         try:
@@ -122,6 +139,16 @@ class LocalRecordStore:
         key = artifact_key(self._prefix, analysis_id, name)
         self._write(key, body)
         return str(self._path(key))
+
+    def get_state(self, name: str) -> dict[str, Any] | None:
+        path = self._path(f"{self._prefix}_state/{name}.json")
+        if not path.is_file():
+            return None
+        data: dict[str, Any] = json.loads(path.read_text())
+        return data
+
+    def put_state(self, name: str, data: dict[str, Any]) -> None:
+        self._write(f"{self._prefix}_state/{name}.json", json.dumps(data))
 
     def _write(self, key: str, body: str) -> None:
         path = self._path(key)

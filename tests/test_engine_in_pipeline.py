@@ -82,3 +82,33 @@ def test_valid_edits_are_kept_for_the_pull_request_step(s3: Any, chat_stub: Chat
     chat_stub.script(Reply(content=json.dumps({**GOOD_ANSWER, "edits": [edit]})))
     outcome = analyze_text(services(s3, chat_stub), example("pytest-assertion.log"), RunMetadata(), False)
     assert outcome.analysis.edits == [edit] and outcome.analysis.fix_plan is None
+
+
+def test_the_same_failure_costs_one_model_call(s3: Any, chat_stub: ChatStub) -> None:
+    svc = services(s3, chat_stub)
+    first = analyze_text(svc, example("pytest-assertion.log"), RunMetadata(repo="acme/api", run_id="1"), False)
+    again = analyze_text(svc, example("pytest-assertion.log"), RunMetadata(repo="acme/api", run_id="2"), False)
+    assert first.analysis.fingerprint == again.analysis.fingerprint
+    assert len(chat_stub.received) == 1
+    assert again.analysis.engine["cached"] is True and again.analysis.root_cause == GOOD_ANSWER["root_cause"]
+    assert again.analysis.tokens == {"prompt": 0, "completion": 0}
+
+
+def test_daily_llm_cap_per_repository(s3: Any, chat_stub: ChatStub) -> None:
+    svc = services(s3, chat_stub, DAILY_LLM_CAP="1")
+    analyze_text(svc, example("pytest-assertion.log"), RunMetadata(repo="acme/api"), False)
+    capped = analyze_text(svc, example("ruff-lint.log"), RunMetadata(repo="acme/api"), False)
+    assert len(chat_stub.received) == 1
+    assert capped.analysis.engine["fallback_reason"] == "daily cap of 1 LLM calls reached"
+    other_repo = analyze_text(svc, example("ruff-lint.log"), RunMetadata(repo="acme/web"), False)
+    assert other_repo.analysis.engine["name"] == "llm"
+
+
+def test_the_model_reads_the_files_the_evidence_names(s3: Any, chat_stub: ChatStub, github_stub: Any) -> None:
+    sha = "3f9c2a1b7d4e5f60718293a4b5c6d7e8f9012345"
+    github_stub.add_repo("acme/payments-api", sha, {"tests/test_api.py": "def test_login(client):\n    assert 1\n"})
+    svc = services(s3, chat_stub, GITHUB_TOKEN="ghp_" + "T" * 36, GITHUB_API_URL=github_stub.url, ACTIONS_MODE="off")
+    meta = RunMetadata(repo="acme/payments-api", sha=sha, branch="main")
+    analyze_text(svc, example("pytest-assertion.log"), meta, False)
+    user = chat_stub.received[0].body["messages"][1]["content"]
+    assert "File tests/test_api.py at the failing commit:" in user and "def test_login(client):" in user
