@@ -10,9 +10,11 @@ import logging
 import os
 from typing import Any
 
-from chalice.app import Chalice, Response, S3Event
+from chalice.app import Chalice, CloudWatchEvent, Cron, Response, S3Event
 
-from chalicelib import api, healing, pipeline
+from chalicelib import api, digest, healing, pipeline
+from chalicelib.analysis import utc_now
+from chalicelib.clients import ses_client
 from chalicelib.errors import (
     BadInputError,
     LogReadError,
@@ -73,6 +75,23 @@ def on_log_uploaded(event: S3Event) -> dict[str, Any]:
     if outcome is None:
         return {"status": "skipped"}
     return {"status": "duplicate" if outcome.duplicate else "analyzed", "id": outcome.analysis.id}
+
+
+@app.schedule(Cron(0, 7, "*", "*", "?", "*"))
+def daily_digest(event: CloudWatchEvent) -> dict[str, Any]:
+    """Every morning at 07:00 UTC: yesterday's failures, what recurs, what healed."""
+    settings = Settings.from_env()
+    services = pipeline.build_services(settings)
+    try:
+        return digest.send_digest(
+            services.store, settings, ses_client(settings.ses_region or settings.region), digest.yesterday(utc_now())
+        )
+    except SelfHealingError as exc:
+        app.log.warning("daily digest failed: %s", exc)
+        return {"status": "failed", "reason": str(exc)}
+    except Exception:
+        app.log.exception("unexpected failure in the daily digest")
+        raise
 
 
 @app.route("/analyze", methods=["POST"], content_types=["application/json"])

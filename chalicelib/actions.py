@@ -8,46 +8,13 @@ can read the drafts before giving the service any credentials.
 from __future__ import annotations
 
 import difflib
-import re
-from dataclasses import dataclass
 from typing import Protocol
 
 from chalicelib.analysis import ActionResult, Analysis, utc_now
+from chalicelib.links import build_links, message_links
 from chalicelib.render import render
 from chalicelib.settings import Settings
 from chalicelib.storage import RecordStore
-
-_REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
-_SHA = re.compile(r"^[0-9a-f]{7,40}$")
-_RUN_ID = re.compile(r"^\d+$")
-
-
-@dataclass(frozen=True)
-class Links:
-    run: str
-    commit: str
-    log_object: str
-    dashboard: str
-
-
-def build_links(analysis: Analysis, settings: Settings) -> Links:
-    """Links the service builds itself from validated metadata, never taken from a log."""
-    meta = analysis.metadata
-    server = settings.github_server_url
-    repo = meta.get("repo", "")
-    good_repo = bool(_REPO.match(repo))
-    run = (
-        f"{server}/{repo}/actions/runs/{meta['run_id']}" if good_repo and _RUN_ID.match(meta.get("run_id", "")) else ""
-    )
-    commit = f"{server}/{repo}/commit/{meta['sha']}" if good_repo and _SHA.match(meta.get("sha", "")) else ""
-    source = analysis.source
-    log_object = (
-        f"s3://{source.get('bucket')}/{source.get('key')}"
-        if source.get("type") == "s3"
-        else source.get("path") or f"inline log sha256:{source.get('sha256', '')[:12]}"
-    )
-    dashboard = f"{settings.dashboard_url}/failures/{analysis.id}" if settings.dashboard_url else ""
-    return Links(run, commit, log_object, dashboard)
 
 
 class Action(Protocol):
@@ -129,7 +96,7 @@ class DryRunEmail:
         return True
 
     def run(self, analysis: Analysis) -> ActionResult:
-        links = build_links(analysis, self._settings)
+        links = message_links(analysis, self._settings)
         subject = " ".join(render("email_subject.txt.j2", a=analysis).split())
         recipients = ", ".join(self._settings.mail_to) or "(no MAIL_TO set)"
         sender = self._settings.mail_from or "(no MAIL_FROM set)"

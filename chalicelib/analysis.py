@@ -47,6 +47,7 @@ class Analysis:
     actions: list[ActionResult] = field(default_factory=list)
     status: str = "acting"
     healing: dict[str, Any] | None = None
+    occurrences: int = 1
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

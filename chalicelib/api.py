@@ -23,6 +23,7 @@ _ALLOWED = {
     "workflow",
     "job",
     "actor",
+    "author_email",
 }
 _ID = re.compile(r"^\d{8}-[0-9a-f]{16}$")
 

@@ -19,6 +19,15 @@ def s3_client(region: str) -> Any:
     return boto3.client("s3", region_name=region, config=Config(retries={"mode": "standard"}))
 
 
+@functools.lru_cache(maxsize=4)
+def ses_client(region: str) -> Any:
+    """The SES client for ``region`` (SES may live in another region than the bucket)."""
+    import boto3
+
+    return boto3.client("ses", region_name=region)
+
+
 def reset_clients() -> None:
     """Forget every cached client (tests call this after starting moto)."""
     s3_client.cache_clear()
+    ses_client.cache_clear()

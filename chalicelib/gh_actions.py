@@ -16,11 +16,12 @@ from typing import Any
 
 from github import Github, GithubException, InputGitTreeElement
 
-from chalicelib.actions import build_links, fix_branch
+from chalicelib.actions import fix_branch
 from chalicelib.analysis import ActionResult, Analysis, utc_now
 from chalicelib.caps import DailyCaps
 from chalicelib.errors import SelfHealingError
 from chalicelib.gh_client import GitHubError, github_for_repo, translate
+from chalicelib.links import build_links
 from chalicelib.patches import PatchLimits, PatchRejectedError, append_line_edit, apply_edits, validate_changes
 from chalicelib.render import render
 from chalicelib.settings import Settings

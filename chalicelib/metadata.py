@@ -34,7 +34,7 @@ _REPO_HINTS = (
 )
 _SAFE_VALUE = re.compile(r"^[\w .:/@#+=,()\[\]-]{0,300}$")
 # S3 object metadata uses dashes, JSON bodies underscores; both spellings are accepted.
-ALIASES = {"run-id": "run_id", "run-url": "run_url", "run-attempt": "run_attempt"}
+ALIASES = {"run-id": "run_id", "run-url": "run_url", "run-attempt": "run_attempt", "author-email": "author_email"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class RunMetadata:
     workflow: str = ""
     job: str = ""
     actor: str = ""
+    author_email: str = ""
     status: str = "failure"
 
     @classmethod

@@ -21,7 +21,7 @@ from chalicelib.actions import Action, DryRunEmail, dry_run_actions
 from chalicelib.analysis import ActionResult, Analysis, make_id, utc_now, validate
 from chalicelib.caps import DailyCaps, LocalDailyCaps, S3DailyCaps
 from chalicelib.classify import classify
-from chalicelib.clients import s3_client
+from chalicelib.clients import s3_client, ses_client
 from chalicelib.errors import LogReadError, NotFoundError, SelfHealingError
 from chalicelib.excerpt import baseline_keys, build_excerpt
 from chalicelib.fingerprint import fingerprint
@@ -39,6 +39,7 @@ from chalicelib.metadata import (
     is_success_record,
     parse_key,
 )
+from chalicelib.notify import notification_actions
 from chalicelib.prompt import build_prompt
 from chalicelib.redact import Redactor
 from chalicelib.settings import Settings
@@ -95,12 +96,22 @@ def build_services(settings: Settings, s3: Any = None, remaining_ms: int | None 
 
 
 def configured_actions(store: RecordStore, settings: Settings, caps: DailyCaps) -> list[Action]:
-    """What ACTIONS_MODE asks for: live GitHub actions when credentials exist (auto), else drafts."""
+    """What ACTIONS_MODE asks for: live actions for what is configured (auto), drafts for the rest."""
     if settings.actions_mode == "off":
         return []
-    if settings.actions_mode == "auto" and settings.github_configured:
-        return [*github_actions(settings, caps), DryRunEmail(store, settings)]
-    return dry_run_actions(store, settings)
+    if settings.actions_mode == "dry-run":
+        return dry_run_actions(store, settings)
+    actions: list[Action] = []
+    if settings.github_configured:
+        actions.extend(github_actions(settings, caps))
+    else:
+        actions.extend(a for a in dry_run_actions(store, settings) if a.kind != "email")
+    # Mail goes last, so it can link the issue and pull request opened just before.
+    notifications = notification_actions(settings, lambda: ses_client(settings.ses_region or settings.region))
+    if not settings.mail_configured:
+        actions.append(DryRunEmail(store, settings))
+    actions.extend(notifications)
+    return actions
 
 
 @dataclass(frozen=True)
@@ -279,6 +290,19 @@ def _apply_llm(fields: dict[str, Any], result: LlmResult, redact: Callable[[str]
             fields["fix_plan"] = None
 
 
+def _count_occurrence(services: Services, analysis: Analysis) -> int:
+    """How many analyses of this repository had this fingerprint, this one included (best effort)."""
+    name = f"seen/{analysis.metadata.get('repo') or '_'}/{analysis.fingerprint}"
+    try:
+        state = services.store.get_state(name) or {}
+        count = int(state.get("count", 0)) + 1
+        services.store.put_state(name, {"count": count, "last": analysis.id})
+    except SelfHealingError as exc:
+        log.warning("occurrence count unavailable: %s", exc)
+        return 1
+    return count
+
+
 def _resumable(existing: Analysis, services: Services) -> bool:
     """A record left in 'acting' longer than a Lambda can run was abandoned by a crash."""
     if existing.status != "acting":
@@ -325,6 +349,7 @@ def run(
             status="acting" if act else "complete",
             **fields,
         )
+        analysis.occurrences = _count_occurrence(services, analysis)
         validate(analysis.to_dict())
         if not store.create(analysis):
             log.info("analysis %s was created concurrently; not repeating it", analysis_id)

@@ -64,6 +64,11 @@ class Settings:
     patch_max_lines: int = 60
     mail_from: str = ""
     mail_to: tuple[str, ...] = ()
+    mail_author_domains: tuple[str, ...] = ()
+    ses_configuration_set: str = ""
+    ses_region: str = ""
+    slack_webhook_url: str = field(default="", repr=False)
+    webhook_url: str = field(default="", repr=False)
     actions_mode: str = "auto"
     dashboard_url: str = ""
     github_server_url: str = "https://github.com"
@@ -117,6 +122,11 @@ class Settings:
             patch_max_lines=_int(env, "PATCH_MAX_LINES", 60),
             mail_from=env.get("MAIL_FROM", "").strip(),
             mail_to=_list(env, "MAIL_TO"),
+            mail_author_domains=tuple(d.lower() for d in _list(env, "MAIL_AUTHOR_DOMAINS")),
+            ses_configuration_set=env.get("SES_CONFIGURATION_SET", "").strip(),
+            ses_region=env.get("SES_REGION", "").strip(),
+            slack_webhook_url=env.get("SLACK_WEBHOOK_URL", "").strip(),
+            webhook_url=env.get("WEBHOOK_URL", "").strip(),
             actions_mode=mode,
             dashboard_url=env.get("DASHBOARD_URL", "").strip().rstrip("/"),
             github_server_url=(env.get("GITHUB_SERVER_URL", "").strip() or "https://github.com").rstrip("/"),
@@ -136,6 +146,10 @@ class Settings:
             *(key for _, key in self.provider_keys),
         )
         return tuple(s for s in values if len(s) >= 8)
+
+    @property
+    def mail_configured(self) -> bool:
+        return bool(self.mail_from and self.mail_to)
 
     @property
     def github_configured(self) -> bool:

@@ -12,7 +12,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -42,6 +42,7 @@ class RecordStore(Protocol):
     def put_artifact(self, analysis_id: str, name: str, body: str, content_type: str) -> str: ...
     def get_state(self, name: str) -> dict[str, Any] | None: ...
     def put_state(self, name: str, data: dict[str, Any]) -> None: ...
+    def list_day(self, day: date) -> Iterator[Analysis]: ...
 
 
 def artifact_key(prefix: str, analysis_id: str, name: str) -> str:
@@ -82,6 +83,20 @@ class S3RecordStore:
         key = artifact_key(self._prefix, analysis_id, name)
         self._put(key, body, content_type)
         return f"s3://{self._bucket}/{key}"
+
+    def list_day(self, day: date) -> Iterator[Analysis]:
+        """Every record of one day's partition (artifacts and state are skipped)."""
+        prefix = f"{self._prefix}{day:%Y/%m/%d}/"
+        try:
+            for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix):
+                for obj in page.get("Contents", []):
+                    name = obj["Key"][len(prefix) :]
+                    if "/" not in name and name.endswith(".json"):
+                        yield self.get(name[: -len(".json")])
+        except Exception as exc:
+            if not _is_client_error(exc):
+                raise
+            raise StorageError(f"cannot list {prefix}: {_error_code(exc)}") from exc
 
     def get_state(self, name: str) -> dict[str, Any] | None:
         """Small service state (``analysis/_state/<name>.json``); None when absent."""
@@ -139,6 +154,11 @@ class LocalRecordStore:
         key = artifact_key(self._prefix, analysis_id, name)
         self._write(key, body)
         return str(self._path(key))
+
+    def list_day(self, day: date) -> Iterator[Analysis]:
+        folder = self._path(f"{self._prefix}{day:%Y/%m/%d}")
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            yield self.get(path.stem)
 
     def get_state(self, name: str) -> dict[str, Any] | None:
         path = self._path(f"{self._prefix}_state/{name}.json")

@@ -26,7 +26,7 @@ def test_demo_runs_offline_and_writes_records_and_drafts(tmp_path: Path) -> None
         [line] = [entry for entry in lines if entry.startswith(f"{name}: ")]
         assert line.startswith(f"{name}: {meta['category']} — ")
     assert "duplicate, no new record" in result.stdout
-    records = [p for p in tmp_path.rglob("*.json")]
+    records = [p for p in tmp_path.rglob("*.json") if "_state" not in p.parts]
     assert len(records) == len(expected)
     assert {json.loads(p.read_text())["category"] for p in records} == {m["category"] for m in expected.values()}
     assert len(list(tmp_path.rglob("issue.md"))) == len(expected)

@@ -35,6 +35,8 @@ def test_html_templates_escape() -> None:
         metadata={"repo": "a/b", "branch": "main", "job": "j"},
         engine={"name": "heuristic", "model": "rules-v1"},
         actions=[],
+        occurrences=1,
     )
-    html = render("email.html.j2", a=analysis, links=SimpleNamespace(run="", commit=""))
+    html = render("email.html.j2", a=analysis, links={"run": "", "issue": "javascript:alert(1)"})
+    assert "javascript:" not in html
     assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html
