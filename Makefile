@@ -24,8 +24,8 @@ demo: install
 test: lint typecheck unit
 
 lint: install
-	$(VENV)/bin/ruff check app.py chalicelib tests scripts bench
-	$(VENV)/bin/ruff format --check app.py chalicelib tests scripts bench
+	$(VENV)/bin/ruff check app.py chalicelib tests scripts bench infra
+	$(VENV)/bin/ruff format --check app.py chalicelib tests scripts bench infra
 
 typecheck: install
 	$(VENV)/bin/mypy chalicelib app.py

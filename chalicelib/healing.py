@@ -19,6 +19,7 @@ from chalicelib.errors import BadInputError, NotFoundError, SelfHealingError
 from chalicelib.gh_actions import LABEL, healing_fingerprint_prefix, read_marker, write_state
 from chalicelib.gh_client import github_for_repo, translate
 from chalicelib.metadata import RunMetadata, parse_key
+from chalicelib.metrics import emit_healed
 from chalicelib.render import render
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,8 @@ def mark_healed(services: Any, bucket: str, key: str) -> HealOutcome:
         return HealOutcome("failed", str(exc))
     if state.analysis:
         _mark_record(services, state.analysis, meta, state.attempts)
+    if settings.emit_metrics:
+        emit_healed()
     return HealOutcome("healed", f"issue #{issue.number}", state.analysis)
 
 

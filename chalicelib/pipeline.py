@@ -39,6 +39,7 @@ from chalicelib.metadata import (
     is_success_record,
     parse_key,
 )
+from chalicelib.metrics import emit_analysis
 from chalicelib.notify import notification_actions
 from chalicelib.prompt import build_prompt
 from chalicelib.redact import Redactor
@@ -362,6 +363,8 @@ def run(
         analysis.status = "complete"
         validate(analysis.to_dict())
         store.save(analysis)
+    if persist and services.settings.emit_metrics:
+        emit_analysis(analysis)
     log.info("analysis %s: category=%s fingerprint=%s", analysis.id, analysis.category, analysis.fingerprint)
     return Outcome(analysis, duplicate=False)
 

@@ -50,6 +50,7 @@ class Settings:
     llm_retries: int = 2
     llm_prices_json: str = ""
     deadline_margin_seconds: int = 8
+    emit_metrics: bool = False
     github_token: str = field(default="", repr=False)
     github_api_url: str = "https://api.github.com"
     github_token_secret: str = ""
@@ -108,6 +109,9 @@ class Settings:
             llm_retries=_int(env, "LLM_RETRIES", 2, minimum=0),
             llm_prices_json=env.get("LLM_PRICES", "").strip(),
             deadline_margin_seconds=_int(env, "DEADLINE_MARGIN_SECONDS", 8),
+            # In Lambda, stdout goes to CloudWatch Logs, where EMF lines become metrics.
+            emit_metrics=env.get("EMIT_METRICS", "").strip().lower() in ("1", "true", "yes")
+            or bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
             github_token=env.get("GITHUB_TOKEN", "").strip(),
             github_api_url=(env.get("GITHUB_API_URL", "").strip() or "https://api.github.com").rstrip("/"),
             github_token_secret=env.get("GITHUB_TOKEN_SECRET", "").strip(),

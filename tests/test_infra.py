@@ -1,0 +1,245 @@
+"""infra/: the CloudFormation template's security properties, the package, workflows, the upload script."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import EXAMPLES, ROOT
+
+VENV_BIN = Path(sys.executable).parent
+TEMPLATE = ROOT / "infra" / "template.yaml"
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+
+
+class CfnLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short tags (!Ref, !Sub, ...) kept as {"Tag": value}."""
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {suffix: value}
+
+
+CfnLoader.add_multi_constructor("!", _tag)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return yaml.load(TEMPLATE.read_text(), Loader=CfnLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def resource(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [r["Properties"] for r in template["Resources"].values() if r["Type"] == kind]
+
+
+def statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for p in role.get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
+
+
+def run(*args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=600, check=False, **kw)
+
+
+def test_cfn_lint_reports_no_errors() -> None:
+    result = run(str(VENV_BIN / "cfn-lint"), str(TEMPLATE))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_bucket_is_private_encrypted_tls_only_and_expires(template: dict[str, Any]) -> None:
+    [bucket] = resource(template, "AWS::S3::Bucket")
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+    rules = {r.get("Prefix"): r.get("ExpirationInDays") for r in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules["logs/"] == {"Ref": "LogsRetentionDays"} and rules["analysis/"] == {"Ref": "AnalysisRetentionDays"}
+    params = template["Parameters"]
+    assert params["LogsRetentionDays"]["Default"] == 30 and params["AnalysisRetentionDays"]["Default"] == 365
+    [policy] = resource(template, "AWS::S3::BucketPolicy")
+    [deny] = policy["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_ecr_and_ecs(template: dict[str, Any]) -> None:
+    [repo] = resource(template, "AWS::ECR::Repository")
+    assert repo["RepositoryName"] == "self-healing-ci-app" and repo["ImageScanningConfiguration"]["ScanOnPush"]
+    lifecycle = json.loads(repo["LifecyclePolicy"]["LifecyclePolicyText"])
+    assert lifecycle["rules"][0]["selection"]["countNumber"] == 20
+    [cluster] = resource(template, "AWS::ECS::Cluster")
+    assert cluster["ClusterName"] == "self-healing-ci-cluster"
+    [task] = resource(template, "AWS::ECS::TaskDefinition")
+    assert (task["Cpu"], task["Memory"], task["RequiresCompatibilities"]) == ("256", "512", ["FARGATE"])
+    [container] = task["ContainerDefinitions"]
+    assert container["LogConfiguration"]["LogDriver"] == "awslogs" and container["HealthCheck"]["Command"]
+    groups = {g["LogGroupName"]: g.get("RetentionInDays") for g in resource(template, "AWS::Logs::LogGroup")
+              if isinstance(g["LogGroupName"], str)}
+    assert groups["/ecs/self-healing-ci"] == 14
+    [service] = resource(template, "AWS::ECS::Service")
+    assert service["ServiceName"] == "self-healing-ci-app-service"
+    assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["Subnets"] == {"Ref": "PublicSubnetIds"}
+    [group] = resource(template, "AWS::EC2::SecurityGroup")
+    [ingress] = group["SecurityGroupIngress"]
+    assert ingress["FromPort"] == ingress["ToPort"] == {"Ref": "AppPort"}
+
+
+def test_iam_is_least_privilege(template: dict[str, Any]) -> None:
+    roles = template["Resources"]
+    task = statements(roles["TaskRole"]["Properties"])
+    assert {s["Action"] for s in task} == {"s3:GetObject", "s3:ListBucket"}
+    assert task[0]["Resource"] == {"Sub": "${LogsBucket.Arn}/analysis/*"}
+    ci = roles["CiRole"]["Properties"]
+    [trust] = ci["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert trust["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"] == {
+        "Sub": "repo:${GitHubRepository}:*"}
+    assert trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+    by_sid = {s["Sid"]: s for s in statements(ci)}
+    assert by_sid["PutLogsOnly"]["Action"] == "s3:PutObject"
+    assert by_sid["PutLogsOnly"]["Resource"] == {"Sub": "${LogsBucket.Arn}/logs/*"}
+    assert by_sid["EcrPushThisRepository"]["Resource"] == {"GetAtt": "AppRepository.Arn"}
+    assert by_sid["EcrLogin"]["Action"] == "ecr:GetAuthorizationToken"  # the only account-wide ECR call
+    assert by_sid["PassTheTaskRoles"]["Resource"] == [{"GetAtt": "TaskExecutionRole.Arn"}, {"GetAtt": "TaskRole.Arn"}]
+    assert by_sid["ThisService"]["Resource"] == {"Ref": "AppService"}
+    wildcard = [s for s in statements(ci) if s["Resource"] == "*"]
+    assert {s["Sid"] for s in wildcard} == {"EcrLogin", "TaskDefinitions"}  # AWS has no resource scoping for these
+
+
+def test_ses_and_monitoring(template: dict[str, Any]) -> None:
+    [identity] = resource(template, "AWS::SES::EmailIdentity")
+    assert identity["EmailIdentity"] == {"Ref": "SenderEmail"}
+    [destination] = resource(template, "AWS::SES::ConfigurationSetEventDestination")
+    assert destination["EventDestination"]["CloudWatchDestination"]
+    [alarm] = resource(template, "AWS::CloudWatch::Alarm")
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", "Errors")
+    [dashboard] = resource(template, "AWS::CloudWatch::Dashboard")
+    body = dashboard["DashboardBody"]["Sub"]
+    for metric in ("Invocations", "Errors", "Duration", "Analyses", "LlmTokens", "LlmCostUSD", "IssuesOpened",
+                   "PullRequestsOpened", "Healed"):
+        assert metric in body
+    lambda_groups = [g for g in resource(template, "AWS::Logs::LogGroup") if not isinstance(g["LogGroupName"], str)]
+    assert all(g["RetentionInDays"] == {"Ref": "LambdaLogRetentionDays"} for g in lambda_groups)
+    assert set(template["Outputs"]) >= {"LogsBucketName", "EcrRepositoryUri", "CiRoleArn", "SesConfigurationSetName"}
+
+
+def test_bind_stack_points_chalice_at_the_stack(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / ".chalice", tmp_path / ".chalice")
+    outputs = {"Stacks": [{"Outputs": [
+        {"OutputKey": "LogsBucketName", "OutputValue": "acme-shci-logs"},
+        {"OutputKey": "SesConfigurationSetName", "OutputValue": "self-healing-ci-prod"},
+        {"OutputKey": "SenderEmail", "OutputValue": "ci@acme.example"}]}]}
+    (tmp_path / "outputs.json").write_text(json.dumps(outputs))
+    result = run(sys.executable, str(ROOT / "infra" / "bind_stack.py"), "--stage", "prod", "--outputs-json",
+                 str(tmp_path / "outputs.json"), "--root", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    config = json.loads((tmp_path / ".chalice" / "config.json").read_text())
+    env = config["stages"]["prod"]["environment_variables"]
+    assert (env["LOGS_BUCKET"], env["MAIL_FROM"], env["SES_CONFIGURATION_SET"]) == (
+        "acme-shci-logs", "ci@acme.example", "self-healing-ci-prod")
+    policy = (tmp_path / ".chalice" / "policy-prod.json").read_text()
+    assert "arn:aws:s3:::acme-shci-logs/logs/*" in policy and "self-healing-ci-logs-prod" not in policy
+
+
+def test_chalice_packages_offline_under_the_lambda_limit(tmp_path: Path) -> None:
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
+    result = run(str(VENV_BIN / "chalice"), "package", "--pkg-format", "terraform", "--stage", "prod", str(tmp_path),
+                 cwd=ROOT, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Could not install dependencies" not in result.stdout + result.stderr
+    package = tmp_path / "deployment.zip"
+    size = package.stat().st_size
+    print(f"deployment package: {size / 1e6:.1f} MB zipped")
+    assert size < 50 * 1024 * 1024
+    names = zipfile.ZipFile(package).namelist()
+    assert "app.py" in names and "chalicelib/templates/issue.md.j2" in names
+    assert any(n.startswith("re2") or n.startswith("_re2") for n in names)
+    terraform = json.loads((tmp_path / "chalice.tf.json").read_text())
+    assert "aws_lambda_function" in terraform["resource"]
+
+
+def test_workflows_validate_and_pass_zizmor() -> None:
+    schema = run(str(VENV_BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+                 *map(str, WORKFLOWS))
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+    audit = run(str(VENV_BIN / "zizmor"), "--offline", "--min-severity", "medium", str(ROOT / ".github" / "workflows"))
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+
+
+def test_workflows_pin_actions_and_keep_permissions_low() -> None:
+    for path in WORKFLOWS:
+        text = path.read_text()
+        workflow = yaml.safe_load(text)
+        assert workflow["permissions"] == {"contents": "read"}
+        assert "pull_request_target" not in text and "workflow_run" not in text
+        for uses in re.findall(r"uses:\s*(\S+)", text):
+            assert re.match(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$", uses), uses
+        assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
+
+
+@pytest.fixture
+def moto_server() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def test_upload_script_with_the_real_aws_cli(moto_server: str, tmp_path: Path) -> None:
+    import boto3
+
+    env = {**os.environ, "AWS_ENDPOINT_URL": moto_server, "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
+           "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
+    s3 = boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
+    s3.create_bucket(Bucket="ci-logs")
+    script = str(ROOT / "scripts" / "upload-ci-log")
+    log = str(EXAMPLES / "ruff-lint.log")
+    common = ["--bucket", "ci-logs", "--repo", "acme/inventory", "--run-id", "42", "--job", "lint (3.11)"]
+    failed = run(script, *common, "--attempt", "2", "--sha", "1234abcd", "--branch", "fix/x",
+                 "--workflow", "CI", "--author-email", "dev@acme.example", log, env=env)
+    assert failed.returncode == 0, failed.stderr
+    head = s3.head_object(Bucket="ci-logs", Key="logs/acme/inventory/42-2-lint (3.11).log.gz")
+    assert head["Metadata"] == {"repo": "acme/inventory", "run-id": "42", "run-attempt": "2", "job": "lint (3.11)",
+                                "sha": "1234abcd", "branch": "fix/x", "workflow": "CI",
+                                "author-email": "dev@acme.example"}
+    assert run(script, "--success", *common, "--branch", "self-healing/abcd1234-41", env=env).returncode == 0
+    record = json.loads(s3.get_object(Bucket="ci-logs", Key="logs/acme/inventory/42-1-lint (3.11).success.json")
+                        ["Body"].read())
+    assert record["branch"] == "self-healing/abcd1234-41"
+    assert run(script, "--green", *common, "--workflow", "CI", log, env=env).returncode == 0
+    s3.head_object(Bucket="ci-logs", Key="logs/acme/inventory/green/CI/lint (3.11).log.gz")
+    bad = run(script, "--bucket", "ci-logs", "--repo", "nope", "--run-id", "1", "--job", "j", log, env=env)
+    assert bad.returncode == 2 and "owner/name" in bad.stderr
+
+
+def test_metrics_are_emf_lines_on_stdout(s3: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from chalicelib.metadata import RunMetadata
+    from chalicelib.pipeline import analyze_text, build_services
+    from chalicelib.settings import Settings
+    from tests.conftest import BUCKET, example
+
+    services = build_services(Settings.from_env({"LOGS_BUCKET": BUCKET, "EMIT_METRICS": "1"}), s3)
+    analyze_text(services, example("ruff-lint.log"), RunMetadata(repo="acme/x"), True)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    by_category, totals = lines
+    directive = by_category["_aws"]["CloudWatchMetrics"][0]
+    assert directive["Namespace"] == "SelfHealingCI" and directive["Dimensions"] == [["Category"]]
+    assert by_category["Category"] == "lint" and by_category["Analyses"] == 1
+    assert totals["LlmTokens"] == 0 and totals["IssuesOpened"] == 0 and "LlmCostUSD" in totals
