@@ -2,13 +2,14 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+REQUIREMENTS := requirements.txt requirements-dev.txt webapp/requirements.txt
+STAMP := $(VENV)/.installed-$(shell cat $(REQUIREMENTS) | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit bench serve clean install
+.PHONY: demo test lint typecheck unit bench serve dashboard clean install
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): $(REQUIREMENTS)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
@@ -24,11 +25,12 @@ demo: install
 test: lint typecheck unit
 
 lint: install
-	$(VENV)/bin/ruff check app.py chalicelib tests scripts bench infra
-	$(VENV)/bin/ruff format --check app.py chalicelib tests scripts bench infra
+	$(VENV)/bin/ruff check app.py chalicelib tests scripts bench infra webapp
+	$(VENV)/bin/ruff format --check app.py chalicelib tests scripts bench infra webapp
 
 typecheck: install
 	$(VENV)/bin/mypy chalicelib app.py
+	cd webapp && ../$(VENV)/bin/mypy --config-file ../pyproject.toml dashboard
 
 unit: install
 	$(PY) -m pytest -q
@@ -36,10 +38,15 @@ unit: install
 ## Measure the excerpt on ../shared/benchmarks (a benchmark, not a test).
 bench: install
 	$(PY) bench/excerpt_score.py
+	$(PY) bench/dashboard_bench.py
 
 ## Serve the API locally: curl -X POST localhost:8000/analyze ...
 serve: install
 	OUT_DIR=out $(VENV)/bin/chalice local --port 8000 --stage local
+
+## Serve the demo's records (out/) in the dashboard on http://127.0.0.1:8080/
+dashboard: install
+	cd webapp && RECORDS_DIR=../out PORT=8080 ../$(PY) -m dashboard
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

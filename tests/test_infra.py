@@ -66,7 +66,11 @@ def test_bucket_is_private_encrypted_tls_only_and_expires(template: dict[str, An
     [bucket] = resource(template, "AWS::S3::Bucket")
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
     assert bucket["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
     rules = {r.get("Prefix"): r.get("ExpirationInDays") for r in bucket["LifecycleConfiguration"]["Rules"]}
     assert rules["logs/"] == {"Ref": "LogsRetentionDays"} and rules["analysis/"] == {"Ref": "AnalysisRetentionDays"}
     params = template["Parameters"]
@@ -87,8 +91,11 @@ def test_ecr_and_ecs(template: dict[str, Any]) -> None:
     assert (task["Cpu"], task["Memory"], task["RequiresCompatibilities"]) == ("256", "512", ["FARGATE"])
     [container] = task["ContainerDefinitions"]
     assert container["LogConfiguration"]["LogDriver"] == "awslogs" and container["HealthCheck"]["Command"]
-    groups = {g["LogGroupName"]: g.get("RetentionInDays") for g in resource(template, "AWS::Logs::LogGroup")
-              if isinstance(g["LogGroupName"], str)}
+    groups = {
+        g["LogGroupName"]: g.get("RetentionInDays")
+        for g in resource(template, "AWS::Logs::LogGroup")
+        if isinstance(g["LogGroupName"], str)
+    }
     assert groups["/ecs/self-healing-ci"] == 14
     [service] = resource(template, "AWS::ECS::Service")
     assert service["ServiceName"] == "self-healing-ci-app-service"
@@ -107,7 +114,8 @@ def test_iam_is_least_privilege(template: dict[str, Any]) -> None:
     [trust] = ci["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert trust["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"] == {
-        "Sub": "repo:${GitHubRepository}:*"}
+        "Sub": "repo:${GitHubRepository}:*"
+    }
     assert trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
     by_sid = {s["Sid"]: s for s in statements(ci)}
     assert by_sid["PutLogsOnly"]["Action"] == "s3:PutObject"
@@ -129,8 +137,17 @@ def test_ses_and_monitoring(template: dict[str, Any]) -> None:
     assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", "Errors")
     [dashboard] = resource(template, "AWS::CloudWatch::Dashboard")
     body = dashboard["DashboardBody"]["Sub"]
-    for metric in ("Invocations", "Errors", "Duration", "Analyses", "LlmTokens", "LlmCostUSD", "IssuesOpened",
-                   "PullRequestsOpened", "Healed"):
+    for metric in (
+        "Invocations",
+        "Errors",
+        "Duration",
+        "Analyses",
+        "LlmTokens",
+        "LlmCostUSD",
+        "IssuesOpened",
+        "PullRequestsOpened",
+        "Healed",
+    ):
         assert metric in body
     lambda_groups = [g for g in resource(template, "AWS::Logs::LogGroup") if not isinstance(g["LogGroupName"], str)]
     assert all(g["RetentionInDays"] == {"Ref": "LambdaLogRetentionDays"} for g in lambda_groups)
@@ -139,26 +156,53 @@ def test_ses_and_monitoring(template: dict[str, Any]) -> None:
 
 def test_bind_stack_points_chalice_at_the_stack(tmp_path: Path) -> None:
     shutil.copytree(ROOT / ".chalice", tmp_path / ".chalice")
-    outputs = {"Stacks": [{"Outputs": [
-        {"OutputKey": "LogsBucketName", "OutputValue": "acme-shci-logs"},
-        {"OutputKey": "SesConfigurationSetName", "OutputValue": "self-healing-ci-prod"},
-        {"OutputKey": "SenderEmail", "OutputValue": "ci@acme.example"}]}]}
+    outputs = {
+        "Stacks": [
+            {
+                "Outputs": [
+                    {"OutputKey": "LogsBucketName", "OutputValue": "acme-shci-logs"},
+                    {"OutputKey": "SesConfigurationSetName", "OutputValue": "self-healing-ci-prod"},
+                    {"OutputKey": "SenderEmail", "OutputValue": "ci@acme.example"},
+                ]
+            }
+        ]
+    }
     (tmp_path / "outputs.json").write_text(json.dumps(outputs))
-    result = run(sys.executable, str(ROOT / "infra" / "bind_stack.py"), "--stage", "prod", "--outputs-json",
-                 str(tmp_path / "outputs.json"), "--root", str(tmp_path))
+    result = run(
+        sys.executable,
+        str(ROOT / "infra" / "bind_stack.py"),
+        "--stage",
+        "prod",
+        "--outputs-json",
+        str(tmp_path / "outputs.json"),
+        "--root",
+        str(tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     config = json.loads((tmp_path / ".chalice" / "config.json").read_text())
     env = config["stages"]["prod"]["environment_variables"]
     assert (env["LOGS_BUCKET"], env["MAIL_FROM"], env["SES_CONFIGURATION_SET"]) == (
-        "acme-shci-logs", "ci@acme.example", "self-healing-ci-prod")
+        "acme-shci-logs",
+        "ci@acme.example",
+        "self-healing-ci-prod",
+    )
     policy = (tmp_path / ".chalice" / "policy-prod.json").read_text()
     assert "arn:aws:s3:::acme-shci-logs/logs/*" in policy and "self-healing-ci-logs-prod" not in policy
 
 
 def test_chalice_packages_offline_under_the_lambda_limit(tmp_path: Path) -> None:
     env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
-    result = run(str(VENV_BIN / "chalice"), "package", "--pkg-format", "terraform", "--stage", "prod", str(tmp_path),
-                 cwd=ROOT, env=env)
+    result = run(
+        str(VENV_BIN / "chalice"),
+        "package",
+        "--pkg-format",
+        "terraform",
+        "--stage",
+        "prod",
+        str(tmp_path),
+        cwd=ROOT,
+        env=env,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Could not install dependencies" not in result.stdout + result.stderr
     package = tmp_path / "deployment.zip"
@@ -173,8 +217,9 @@ def test_chalice_packages_offline_under_the_lambda_limit(tmp_path: Path) -> None
 
 
 def test_workflows_validate_and_pass_zizmor() -> None:
-    schema = run(str(VENV_BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
-                 *map(str, WORKFLOWS))
+    schema = run(
+        str(VENV_BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS)
+    )
     assert schema.returncode == 0, schema.stdout + schema.stderr
     audit = run(str(VENV_BIN / "zizmor"), "--offline", "--min-severity", "medium", str(ROOT / ".github" / "workflows"))
     assert audit.returncode == 0, audit.stdout + audit.stderr
@@ -205,23 +250,51 @@ def moto_server() -> Iterator[str]:
 def test_upload_script_with_the_real_aws_cli(moto_server: str, tmp_path: Path) -> None:
     import boto3
 
-    env = {**os.environ, "AWS_ENDPOINT_URL": moto_server, "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
-           "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": moto_server,
+        "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
     s3 = boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
     s3.create_bucket(Bucket="ci-logs")
     script = str(ROOT / "scripts" / "upload-ci-log")
     log = str(EXAMPLES / "ruff-lint.log")
     common = ["--bucket", "ci-logs", "--repo", "acme/inventory", "--run-id", "42", "--job", "lint (3.11)"]
-    failed = run(script, *common, "--attempt", "2", "--sha", "1234abcd", "--branch", "fix/x",
-                 "--workflow", "CI", "--author-email", "dev@acme.example", log, env=env)
+    failed = run(
+        script,
+        *common,
+        "--attempt",
+        "2",
+        "--sha",
+        "1234abcd",
+        "--branch",
+        "fix/x",
+        "--workflow",
+        "CI",
+        "--author-email",
+        "dev@acme.example",
+        log,
+        env=env,
+    )
     assert failed.returncode == 0, failed.stderr
     head = s3.head_object(Bucket="ci-logs", Key="logs/acme/inventory/42-2-lint (3.11).log.gz")
-    assert head["Metadata"] == {"repo": "acme/inventory", "run-id": "42", "run-attempt": "2", "job": "lint (3.11)",
-                                "sha": "1234abcd", "branch": "fix/x", "workflow": "CI",
-                                "author-email": "dev@acme.example"}
+    assert head["Metadata"] == {
+        "repo": "acme/inventory",
+        "run-id": "42",
+        "run-attempt": "2",
+        "job": "lint (3.11)",
+        "sha": "1234abcd",
+        "branch": "fix/x",
+        "workflow": "CI",
+        "author-email": "dev@acme.example",
+    }
     assert run(script, "--success", *common, "--branch", "self-healing/abcd1234-41", env=env).returncode == 0
-    record = json.loads(s3.get_object(Bucket="ci-logs", Key="logs/acme/inventory/42-1-lint (3.11).success.json")
-                        ["Body"].read())
+    record = json.loads(
+        s3.get_object(Bucket="ci-logs", Key="logs/acme/inventory/42-1-lint (3.11).success.json")["Body"].read()
+    )
     assert record["branch"] == "self-healing/abcd1234-41"
     assert run(script, "--green", *common, "--workflow", "CI", log, env=env).returncode == 0
     s3.head_object(Bucket="ci-logs", Key="logs/acme/inventory/green/CI/lint (3.11).log.gz")

@@ -1,0 +1,221 @@
+"""The dashboard: pages, filters, escaping, headers; S3 and local records; a real browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dashboard.app import create_app
+from dashboard.records import LocalSource, Records, S3Source
+
+from tests.conftest import BUCKET, ROOT
+from tests.webapp_records import make_record, populate, write
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def records_dir(tmp_path: Path) -> Path:
+    write(
+        tmp_path,
+        make_record(
+            1,
+            NOW - timedelta(hours=1),
+            repo="acme/api",
+            category="lint",
+            summary="<script>alert(1)</script> in <b>lint</b>",
+            fingerprint="a" * 16,
+        ),
+    )
+    write(
+        tmp_path,
+        make_record(2, NOW - timedelta(days=1), repo="acme/api", category="lint", fingerprint="a" * 16, healed=True),
+    )
+    write(tmp_path, make_record(3, NOW - timedelta(days=2), repo="acme/web", category="docker_build", with_pr=True))
+    return tmp_path
+
+
+@pytest.fixture
+def client(records_dir: Path) -> Any:
+    return create_app(Records(LocalSource(records_dir))).test_client()
+
+
+def test_list_shows_recent_failures_newest_first(client: Any) -> None:
+    response = client.get("/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.count('class="cause"') == 3
+    assert html.index("acme/api") < html.index("acme/web")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+    assert 'href="https://github.com/acme/api/issues/1"' in html
+    assert "healed" in html and "fix proposed" in html
+
+
+def test_filters_and_pagination(client: Any, tmp_path: Path) -> None:
+    html = client.get("/?category=docker_build").get_data(as_text=True)
+    assert html.count('class="cause"') == 1 and "acme/web" in html
+    html = client.get("/?repo=acme/api&status=healed").get_data(as_text=True)
+    assert html.count('class="cause"') == 1
+    html = client.get("/?status=bogus").get_data(as_text=True)
+    assert html.count('class="cause"') == 3
+    many = tmp_path / "many"
+    populate(many, 60, 10)
+    paged = create_app(Records(LocalSource(many))).test_client()
+    first, second, third = (paged.get(f"/?page={n}").get_data(as_text=True) for n in (1, 2, 3))
+    assert first.count('class="cause"') == 25 and second.count('class="cause"') == 25
+    assert third.count('class="cause"') == 10 and 'rel="next"' not in third and 'rel="prev"' in third
+
+
+def test_detail_page(client: Any, records_dir: Path) -> None:
+    record_id = make_record(1, NOW - timedelta(hours=1))["id"]
+    html = client.get(f"/failures/{record_id}").get_data(as_text=True)
+    assert "root cause 1" in html and "error 1" in html and "fix it" in html
+    assert "&lt;script&gt;" in html and "<script>" not in html
+    other = make_record(2, NOW - timedelta(days=1))["id"]
+    assert f"/failures/{other}" in html  # another occurrence of the same fingerprint
+    assert client.get("/failures/20260101-0000000000000000").status_code == 404
+    assert client.get("/failures/../../etc/passwd").status_code == 404
+
+
+def test_trends_draw_svg_charts(client: Any) -> None:
+    html = client.get("/trends").get_data(as_text=True)
+    assert '<svg id="per-day"' in html and "<rect" in html and '<svg id="top"' in html
+    assert "50%" in html  # one of the two proposed fixes healed
+    assert "3.0 h" in html
+
+
+def test_security_headers_and_health(client: Any) -> None:
+    response = client.get("/health")
+    assert response.get_json() == {"status": "ok"}
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    page = client.get("/").get_data(as_text=True)
+    assert "<script" not in page and "style=" not in page
+
+
+def test_records_from_s3(s3: Any) -> None:
+    record = make_record(7, NOW, repo="acme/s3", category="lint")
+    day = record["id"][:8]
+    import json
+
+    s3.put_object(
+        Bucket=BUCKET,
+        Key=f"analysis/{day[:4]}/{day[4:6]}/{day[6:8]}/{record['id']}.json",
+        Body=json.dumps(record).encode(),
+    )
+    s3.put_object(Bucket=BUCKET, Key=f"analysis/{day[:4]}/{day[4:6]}/{day[6:8]}/{record['id']}/issue.md", Body=b"x")
+    s3.put_object(Bucket=BUCKET, Key="analysis/_state/seen/x.json", Body=b"{}")
+    client = create_app(Records(S3Source(s3, BUCKET))).test_client()
+    assert "acme/s3" in client.get("/").get_data(as_text=True)
+    assert client.get(f"/failures/{record['id']}").status_code == 200
+
+
+def test_cache_reads_each_day_once_within_its_ttl(records_dir: Path) -> None:
+    reads: list[Any] = []
+
+    class Counting(LocalSource):
+        def records(self, day: Any) -> Any:
+            reads.append(day)
+            return super().records(day)
+
+    clock = [0.0]
+    records = Records(Counting(records_dir), today_ttl=30, past_ttl=600, clock=lambda: clock[0])
+    app = create_app(records).test_client()
+    app.get("/")
+    first = len(reads)
+    app.get("/")
+    app.get("/trends")
+    assert len(reads) == first
+    clock[0] = 31.0
+    app.get("/")
+    assert len(reads) > first  # today's partition is read again after its short TTL
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served(records_dir: Path) -> Iterator[str]:
+    """The dashboard under gunicorn, as the container runs it."""
+    port = _free_port()
+    env = {**os.environ, "RECORDS_DIR": str(records_dir), "PYTHONPATH": str(ROOT / "webapp")}
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "dashboard.app:create_app()",
+        ],
+        cwd=ROOT / "webapp",
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and os.environ.get("REQUIRE_BROWSER") != "1",
+    reason="Debian's chromium is not installed (.ci/run installs it and sets REQUIRE_BROWSER=1)",
+)
+def test_end_to_end_in_headless_chromium(served: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(java_script_enabled=False)  # everything must work without JavaScript
+        page.goto(served + "/")
+        assert page.locator("a.cause").count() == 3
+        page.select_option("#category", "docker_build")
+        page.click("#apply")
+        page.wait_for_url("**category=docker_build**")
+        assert page.locator("a.cause").count() == 1
+        page.click("a.cause")
+        assert page.locator("h2", has_text="Root cause").is_visible()
+        assert "root cause 3" in page.content()
+        page.goto(served + "/trends")
+        bars = page.locator("#per-day rect")
+        assert bars.count() >= 3 and bars.first.bounding_box() is not None
+        page.screenshot(path=os.environ.get("SCREENSHOT", str(tmp_path / "trends.png")))
+        browser.close()
