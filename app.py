@@ -12,7 +12,7 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Cron, Response, S3Event
 
-from chalicelib import api, digest, healing, pipeline
+from chalicelib import api, auth, digest, healing, pipeline
 from chalicelib.analysis import utc_now
 from chalicelib.clients import ses_client
 from chalicelib.errors import (
@@ -33,12 +33,23 @@ logging.getLogger("chalicelib").setLevel(logging.INFO)
 # The trigger's bucket is configuration read when Chalice loads the app with the stage's
 # environment (deploy and package do that); clients are still created per invocation.
 LOGS_BUCKET = os.environ.get("LOGS_BUCKET") or "self-healing-ci-logs"
+# The prod stage puts the API behind API Gateway's usage plan (throttling): clients then send an
+# x-api-key too. That key only meters; the bearer token checked in the handlers authenticates.
+API_KEY_REQUIRED = os.environ.get("API_KEY_REQUIRED", "").lower() == "true"
 
 
 def _error(status: int, code: str, message: str) -> Response:
     return Response(
         body={"error": code, "message": message}, status_code=status, headers={"Content-Type": "application/json"}
     )
+
+
+def _header(name: str) -> str | None:
+    request = app.current_request
+    if request is None:
+        return None
+    value = request.headers.get(name)
+    return str(value) if value is not None else None
 
 
 def _as_bytes(body: str | bytes | None) -> bytes:
@@ -94,11 +105,12 @@ def daily_digest(event: CloudWatchEvent) -> dict[str, Any]:
         raise
 
 
-@app.route("/analyze", methods=["POST"], content_types=["application/json"])
+@app.route("/analyze", methods=["POST"], content_types=["application/json"], api_key_required=API_KEY_REQUIRED)
 def analyze() -> Response:
     """Analyze a log sent inline (``log``) or already in the bucket (``s3_key``)."""
     try:
         settings = Settings.from_env()
+        auth.check(settings, _header("authorization"))
         body = app.current_request.raw_body if app.current_request is not None else b""
         request = api.parse_analyze(_as_bytes(body), settings.max_body_bytes, settings.logs_prefix)
         services = pipeline.build_services(settings, remaining_ms=_remaining_ms(app.lambda_context))
@@ -106,6 +118,10 @@ def analyze() -> Response:
             outcome = pipeline.analyze_s3_key(services, request.s3_key, request.metadata, request.act)
         else:
             outcome = pipeline.analyze_text(services, (request.log or "").encode(), request.metadata, request.act)
+    except auth.UnauthorizedError as exc:
+        return _error(401, "unauthorized", str(exc))
+    except auth.ForbiddenError as exc:
+        return _error(403, "forbidden", str(exc))
     except PayloadTooLargeError as exc:
         return _error(413, "too_large", str(exc))
     except BadInputError as exc:
@@ -123,12 +139,17 @@ def analyze() -> Response:
     return Response(body=outcome.analysis.to_dict(), status_code=200, headers={"Content-Type": "application/json"})
 
 
-@app.route("/analyses/{analysis_id}", methods=["GET"])
+@app.route("/analyses/{analysis_id}", methods=["GET"], api_key_required=API_KEY_REQUIRED)
 def get_analysis(analysis_id: str) -> Response:
     """Return a stored analysis record."""
     try:
+        auth.check(Settings.from_env(), _header("authorization"))
         api.check_analysis_id(analysis_id)
         analysis = _services().store.get(analysis_id)
+    except auth.UnauthorizedError as exc:
+        return _error(401, "unauthorized", str(exc))
+    except auth.ForbiddenError as exc:
+        return _error(403, "forbidden", str(exc))
     except BadInputError as exc:
         return _error(400, "bad_request", str(exc))
     except NotFoundError:

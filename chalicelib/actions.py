@@ -11,6 +11,7 @@ import difflib
 from typing import Protocol
 
 from chalicelib.analysis import ActionResult, Analysis, utc_now
+from chalicelib.issue_state import IssueState, marker
 from chalicelib.links import build_links, message_links
 from chalicelib.render import render
 from chalicelib.settings import Settings
@@ -59,7 +60,8 @@ class DryRunIssue:
     def run(self, analysis: Analysis) -> ActionResult:
         links = build_links(analysis, self._settings)
         title = render("issue_title.txt.j2", a=analysis).strip()
-        body = render("issue.md.j2", a=analysis, links=links)
+        state = IssueState(base=analysis.metadata.get("branch", ""), analysis=analysis.id)
+        body = render("issue.md.j2", a=analysis, links=links, marker=marker(analysis.fingerprint, state))
         labels = f"self-healing, {analysis.category}"
         draft = f"Title: {title}\nLabels: {labels}\n\n{body}"
         url = self._store.put_artifact(analysis.id, "issue.md", draft, "text/markdown")

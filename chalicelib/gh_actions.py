@@ -7,11 +7,11 @@ failure with the same fingerprint comments on that issue instead of opening anot
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from github import Github, GithubException, InputGitTreeElement
@@ -21,6 +21,7 @@ from chalicelib.analysis import ActionResult, Analysis, utc_now
 from chalicelib.caps import DailyCaps
 from chalicelib.errors import SelfHealingError
 from chalicelib.gh_client import GitHubError, github_for_repo, translate
+from chalicelib.issue_state import MARKER, IssueState, marker, read_marker
 from chalicelib.links import build_links
 from chalicelib.patches import PatchLimits, PatchRejectedError, append_line_edit, apply_edits, validate_changes
 from chalicelib.render import render
@@ -29,44 +30,21 @@ from chalicelib.settings import Settings
 log = logging.getLogger(__name__)
 LABEL = "self-healing"
 HEAL_PREFIX = "self-healing/"
-_MARKER = re.compile(r"<!-- self-healing-ci fingerprint:([0-9a-f]{16}) state:(\{[^<>]*\}) -->")
 _HEAL_BRANCH = re.compile(r"^self-healing/([0-9a-f]{8})-")
 _SCAN_LIMIT = 300
+COMMENT_INTERVAL = timedelta(hours=1)
 
 
-@dataclass
-class IssueState:
-    """What the hidden marker of an issue remembers."""
-
-    seen: int = 1
-    attempts: int = 0
-    pr: int | None = None
-    base: str = ""
-    analysis: str = ""
-    healed: bool = False
-    gave_up: bool = False
-
-
-def marker(fingerprint: str, state: IssueState) -> str:
-    return f"<!-- self-healing-ci fingerprint:{fingerprint} state:{json.dumps(asdict(state), sort_keys=True)} -->"
-
-
-def read_marker(body: str | None) -> tuple[str, IssueState] | None:
-    """The fingerprint and state in an issue body, if it has a sound marker."""
-    match = _MARKER.search(body or "")
-    if not match:
-        return None
+def _parse_time(value: str) -> datetime | None:
     try:
-        data = json.loads(match.group(2))
-        known = {k: v for k, v in data.items() if k in IssueState.__dataclass_fields__}
-        return match.group(1), IssueState(**known)
-    except (ValueError, TypeError):
-        return match.group(1), IssueState()
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def write_state(issue: Any, fingerprint: str, state: IssueState, extra_labels: tuple[str, ...] = ()) -> None:
     """Store ``state`` in the issue's marker; raises GitHubError."""
-    body = _MARKER.sub(lambda _: marker(fingerprint, state), issue.body or "", count=1)
+    body = MARKER.sub(lambda _: marker(fingerprint, state), issue.body or "", count=1)
     changes: dict[str, Any] = {"body": body}
     if extra_labels:
         changes["labels"] = [*(label.name for label in issue.labels), *extra_labels]
@@ -177,15 +155,21 @@ class GitHubIssue:
         run = analysis.metadata.get("run_id") or "?"
         if found.issue is not None:
             found.state.seen += 1
-            body = render(
-                "issue_seen_again.md.j2",
-                run=run,
-                ordinal=ordinal(found.state.seen),
-                branch=analysis.metadata.get("branch", ""),
-                evidence=_evidence(analysis),
-                links=links,
-            )
-            session.comment(found.issue, body, f"issue #{found.issue.number}")
+            # The counter always moves; a comment at most hourly, so a failure repeated 100 times
+            # in a burst is one issue with a count, not a hundred notifications.
+            now = utc_now()
+            last = _parse_time(found.state.last_comment)
+            if last is None or now - last >= COMMENT_INTERVAL:
+                body = render(
+                    "issue_seen_again.md.j2",
+                    run=run,
+                    ordinal=ordinal(found.state.seen),
+                    branch=analysis.metadata.get("branch", ""),
+                    evidence=_evidence(analysis),
+                    links=links,
+                )
+                session.comment(found.issue, body, f"issue #{found.issue.number}")
+                found.state.last_comment = now.isoformat()
             session.save_state(found)
             return _result(
                 self.kind,
@@ -203,7 +187,7 @@ class GitHubIssue:
             )
         state = IssueState(base=analysis.metadata.get("branch", ""), analysis=analysis.id)
         title = render("issue_title.txt.j2", a=analysis).strip()
-        body = marker(analysis.fingerprint, state) + "\n" + render("issue.md.j2", a=analysis, links=links)
+        body = render("issue.md.j2", a=analysis, links=links, marker=marker(analysis.fingerprint, state))
         try:
             issue = found.repo.create_issue(title=title, body=body, labels=[LABEL, analysis.category])
         except GithubException as exc:

@@ -16,8 +16,9 @@ from github import GithubException
 
 from chalicelib.analysis import utc_now
 from chalicelib.errors import BadInputError, NotFoundError, SelfHealingError
-from chalicelib.gh_actions import LABEL, healing_fingerprint_prefix, read_marker, write_state
+from chalicelib.gh_actions import LABEL, healing_fingerprint_prefix, write_state
 from chalicelib.gh_client import github_for_repo, translate
+from chalicelib.issue_state import read_marker
 from chalicelib.metadata import RunMetadata, parse_key
 from chalicelib.metrics import emit_healed
 from chalicelib.render import render

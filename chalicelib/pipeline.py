@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from chalicelib.fingerprint import fingerprint
 from chalicelib.gh_actions import github_actions, source_files
 from chalicelib.heuristic import analyze_offline, step_name
 from chalicelib.llm import LlmResult, ask, sdk_client
-from chalicelib.llm_answer import InvalidAnswerError, parse_answer
+from chalicelib.llm_answer import InvalidAnswerError, LlmAnswer, parse_answer
 from chalicelib.logsource import iter_bytes_blocks, iter_file_blocks
 from chalicelib.metadata import (
     RunMetadata,
@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 BlockSource = Callable[[], Iterable[bytes]]
 _HEAD_BYTES = 64 * 1024
 ENGINE = {"name": "heuristic", "provider": "heuristic", "model": "rules-v1"}
-_DONE = {"dry_run", "created", "updated", "skipped"}
+_DONE = {"dry_run", "created", "updated"}
 
 
 @dataclass
@@ -198,7 +198,7 @@ def _consult_model(
     cache_name = f"answers/{metadata.repo or '_'}/{fields['fingerprint']}"
     cached = _cached_answer(services, cache_name)
     if cached is not None:
-        _apply_llm(fields, cached, redact)
+        _apply_llm(fields, cached)
         fields["engine"]["cached"] = True
         return
     if services.caps is not None and not _take_llm_cap(services.caps, services, metadata.repo):
@@ -222,7 +222,12 @@ def _consult_model(
         sleep=services.sleep,
         factory=services.llm_factory,
     )
-    _apply_llm(fields, result, redact)
+    if result.answer is not None:
+        result.answer, dropped = sanitize_answer(result.answer, redact)
+        if dropped:
+            result.fallback_reason = "; ".join(filter(None, (result.fallback_reason, dropped)))
+    result.fallback_reason = redact(result.fallback_reason)
+    _apply_llm(fields, result)
     if result.answer is not None:
         try:
             services.store.put_state(
@@ -261,13 +266,29 @@ def _take_llm_cap(caps: DailyCaps, services: Services, repo: str) -> bool:
         return False
 
 
-def _apply_llm(fields: dict[str, Any], result: LlmResult, redact: Callable[[str], str]) -> None:
-    """Take the model's validated answer; keep the offline finding when there is none."""
+def sanitize_answer(answer: LlmAnswer, redact: Callable[[str], str]) -> tuple[LlmAnswer, str]:
+    """The answer as it may be stored, shown and acted on: redacted, and without edits that hold a secret."""
+    texts = [part for edit in answer.edits for part in (edit["path"], edit["search"], edit["replace"])]
+    # A secret in a proposed change means the change is not trusted at all (it would leak).
+    secret_edits = any(redact(text) != text for text in texts)
+    clean = replace(
+        answer,
+        summary=redact(answer.summary)[:300],
+        root_cause=redact(answer.root_cause)[:2000],
+        suggested_fix=redact(answer.suggested_fix)[:4000],
+        confidence=round(answer.confidence, 2),
+        edits=[] if secret_edits else answer.edits,
+    )
+    return clean, "edits dropped: they contained secret-like text" if secret_edits else ""
+
+
+def _apply_llm(fields: dict[str, Any], result: LlmResult) -> None:
+    """Take the model's (sanitized) answer; keep the offline finding when there is none."""
     fields["tokens"] = {"prompt": result.prompt_tokens, "completion": result.completion_tokens}
     fields["cost_usd"] = round(result.cost_usd, 6)
     engine: dict[str, Any] = {"latency_ms": result.latency_ms}
     if result.fallback_reason:
-        engine["fallback_reason"] = redact(result.fallback_reason)[:500]
+        engine["fallback_reason"] = result.fallback_reason[:500]
     answer = result.answer
     if answer is None:
         fields["engine"] = {**ENGINE, **engine}
@@ -275,20 +296,14 @@ def _apply_llm(fields: dict[str, Any], result: LlmResult, redact: Callable[[str]
     fields["engine"] = {"name": "llm", "provider": result.provider, "model": result.model, **engine}
     fields.update(
         category=answer.category,
-        summary=redact(answer.summary)[:300],
-        root_cause=redact(answer.root_cause)[:2000],
-        suggested_fix=redact(answer.suggested_fix)[:4000],
-        confidence=round(answer.confidence, 2),
+        summary=answer.summary,
+        root_cause=answer.root_cause,
+        suggested_fix=answer.suggested_fix,
+        confidence=answer.confidence,
+        edits=answer.edits,
     )
-    # A secret in a proposed change means the change is not trusted at all (it would leak).
-    texts = [part for edit in answer.edits for part in (edit["path"], edit["search"], edit["replace"])]
-    if any(redact(text) != text for text in texts):
-        fields["engine"]["fallback_reason"] = "edits dropped: they contained secret-like text"
-        fields["edits"] = []
-    else:
-        fields["edits"] = answer.edits
-        if answer.edits:
-            fields["fix_plan"] = None
+    if answer.edits:
+        fields["fix_plan"] = None
 
 
 def _count_occurrence(services: Services, analysis: Analysis) -> int:
@@ -359,8 +374,8 @@ def run(
         analysis = existing
         log.warning("resuming abandoned analysis %s", analysis_id)
     if act:
-        _act(analysis, services)
-        analysis.status = "complete"
+        complete = _act(analysis, services)
+        analysis.status = "complete" if complete else "acting"
         validate(analysis.to_dict())
         store.save(analysis)
     if persist and services.settings.emit_metrics:
@@ -369,11 +384,30 @@ def run(
     return Outcome(analysis, duplicate=False)
 
 
-def _act(analysis: Analysis, services: Services) -> None:
+# The least time an action is started with; each external call also has its own timeout.
+ACTION_SECONDS = 1.0
+
+
+def _act(analysis: Analysis, services: Services) -> bool:
+    """Run the actions not done yet; False when some had to wait for lack of time."""
     done = {a.kind for a in analysis.actions if a.status in _DONE}
     analysis.actions = [a for a in analysis.actions if a.kind in done]
+    complete = True
     for action in services.actions:
         if action.kind in done or not action.applies(analysis):
+            continue
+        if services.deadline - time.monotonic() < ACTION_SECONDS:
+            # Left for the retry of this event (the record stays "acting" and is resumed).
+            result = ActionResult(
+                action.kind,
+                analysis.metadata.get("repo", ""),
+                "skipped",
+                "",
+                "not enough time left in this invocation",
+                services.now().isoformat(),
+            )
+            analysis.actions.append(result)
+            complete = False
             continue
         try:
             result = action.run(analysis)
@@ -393,6 +427,7 @@ def _act(analysis: Analysis, services: Services) -> None:
                 services.now().isoformat(),
             )
         analysis.actions.append(result)
+    return complete
 
 
 def handle_log_created(services: Services, bucket: str, key: str) -> Outcome | None:

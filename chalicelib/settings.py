@@ -51,6 +51,9 @@ class Settings:
     llm_prices_json: str = ""
     deadline_margin_seconds: int = 8
     emit_metrics: bool = False
+    require_auth: bool = False
+    api_token: str = field(default="", repr=False)
+    api_token_secret: str = ""
     github_token: str = field(default="", repr=False)
     github_api_url: str = "https://api.github.com"
     github_token_secret: str = ""
@@ -112,6 +115,9 @@ class Settings:
             # In Lambda, stdout goes to CloudWatch Logs, where EMF lines become metrics.
             emit_metrics=env.get("EMIT_METRICS", "").strip().lower() in ("1", "true", "yes")
             or bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
+            require_auth=env.get("REQUIRE_AUTH", "").strip().lower() in ("1", "true", "yes"),
+            api_token=env.get("API_TOKEN", "").strip(),
+            api_token_secret=env.get("API_TOKEN_SECRET", "").strip(),
             github_token=env.get("GITHUB_TOKEN", "").strip(),
             github_api_url=(env.get("GITHUB_API_URL", "").strip() or "https://api.github.com").rstrip("/"),
             github_token_secret=env.get("GITHUB_TOKEN_SECRET", "").strip(),

@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from chalicelib.clients import reset_clients
 
-pytest_plugins = ["tests.llm_stub", "tests.github_stub"]
+pytest_plugins = ["tests.llm_stub", "tests.github_stub", "tests.receiver_stub"]
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

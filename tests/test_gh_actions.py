@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.gh_actions import read_marker
 from chalicelib.healing import mark_healed
+from chalicelib.issue_state import read_marker
 from chalicelib.pipeline import build_services, handle_log_created
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET, example

@@ -5,11 +5,8 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -24,47 +21,10 @@ from chalicelib.metadata import RunMetadata
 from chalicelib.pipeline import analyze_text, build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET, ROOT, STAGE, example
+from tests.receiver_stub import Receiver
 from tests.test_redact import CANARIES
 
 SENDER = "ci-bot@acme.example"
-
-
-class Receiver:
-    """A local HTTP endpoint that records JSON posts and answers with scripted statuses."""
-
-    def __init__(self) -> None:
-        self.bodies: list[Any] = []
-        self.statuses: list[int] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                return
-
-            def do_POST(self) -> None:
-                receiver.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                if status == 429:
-                    self.send_header("Retry-After", "2")
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.server.shutdown()
-    r.server.server_close()
 
 
 @pytest.fixture

@@ -1,0 +1,62 @@
+"""Who may call the API: a bearer token, compared in constant time.
+
+In the prod stage (``REQUIRE_AUTH=true``) every request needs ``Authorization: Bearer <token>``.
+The token lives in AWS Secrets Manager (``API_TOKEN_SECRET``) or, for local use, in
+``API_TOKEN``. An API key on top (API Gateway's usage plan) only throttles; it never authenticates.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import time
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.errors import SelfHealingError
+from chalicelib.gh_client import read_secret
+from chalicelib.settings import Settings
+
+_SECRET_TTL = 300.0
+
+
+class UnauthorizedError(SelfHealingError):
+    """No credentials (401)."""
+
+
+class ForbiddenError(SelfHealingError):
+    """Credentials that are not the right ones (403)."""
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_secret(secret_id: str, region: str, bucket: int) -> str:
+    # ``bucket`` changes every few minutes, so a rotated token is picked up without a cold start.
+    return read_secret(Settings(region=region), secret_id)
+
+
+def expected_token(
+    settings: Settings, clock: Callable[[], float] = time.time, aws: Callable[[str], Any] | None = None
+) -> str:
+    """The API token; raises SelfHealingError when it can't be read."""
+    if settings.api_token:
+        return settings.api_token
+    if not settings.api_token_secret:
+        raise ForbiddenError("the API requires a token but none is configured (API_TOKEN_SECRET)")
+    if aws is not None:
+        return read_secret(settings, settings.api_token_secret, aws=aws)
+    return _cached_secret(settings.api_token_secret, settings.region, int(clock() // _SECRET_TTL))
+
+
+def check(settings: Settings, authorization: str | None, aws: Callable[[str], Any] | None = None) -> None:
+    """Raise UnauthorizedError or ForbiddenError unless ``authorization`` carries the token."""
+    if not settings.require_auth:
+        return
+    if not authorization or not authorization.startswith("Bearer ") or len(authorization) > 4096:
+        raise UnauthorizedError("send Authorization: Bearer <token>")
+    given = authorization[len("Bearer ") :].strip().encode()
+    if not hmac.compare_digest(given, expected_token(settings, aws=aws).encode()):
+        raise ForbiddenError("the token is not valid")
+
+
+def reset_cache() -> None:
+    _cached_secret.cache_clear()
