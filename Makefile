@@ -39,6 +39,7 @@ unit: install
 bench: install
 	$(PY) bench/excerpt_score.py
 	$(PY) bench/dashboard_bench.py
+	$(PY) bench/load_bench.py
 
 ## Serve the API locally: curl -X POST localhost:8000/analyze ...
 serve: install

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -70,10 +71,18 @@ class S3DailyCaps:
 
 
 class LocalDailyCaps:
+    """For the demo and `chalice local`: one process, so a lock is enough."""
+
+    _lock = threading.Lock()
+
     def __init__(self, root: Path, prefix: str = "analysis/") -> None:
         self._root, self._prefix = root, prefix
 
     def take(self, repo: str, kind: str, limit: int, day: datetime) -> bool:
+        with self._lock:
+            return self._take(repo, kind, limit, day)
+
+    def _take(self, repo: str, kind: str, limit: int, day: datetime) -> bool:
         path = self._root / _key(self._prefix, repo, day)
         counts: dict[str, int] = json.loads(path.read_text()) if path.is_file() else {}
         if counts.get(kind, 0) >= limit:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -139,12 +140,15 @@ class LocalRecordStore:
 
     def create(self, analysis: Analysis) -> bool:
         path = self._path(record_key(self._prefix, analysis.id))
-        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._temporary(path, analysis.to_json())
         try:
-            with open(path, "x", encoding="utf-8") as handle:
-                handle.write(analysis.to_json())
+            os.link(tmp, path)  # atomic, and refuses an existing record: the first writer wins
         except FileExistsError:
             return False
+        except OSError as exc:
+            raise StorageError(f"cannot write {path}: {exc.strerror}") from exc
+        finally:
+            os.unlink(tmp)
         return True
 
     def save(self, analysis: Analysis) -> None:
@@ -172,10 +176,24 @@ class LocalRecordStore:
 
     def _write(self, key: str, body: str) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(body, encoding="utf-8")
-        os.replace(tmp, path)  # readers never see half a record
+        tmp = self._temporary(path, body)
+        try:
+            os.replace(tmp, path)  # readers never see half a file
+        except OSError as exc:
+            os.unlink(tmp)
+            raise StorageError(f"cannot write {path}: {exc.strerror}") from exc
+
+    @staticmethod
+    def _temporary(path: Path, body: str) -> str:
+        """``body`` in a new file beside ``path`` (a unique name: writers may run concurrently)."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(body)
+        except OSError as exc:
+            raise StorageError(f"cannot write {path}: {exc.strerror}") from exc
+        return name
 
 
 @dataclass(frozen=True)
@@ -219,17 +237,25 @@ class LogBucket:
         )
 
     def sidecar(self, key: str) -> RunMetadata:
-        """Metadata from ``<key>.json`` when it exists and is sound; empty otherwise."""
+        """Metadata from ``<key>.json`` when it exists and is sound; empty when it doesn't exist.
+
+        Raises StorageError when S3 fails otherwise, so the event is retried rather than
+        analyzed without the metadata it should have had.
+        """
         try:
             body = self._s3.get_object(Bucket=self.bucket, Key=key + ".json", Range=f"bytes=0-{_SIDECAR_MAX}")
-            data = json.loads(body["Body"].read())
+            raw = body["Body"].read()
         except Exception as exc:
-            if _is_client_error(exc) and _error_code(exc) in _NOT_FOUND:
+            if not _is_client_error(exc):
+                raise
+            if _error_code(exc) in _NOT_FOUND:
                 return RunMetadata()
-            if isinstance(exc, ValueError) or _is_client_error(exc):
-                log.warning("ignoring unreadable sidecar of %s: %s", key, type(exc).__name__)
-                return RunMetadata()
-            raise
+            raise StorageError(f"cannot read the sidecar of {key}: {_error_code(exc)}") from exc
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            log.warning("ignoring the sidecar of %s: not JSON", key)
+            return RunMetadata()
         if not isinstance(data, dict):
             return RunMetadata()
         try:

@@ -1,0 +1,225 @@
+"""Faults and odd deliveries: each ends with the analysis stored (or the event left to retry),
+actions recorded with their outcome, and no crash."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import time
+import zipfile
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from chalice.test import Client
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app import app
+from chalicelib.errors import LogReadError, PayloadTooLargeError, StorageError
+from chalicelib.logsource import iter_bytes_blocks
+from chalicelib.pipeline import build_services, handle_log_created
+from chalicelib.settings import Settings
+from tests.conftest import BUCKET, ROOT, STAGE, example, list_keys, upload_example
+from tests.github_stub import GitHubStub
+from tests.llm_stub import ChatStub
+
+
+def services(s3: Any, **env: str) -> Any:
+    return build_services(Settings.from_env({"LOGS_BUCKET": BUCKET, **env}), s3)
+
+
+def records(s3: Any) -> list[str]:
+    return [k for k in list_keys(s3, "analysis/") if k.count("/") == 4 and k.endswith(".json")]
+
+
+def test_a_transient_s3_read_failure_leaves_the_event_to_retry(s3: Any) -> None:
+    key = upload_example(s3, "ruff-lint.log")
+    failures = {"left": 2}
+
+    def flaky(**_: Any) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}},
+                              "GetObject")
+
+    # The network edge: botocore's own event hook, before the request is sent.
+    s3.meta.events.register("before-call.s3.GetObject", flaky)
+    with pytest.raises(StorageError, match="SlowDown"):
+        handle_log_created(services(s3), BUCKET, key)
+    assert records(s3) == []  # nothing half-written
+    with pytest.raises(StorageError):
+        handle_log_created(services(s3), BUCKET, key)
+    outcome = handle_log_created(services(s3), BUCKET, key)  # the retry succeeds
+    assert outcome is not None and len(records(s3)) == 1
+
+
+def test_the_handler_raises_so_lambda_retries(s3: Any) -> None:
+    from chalicelib.clients import s3_client
+
+    key = upload_example(s3, "ruff-lint.log")
+
+    def failing(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "InternalError", "Message": "x"}}, "HeadObject")
+
+    s3_client("us-east-1").meta.events.register("before-call.s3.HeadObject", failing)  # the app's own client
+    with Client(app, stage_name=STAGE, project_dir=str(ROOT)) as client:
+        with pytest.raises(StorageError):
+            client.lambda_.invoke("on_log_uploaded", client.events.generate_s3_event(bucket=BUCKET, key=key))
+
+
+def test_out_of_order_events(s3: Any) -> None:
+    svc = services(s3)
+    # A sidecar after its log: the log is analyzed with what the key says; the sidecar event is skipped.
+    s3.put_object(Bucket=BUCKET, Key="logs/acme/x/3-1-build.log", Body=example("docker-build.log"))
+    first = handle_log_created(svc, BUCKET, "logs/acme/x/3-1-build.log")
+    s3.put_object(Bucket=BUCKET, Key="logs/acme/x/3-1-build.log.json", Body=json.dumps({"branch": "dev"}).encode())
+    assert handle_log_created(svc, BUCKET, "logs/acme/x/3-1-build.log.json") is None
+    assert first is not None and first.analysis.metadata["repo"] == "acme/x"
+    # A success record before anything failed: nothing to heal, nothing breaks.
+    from chalicelib.healing import mark_healed
+
+    s3.put_object(Bucket=BUCKET, Key="logs/acme/x/4-1-build.success.json",
+                  Body=json.dumps({"repo": "acme/x", "branch": "self-healing/abcdef12-3"}).encode())
+    assert mark_healed(svc, BUCKET, "logs/acme/x/4-1-build.success.json").status in ("failed", "no-issue")
+
+
+def test_nearly_out_of_time_stores_the_analysis_and_resumes_later(s3: Any, chat_stub: ChatStub) -> None:
+    key = upload_example(s3, "pytest-assertion.log")
+    env = {"LOGS_BUCKET": BUCKET, "PROVIDER": "openai", "LLM_API_KEY": "sk-" + "k" * 30,
+           "LLM_BASE_URL": chat_stub.url + "/v1", "STALE_CLAIM_SECONDS": "1"}
+    hurried = build_services(Settings.from_env(env), s3, remaining_ms=500)
+    outcome = handle_log_created(hurried, BUCKET, key)
+    assert outcome is not None
+    record = outcome.analysis
+    assert chat_stub.received == []  # no time for the model: the offline engine answered
+    assert "no time left" in record.engine["fallback_reason"]
+    assert record.status == "acting" and {a.status for a in record.actions} == {"skipped"}
+    assert all("not enough time" in a.detail for a in record.actions)
+    time.sleep(1.1)
+    resumed = handle_log_created(build_services(Settings.from_env(env), s3), BUCKET, key)
+    assert resumed is not None and resumed.analysis.status == "complete"
+    assert {a.status for a in resumed.analysis.actions} == {"dry_run"}
+    assert len(records(s3)) == 1
+
+
+def test_a_burst_of_1000_events(s3: Any) -> None:
+    svc = services(s3, ACTIONS_MODE="off")
+    keys = []
+    for n in range(1000):
+        key = f"logs/acme/burst/{n}-1-test.log"
+        s3.put_object(Bucket=BUCKET, Key=key, Body=b"Error: case %d failed\n" % (n % 37))
+        keys.append(key)
+    statuses = []
+    with Client(app, stage_name=STAGE, project_dir=str(ROOT)) as client:
+        invoke = client.lambda_.invoke
+        for key in keys + keys[::10]:  # every tenth event delivered twice
+            statuses.append(invoke("on_log_uploaded", client.events.generate_s3_event(bucket=BUCKET, key=key))
+                            .payload["status"])
+    assert statuses.count("analyzed") == 1000 and statuses.count("duplicate") == 100
+    assert len(records(s3)) == 1000
+    fingerprints = set()
+    for key in records(s3)[:200]:
+        fingerprints.add(json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())["fingerprint"])
+    assert len(fingerprints) <= 37  # the same failure keeps one identity
+
+
+def test_the_same_failure_100_times_is_one_call_one_issue_a_counter(
+    s3: Any, chat_stub: ChatStub, github_stub: GitHubStub
+) -> None:
+    sha = "3f9c2a1b7d4e5f60718293a4b5c6d7e8f9012345"
+    repo = github_stub.add_repo("acme/payments-api", sha, {"README.md": "x\n"})
+    env = {"LOGS_BUCKET": BUCKET, "PROVIDER": "openai", "LLM_API_KEY": "sk-" + "k" * 30,
+           "LLM_BASE_URL": chat_stub.url + "/v1", "GITHUB_TOKEN": "ghp_" + "T" * 36, "GITHUB_API_URL": github_stub.url,
+           "DAILY_LLM_CAP": "5", "DAILY_ACTION_CAP": "3"}
+    for run in range(100):
+        key = f"logs/acme/payments-api/{run}-1-test.log"
+        s3.put_object(Bucket=BUCKET, Key=key, Body=example("pytest-assertion.log") + b"run %d\n" % run,
+                      Metadata={"repo": "acme/payments-api", "sha": sha, "branch": "main", "run-id": str(run)})
+        handle_log_created(build_services(Settings.from_env(env), s3), BUCKET, key)
+    assert len(chat_stub.received) == 1
+    assert len(repo.issues) == 1 and len(repo.comments.get(1, [])) == 1  # one comment an hour, at most
+    from chalicelib.issue_state import read_marker
+
+    assert read_marker(repo.issues[0]["body"])[1].seen == 100  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("body", "expect"),
+    [
+        (b"", "unknown"),
+        (bytes(range(256)) * 400, None),
+        ("\udcff".encode("utf-8", "surrogatepass") * 1000 + b"\xff\xfe Error: x\n", None),
+        (b"\x00" * 100_000, "unknown"),
+    ],
+)
+def test_odd_logs_get_a_sound_analysis(s3: Any, body: bytes, expect: str | None) -> None:
+    s3.put_object(Bucket=BUCKET, Key="logs/acme/odd/1-1-x.log", Body=body)
+    outcome = handle_log_created(services(s3), BUCKET, "logs/acme/odd/1-1-x.log")
+    assert outcome is not None and outcome.analysis.status == "complete"
+    if expect:
+        assert outcome.analysis.category == expect
+
+
+@pytest.mark.parametrize("key", ["logs/acme/x/1-1-a b c.log", "logs/acme/ü/1-1-ß.log", "logs/../analysis/x.log",
+                                 "logs/acme/x/..", "logs/acme/x/%2e%2e/1-1-y.log"])
+def test_odd_keys_write_only_their_own_record(s3: Any, key: str) -> None:
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"Error: odd\n")
+    handle_log_created(services(s3), BUCKET, key)
+    written = list_keys(s3, "analysis/")
+    assert all(k.startswith("analysis/20") or k.startswith("analysis/_state/") for k in written)
+
+
+def test_bombs_are_refused_without_a_record(s3: Any) -> None:
+    bomb = gzip.compress(b"\0" * (40 * 1024 * 1024))
+    s3.put_object(Bucket=BUCKET, Key="logs/acme/x/1-1-bomb.log.gz", Body=bomb)
+    with pytest.raises(PayloadTooLargeError):
+        handle_log_created(services(s3, MAX_LOG_BYTES=str(8 * 1024 * 1024)), BUCKET, "logs/acme/x/1-1-bomb.log.gz")
+    with Client(app, stage_name=STAGE, project_dir=str(ROOT)) as client:
+        result = client.lambda_.invoke("on_log_uploaded",
+                                       client.events.generate_s3_event(bucket=BUCKET, key="logs/acme/x/1-1-bomb.log.gz"))
+        # Through the handler with the default cap the bomb is just a big log of zeros: analyzed, bounded.
+        assert result.payload["status"] in ("analyzed", "rejected")
+    assert len([k for k in records(s3)]) <= 1
+
+
+def test_a_malformed_s3_event_changes_nothing(s3: Any) -> None:
+    with Client(app, stage_name=STAGE, project_dir=str(ROOT)) as client:
+        with pytest.raises((KeyError, TypeError, IndexError)):
+            client.lambda_.invoke("on_log_uploaded", {"Records": [{"s3": {}}]})
+    assert list_keys(s3, "analysis/") == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000), st.sampled_from([b"", b"\x1f\x8b", b"\x1f\x8b\x08\x00", b"PK\x03\x04"]))
+def test_fuzz_the_log_reader(data: bytes, magic: bytes) -> None:
+    try:
+        out = b"".join(iter_bytes_blocks(magic + data, "fuzz", 1 << 20))
+    except (LogReadError, PayloadTooLargeError):
+        return
+    assert isinstance(out, bytes)
+
+
+def test_fuzz_a_valid_zip_with_random_members() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("job/1_step.txt", b"\xff\x00 Error: x\n" * 10)
+    out = b"".join(iter_bytes_blocks(buffer.getvalue(), "ok.zip", 1 << 20))
+    assert b"Error: x" in out
+
+
+def test_concurrent_requests_on_the_local_store(tmp_path: Any) -> None:
+    """`chalice local` serves requests in threads: the same log posted at once is one record, no error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.metadata import RunMetadata
+    from chalicelib.pipeline import analyze_text
+
+    svc = build_services(Settings.from_env({"OUT_DIR": str(tmp_path)}))
+    logs = [example("ruff-lint.log"), example("oom-killed.log")] * 20
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(lambda data: analyze_text(svc, data, RunMetadata(repo="acme/x"), True), logs))
+    assert len({o.analysis.id for o in outcomes}) == 2
+    written = sorted(p.name for p in tmp_path.rglob("*.json") if "_state" not in p.parts)
+    assert len(written) == 2 and not list(tmp_path.rglob(".tmp-*"))
