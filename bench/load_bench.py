@@ -94,9 +94,8 @@ def main() -> None:
             server.wait(timeout=10)
     print(f"load: {args.requests} requests, {args.concurrency} at a time, against chalice local")
     print(f"  {args.requests / elapsed:.1f} requests/s; statuses {dict(sorted(statuses.items()))}")
-    print(
-        f"  server RSS {before:.0f} MB before, {after:.0f} MB after; 5xx: {sum(n for s, n in statuses.items() if s >= 500)}"
-    )
+    errors = sum(n for status, n in statuses.items() if status >= 500)
+    print(f"  server RSS {before:.0f} MB before, {after:.0f} MB after; 5xx: {errors}")
 
 
 if __name__ == "__main__":

@@ -41,8 +41,9 @@ def test_a_transient_s3_read_failure_leaves_the_event_to_retry(s3: Any) -> None:
     def flaky(**_: Any) -> None:
         if failures["left"]:
             failures["left"] -= 1
-            raise ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}},
-                              "GetObject")
+            raise ClientError(
+                {"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}}, "GetObject"
+            )
 
     # The network edge: botocore's own event hook, before the request is sent.
     s3.meta.events.register("before-call.s3.GetObject", flaky)
@@ -80,15 +81,23 @@ def test_out_of_order_events(s3: Any) -> None:
     # A success record before anything failed: nothing to heal, nothing breaks.
     from chalicelib.healing import mark_healed
 
-    s3.put_object(Bucket=BUCKET, Key="logs/acme/x/4-1-build.success.json",
-                  Body=json.dumps({"repo": "acme/x", "branch": "self-healing/abcdef12-3"}).encode())
+    s3.put_object(
+        Bucket=BUCKET,
+        Key="logs/acme/x/4-1-build.success.json",
+        Body=json.dumps({"repo": "acme/x", "branch": "self-healing/abcdef12-3"}).encode(),
+    )
     assert mark_healed(svc, BUCKET, "logs/acme/x/4-1-build.success.json").status in ("failed", "no-issue")
 
 
 def test_nearly_out_of_time_stores_the_analysis_and_resumes_later(s3: Any, chat_stub: ChatStub) -> None:
     key = upload_example(s3, "pytest-assertion.log")
-    env = {"LOGS_BUCKET": BUCKET, "PROVIDER": "openai", "LLM_API_KEY": "sk-" + "k" * 30,
-           "LLM_BASE_URL": chat_stub.url + "/v1", "STALE_CLAIM_SECONDS": "1"}
+    env = {
+        "LOGS_BUCKET": BUCKET,
+        "PROVIDER": "openai",
+        "LLM_API_KEY": "sk-" + "k" * 30,
+        "LLM_BASE_URL": chat_stub.url + "/v1",
+        "STALE_CLAIM_SECONDS": "1",
+    }
     hurried = build_services(Settings.from_env(env), s3, remaining_ms=500)
     outcome = handle_log_created(hurried, BUCKET, key)
     assert outcome is not None
@@ -105,7 +114,6 @@ def test_nearly_out_of_time_stores_the_analysis_and_resumes_later(s3: Any, chat_
 
 
 def test_a_burst_of_1000_events(s3: Any) -> None:
-    svc = services(s3, ACTIONS_MODE="off")
     keys = []
     for n in range(1000):
         key = f"logs/acme/burst/{n}-1-test.log"
@@ -115,8 +123,9 @@ def test_a_burst_of_1000_events(s3: Any) -> None:
     with Client(app, stage_name=STAGE, project_dir=str(ROOT)) as client:
         invoke = client.lambda_.invoke
         for key in keys + keys[::10]:  # every tenth event delivered twice
-            statuses.append(invoke("on_log_uploaded", client.events.generate_s3_event(bucket=BUCKET, key=key))
-                            .payload["status"])
+            statuses.append(
+                invoke("on_log_uploaded", client.events.generate_s3_event(bucket=BUCKET, key=key)).payload["status"]
+            )
     assert statuses.count("analyzed") == 1000 and statuses.count("duplicate") == 100
     assert len(records(s3)) == 1000
     fingerprints = set()
@@ -130,13 +139,24 @@ def test_the_same_failure_100_times_is_one_call_one_issue_a_counter(
 ) -> None:
     sha = "3f9c2a1b7d4e5f60718293a4b5c6d7e8f9012345"
     repo = github_stub.add_repo("acme/payments-api", sha, {"README.md": "x\n"})
-    env = {"LOGS_BUCKET": BUCKET, "PROVIDER": "openai", "LLM_API_KEY": "sk-" + "k" * 30,
-           "LLM_BASE_URL": chat_stub.url + "/v1", "GITHUB_TOKEN": "ghp_" + "T" * 36, "GITHUB_API_URL": github_stub.url,
-           "DAILY_LLM_CAP": "5", "DAILY_ACTION_CAP": "3"}
+    env = {
+        "LOGS_BUCKET": BUCKET,
+        "PROVIDER": "openai",
+        "LLM_API_KEY": "sk-" + "k" * 30,
+        "LLM_BASE_URL": chat_stub.url + "/v1",
+        "GITHUB_TOKEN": "ghp_" + "T" * 36,
+        "GITHUB_API_URL": github_stub.url,
+        "DAILY_LLM_CAP": "5",
+        "DAILY_ACTION_CAP": "3",
+    }
     for run in range(100):
         key = f"logs/acme/payments-api/{run}-1-test.log"
-        s3.put_object(Bucket=BUCKET, Key=key, Body=example("pytest-assertion.log") + b"run %d\n" % run,
-                      Metadata={"repo": "acme/payments-api", "sha": sha, "branch": "main", "run-id": str(run)})
+        s3.put_object(
+            Bucket=BUCKET,
+            Key=key,
+            Body=example("pytest-assertion.log") + b"run %d\n" % run,
+            Metadata={"repo": "acme/payments-api", "sha": sha, "branch": "main", "run-id": str(run)},
+        )
         handle_log_created(build_services(Settings.from_env(env), s3), BUCKET, key)
     assert len(chat_stub.received) == 1
     assert len(repo.issues) == 1 and len(repo.comments.get(1, [])) == 1  # one comment an hour, at most
@@ -162,8 +182,16 @@ def test_odd_logs_get_a_sound_analysis(s3: Any, body: bytes, expect: str | None)
         assert outcome.analysis.category == expect
 
 
-@pytest.mark.parametrize("key", ["logs/acme/x/1-1-a b c.log", "logs/acme/ü/1-1-ß.log", "logs/../analysis/x.log",
-                                 "logs/acme/x/..", "logs/acme/x/%2e%2e/1-1-y.log"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "logs/acme/x/1-1-a b c.log",
+        "logs/acme/ü/1-1-ß.log",
+        "logs/../analysis/x.log",
+        "logs/acme/x/..",
+        "logs/acme/x/%2e%2e/1-1-y.log",
+    ],
+)
 def test_odd_keys_write_only_their_own_record(s3: Any, key: str) -> None:
     s3.put_object(Bucket=BUCKET, Key=key, Body=b"Error: odd\n")
     handle_log_created(services(s3), BUCKET, key)
@@ -177,8 +205,8 @@ def test_bombs_are_refused_without_a_record(s3: Any) -> None:
     with pytest.raises(PayloadTooLargeError):
         handle_log_created(services(s3, MAX_LOG_BYTES=str(8 * 1024 * 1024)), BUCKET, "logs/acme/x/1-1-bomb.log.gz")
     with Client(app, stage_name=STAGE, project_dir=str(ROOT)) as client:
-        result = client.lambda_.invoke("on_log_uploaded",
-                                       client.events.generate_s3_event(bucket=BUCKET, key="logs/acme/x/1-1-bomb.log.gz"))
+        event = client.events.generate_s3_event(bucket=BUCKET, key="logs/acme/x/1-1-bomb.log.gz")
+        result = client.lambda_.invoke("on_log_uploaded", event)
         # Through the handler with the default cap the bomb is just a big log of zeros: analyzed, bounded.
         assert result.payload["status"] in ("analyzed", "rejected")
     assert len([k for k in records(s3)]) <= 1

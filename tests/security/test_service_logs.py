@@ -19,8 +19,15 @@ def test_info_logs_carry_ids_not_content(s3: Any, chat_stub: ChatStub, caplog: p
     marker = "UNIQUE-LOG-LINE-7f3a: assert totals == 90"
     log = f"##[group]Run pytest\nE   AssertionError: {marker}\n##[error]Process completed with exit code 1.\n"
     chat_stub.script(Reply(status=503), Reply(content="not json"), Reply(content="{}"))
-    settings = Settings.from_env({"LOGS_BUCKET": BUCKET, "PROVIDER": "openai", "LLM_API_KEY": "sk-" + "k" * 30,
-                                  "LLM_BASE_URL": chat_stub.url + "/v1", "LLM_RETRIES": "1"})
+    settings = Settings.from_env(
+        {
+            "LOGS_BUCKET": BUCKET,
+            "PROVIDER": "openai",
+            "LLM_API_KEY": "sk-" + "k" * 30,
+            "LLM_BASE_URL": chat_stub.url + "/v1",
+            "LLM_RETRIES": "1",
+        }
+    )
     services = build_services(settings, s3)
     services.sleep = lambda seconds: None
     analyze_text(services, log.encode(), RunMetadata(repo="acme/x"), True)
