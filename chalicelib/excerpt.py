@@ -188,11 +188,15 @@ def baseline_keys(blocks: Iterable[bytes]) -> frozenset[bytes]:
 
 
 def _score_hits(
-    result: ScanResult, baseline: frozenset[bytes] = frozenset()
+    result: ScanResult, baseline: frozenset[bytes] = frozenset(), earlier: dict[int, int] | None = None
 ) -> tuple[list[tuple[int, int]], list[_Region]]:
-    """Score candidate lines by what they say, then by where they stand."""
+    """Score candidate lines by what they say, then by where they stand.
+
+    ``earlier`` is filled with line -> the first line that said the same thing, when that came first.
+    """
     regions = _failing_regions(result.hits)
     seen: dict[bytes, int] = {}
+    first_at: dict[bytes, int] = {}
     content: list[tuple[int, int]] = []
     for hit in result.hits:
         if hit.group in (STEP_START, FAIL_MARK):
@@ -208,6 +212,10 @@ def _score_hits(
         seen[key] = repeats + 1
         if repeats:
             score -= min(4, 1 + repeats)  # what is printed again and again is rarely the cause
+            if earlier is not None:
+                earlier[hit.lineno] = first_at[key]
+        else:
+            first_at[key] = hit.lineno
         content.append((hit.lineno, score))
     starts = [r.start for r in regions]
     located = [(lineno, score, _region_index(regions, starts, lineno)) for lineno, score in content]
@@ -247,7 +255,8 @@ class _Item:
 
 def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[list[_Item], list[int], list[_Region]]:
     """Decide which line ranges to show, most important first."""
-    scored, regions = _score_hits(result, baseline)
+    earlier: dict[int, int] = {}
+    scored, regions = _score_hits(result, baseline, earlier)
     scored.sort(key=lambda pair: (-pair[1], pair[0]))
     anchors: list[int] = []
     scores: dict[int, int] = {}
@@ -260,6 +269,12 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
         scores[lineno] = score
     top = scores[anchors[0]] if anchors else 0
     close = [a for a in anchors[1:] if scores[a] >= top - 4][:4]
+    # The first place a log says something is where it says it with its context (a retried
+    # step repeats the same error later): show the first saying of the best anchors too.
+    for anchor in anchors[:2]:
+        first = earlier.get(anchor)
+        if first is not None and all(abs(first - a) > 4 for a in (anchors[0], *close)):
+            close.insert(0, first)
     last = result.total_lines
     items: list[_Item] = []
     for region in regions[:2]:
@@ -274,7 +289,7 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
     for anchor in close:
         items.append(_Item(max(1, anchor - 4), anchor + 4, 600))
     for anchor in close[:2]:
-        items.append(_Item(max(1, anchor - 3), anchor + 60, 1500, extend=True))
+        items.append(_Item(max(1, anchor - 3), anchor + 60, 2500, extend=True))
     items.append(_Item(max(1, last - 5), last, 500, backward=True))
     for region in regions[:1]:
         items.append(_Item(max(region.start, region.end - 30), region.end, 1500, backward=True))
@@ -295,6 +310,7 @@ def _assemble(items: list[_Item], raw: dict[int, bytes], max_chars: int) -> list
     used = 0
     for item in items:
         spent = 0
+        strays = 0
         order = range(item.end, item.start - 1, -1) if item.backward else range(item.start, item.end + 1)
         for lineno in order:
             if lineno not in raw:
@@ -302,8 +318,11 @@ def _assemble(items: list[_Item], raw: dict[int, bytes], max_chars: int) -> list
             text = cleaned.get(lineno)
             if text is None:
                 text = cleaned[lineno] = clean_line(raw[lineno])
-            if item.extend and lineno > item.start + 6 and not _CONTINUATION.match(text):
-                break
+            if item.extend and lineno > item.start + 6:
+                # A block of detail ends at the second line in a row that doesn't look like detail.
+                strays = 0 if _CONTINUATION.match(text) or len(text.strip()) <= 3 else strays + 1
+                if strays >= 2:
+                    break
             cost = len(text) + 1
             spent += cost
             if spent > item.cap and lineno != (item.end if item.backward else item.start):
