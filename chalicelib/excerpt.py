@@ -10,6 +10,7 @@ added, and everything is trimmed to the budget in priority order.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -336,6 +337,27 @@ def _assemble(items: list[_Item], raw: dict[int, bytes], max_chars: int) -> list
     return sorted(chosen.items())
 
 
+GAP_LINES = 3
+
+
+def _fill_gaps(chosen: list[tuple[int, str]], raw: dict[int, bytes], max_chars: int) -> list[tuple[int, str]]:
+    """Close holes of a few lines between shown lines: a block with a missing line reads badly."""
+    used = sum(len(t) + 1 for _, t in chosen)
+    have = dict(chosen)
+    numbers = sorted(have)
+    gaps: list[tuple[int, int, list[tuple[int, str]]]] = []
+    for before, after in itertools.pairwise(numbers):
+        missing = range(before + 1, after)
+        if 0 < len(missing) <= GAP_LINES and all(n in raw for n in missing):
+            lines = [(n, clean_line(raw[n])) for n in missing]
+            gaps.append((len(missing), sum(len(t) + 1 for _, t in lines), lines))
+    for _, cost, lines in sorted(gaps, key=lambda gap: (gap[0], gap[1])):
+        if used + cost <= max_chars:
+            have.update(lines)
+            used += cost
+    return sorted(have.items())
+
+
 def _fit(lines: list[tuple[int, str]], max_chars: int, keep: list[int]) -> list[tuple[int, str]]:
     """Drop lines farthest from the anchors until redacted text fits the budget again."""
     used = sum(len(t) + 1 for _, t in lines)
@@ -364,10 +386,14 @@ def build_excerpt(
     items, anchors, regions = plan(result, baseline)
     wanted: set[int] = set()
     for item in items:
-        wanted.update(range(item.start, min(item.end, result.total_lines) + 1))
+        # A few lines more on each side, so small gaps between windows can be closed.
+        wanted.update(range(max(1, item.start - GAP_LINES), min(item.end + GAP_LINES, result.total_lines) + 1))
     raw = fetch_lines(blocks(), wanted) if wanted else {}
     redactor = redactor or Redactor()
-    lines = redactor.redact_lines(_assemble(items, raw, max_chars))
+    # Kept for closing small gaps between the windows (not worth it in a tiny budget).
+    reserve = min(1000, max_chars // 8) if max_chars >= 2000 else 0
+    lines = _fill_gaps(_assemble(items, raw, max_chars - reserve), raw, max_chars)
+    lines = redactor.redact_lines(lines)
     lines = _fit(lines, max_chars, anchors)
     return Excerpt(
         lines=lines,
