@@ -62,7 +62,8 @@ _NOISE = (
         r"one or more (?:tests|errors)|failed test summary|\btotal time\b|"
         r"command failed|build failure|returned (?:a )?non-?zero|error: process completed|test result: failed|"
         r"^\s*(?:\*\*|##\[error\]|error:?)?\s*(?:tests? )?failed\.?\s*$|failing tests?:|\d+ (?:tests? )?failed,|"
-        r"compilation failed\s*$|errors? occurred|there (?:was|were) \d+ failures?|finished with errors?",
+        r"compilation failed\s*$|errors? occurred|there (?:was|were) \d+ failures?|finished with errors?"
+        r"|^(?:ERROR|Error):? \".*\" exited with|^Result: FAIL|^FAIL\s*$|^\s*FAILED\s*$",
         9,
     ),
     (r"(?i)^\s*(?:npm )?warn(?:ing)?\b|^\s*\[?warn(?:ing)?\]?\b|\bwarning:", 5),
