@@ -132,25 +132,25 @@ def test_unverified_sender_is_recorded_not_fatal(s3: Any, ses: Any) -> None:
     assert outcome.analysis.status == "complete"
 
 
-def test_throttling_is_retried_with_backoff(s3: Any, ses: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_throttling_is_retried_with_backoff(s3: Any, ses: Any) -> None:
     from botocore.exceptions import ClientError
 
-    svc = services(s3)
-    [mail] = [a for a in svc.actions if a.kind == "email"]
-    calls: list[int] = []
-    real = mail._ses.send_raw_email
+    from chalicelib.clients import ses_client
 
-    def flaky(**kwargs: Any) -> Any:
+    calls: list[int] = []
+
+    def throttled(**_: Any) -> None:
         calls.append(1)
         if len(calls) < 3:
             raise ClientError(
                 {"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}}, "SendRawEmail"
             )
-        return real(**kwargs)
 
-    monkeypatch.setattr(mail._ses, "send_raw_email", flaky)  # the network edge: the SES client
-    outcome = analyze_text(svc, example("ruff-lint.log"), meta(), True)
+    # The network edge: botocore's hook before the request is sent, on the client the service uses.
+    ses_client("us-east-1").meta.events.register("before-call.ses.SendRawEmail", throttled)
+    outcome = analyze_text(services(s3), example("ruff-lint.log"), meta(), True)
     assert len(calls) == 3 and {a.kind: a.status for a in outcome.analysis.actions}["email"] == "created"
+    assert len(sent_messages()) == 1
 
 
 def test_no_canary_reaches_the_email(s3: Any, ses: Any) -> None:
