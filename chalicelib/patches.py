@@ -112,7 +112,7 @@ def check_path(path: str) -> str:
     if not path or "\\" in path or "\0" in path or path.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", path):
         raise PatchRejectedError(f"{path!r}: only relative paths inside the repository may change")
     parts = PurePosixPath(path).parts
-    if ".." in parts or "." in parts or any(p.startswith(" ") or p.endswith(" ") for p in parts):
+    if not parts or ".." in parts or "." in parts or any(p.startswith(" ") or p.endswith(" ") for p in parts):
         raise PatchRejectedError(f"{path!r}: paths with '..' or odd segments are refused")
     normalized = "/".join(parts)
     lowered = normalized.lower()
