@@ -36,6 +36,8 @@ LIMITS = PatchLimits(max_files=3, max_changed_lines=10)
         "logo.png",
         "dist/app.whl",
         "",
+        ".",
+        "./",
         ".git/config",
         ".pre-commit-config.yaml",
     ],
