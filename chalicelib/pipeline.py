@@ -7,7 +7,6 @@ clients and settings they were given, so each path gives the same analysis for t
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import logging
 import time
@@ -121,15 +120,31 @@ class Outcome:
     duplicate: bool
 
 
-def _head_text(blocks: BlockSource) -> str:
-    stream = iter(blocks())
-    try:
-        head = b"".join(itertools.islice(stream, 1))[:_HEAD_BYTES]
-    finally:
-        close = getattr(stream, "close", None)
-        if close:
-            close()
-    return head.decode("utf-8", "replace")
+class _HeadCapture:
+    """A block source that keeps the start of the log from the first pass over it.
+
+    The excerpt reads the log twice (scan, then fetch); the head, where CI systems print the
+    commit and branch, comes with the first pass instead of a third read.
+    """
+
+    def __init__(self, blocks: BlockSource) -> None:
+        self._blocks, self._head = blocks, bytearray()
+        self._first = True
+
+    def __call__(self) -> Iterable[bytes]:
+        if not self._first:
+            return self._blocks()
+        self._first = False
+        return self._capture(self._blocks())
+
+    def _capture(self, stream: Iterable[bytes]) -> Iterator[bytes]:
+        for block in stream:
+            if len(self._head) < _HEAD_BYTES:
+                self._head += block[: _HEAD_BYTES - len(self._head)]
+            yield block
+
+    def text(self) -> str:
+        return self._head.decode("utf-8", "replace")
 
 
 def _baseline(services: Services, bucket: str | None, metadata: RunMetadata) -> frozenset[bytes]:
@@ -155,8 +170,9 @@ def analyze(
 ) -> dict[str, Any]:
     """The finding for one log, as the record's fields; raises LogReadError or PayloadTooLargeError."""
     settings = services.settings
-    metadata = metadata.merged(from_log_head(_head_text(blocks)))
-    excerpt = build_excerpt(blocks, settings.excerpt_max_chars, services.redactor, baseline)
+    source = _HeadCapture(blocks)
+    excerpt = build_excerpt(source, settings.excerpt_max_chars, services.redactor, baseline)
+    metadata = metadata.merged(from_log_head(source.text()))
     classification = classify(excerpt.lines, excerpt.anchors)
     finding = analyze_offline(excerpt.lines, classification, excerpt.anchors, excerpt.failing_step_start)
     decisive = [text for _, text in (finding.evidence or classification.evidence[:3])]
