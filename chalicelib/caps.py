@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from chalicelib.errors import StorageError
+from chalicelib.errors import AWS_ERRORS, StorageError, aws_code
 
 log = logging.getLogger(__name__)
 _ATTEMPTS = 5
@@ -52,21 +52,21 @@ class S3DailyCaps:
                     **condition,
                 )
                 return True
-            except Exception as exc:
-                code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+            except AWS_ERRORS as exc:
+                code = aws_code(exc)
                 if code not in ("PreconditionFailed", "ConditionalRequestConflict", "412"):
-                    raise StorageError(f"cannot update the daily cap of {repo}: {code or exc}") from exc
+                    raise StorageError(f"cannot update the daily cap of {repo}: {code}") from exc
                 log.info("daily cap of %s changed concurrently; retrying", repo)
         raise StorageError(f"the daily cap of {repo} kept changing; giving up")
 
     def _read(self, key: str) -> tuple[dict[str, int], str | None]:
         try:
             response = self._s3.get_object(Bucket=self._bucket, Key=key)
-        except Exception as exc:
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+        except AWS_ERRORS as exc:
+            code = aws_code(exc)
             if code in ("NoSuchKey", "404"):
                 return {}, None
-            raise StorageError(f"cannot read daily cap {key}: {code or exc}") from exc
+            raise StorageError(f"cannot read daily cap {key}: {code}") from exc
         return json.loads(response["Body"].read()), response["ETag"]
 
 

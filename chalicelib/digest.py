@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.errors import ActionError
+from chalicelib.errors import AWS_ERRORS, ActionError, aws_code
 from chalicelib.notify import mime_message, valid_addresses
 from chalicelib.render import render
 from chalicelib.settings import Settings
@@ -66,11 +66,8 @@ def send_digest(store: RecordStore, settings: Settings, ses: Any, day: date) -> 
         to = valid_addresses(settings.mail_to)
         raw = mime_message(settings.mail_from, to, subject, text, html)
         ses.send_raw_email(Source=settings.mail_from, RawMessage={"Data": raw}, **extra)
-    except Exception as exc:
-        error = getattr(exc, "response", None)
-        if not isinstance(error, dict):
-            raise
-        raise ActionError(f"SES refused the digest ({error.get('Error', {}).get('Code', 'error')})") from exc
+    except AWS_ERRORS as exc:
+        raise ActionError(f"SES refused the digest ({aws_code(exc)})") from exc
     return {"status": "sent", "failures": digest.total, "healed": digest.healed}
 
 

@@ -6,6 +6,11 @@ the module boundary so handlers map a small, known set of failures to responses.
 
 from __future__ import annotations
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+# What an AWS call can raise: the service's answer, or no answer (connection, timeout).
+AWS_ERRORS = (ClientError, BotoCoreError)
+
 
 class SelfHealingError(Exception):
     """Base class of every error the service raises on purpose."""
@@ -33,3 +38,16 @@ class StorageError(SelfHealingError):
 
 class ActionError(SelfHealingError):
     """An action (issue, pull request, email) could not be carried out."""
+
+
+def aws_code(exc: Exception) -> str:
+    """The error code AWS answered (``NoSuchKey``, ``Throttling``...), or the kind of failure."""
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code", "")) or "error"
+    return type(exc).__name__
+
+
+def aws_message(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Message", ""))[:200]
+    return str(exc)[:200]

@@ -13,7 +13,7 @@ from typing import Any
 
 from github import Auth, Github, GithubException, GithubIntegration
 
-from chalicelib.errors import ActionError, SelfHealingError
+from chalicelib.errors import AWS_ERRORS, ActionError, SelfHealingError, aws_code
 from chalicelib.settings import Settings
 
 TIMEOUT_SECONDS = 10
@@ -41,11 +41,8 @@ def read_secret(
             value = aws("secretsmanager").get_secret_value(SecretId=secret_id).get("SecretString", "")
         else:
             value = aws("ssm").get_parameter(Name=parameter, WithDecryption=True)["Parameter"]["Value"]
-    except Exception as exc:
-        if not hasattr(exc, "response"):
-            raise
-        code = exc.response.get("Error", {}).get("Code", "error")
-        raise SecretUnavailableError(f"cannot read secret {secret_id or parameter}: {code}") from exc
+    except AWS_ERRORS as exc:
+        raise SecretUnavailableError(f"cannot read secret {secret_id or parameter}: {aws_code(exc)}") from exc
     if not value:
         raise SecretUnavailableError(f"secret {secret_id or parameter} is empty")
     return str(value).strip()

@@ -15,7 +15,7 @@ from typing import Any
 from github import GithubException
 
 from chalicelib.analysis import utc_now
-from chalicelib.errors import BadInputError, NotFoundError, SelfHealingError
+from chalicelib.errors import AWS_ERRORS, BadInputError, NotFoundError, SelfHealingError, StorageError, aws_code
 from chalicelib.gh_actions import LABEL, healing_fingerprint_prefix, write_state
 from chalicelib.gh_client import github_for_repo, translate
 from chalicelib.issue_state import read_marker
@@ -38,11 +38,10 @@ def read_success_record(s3: Any, bucket: str, key: str) -> RunMetadata:
     """The run a success record describes; raises BadInputError or NotFoundError."""
     try:
         response = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{_MAX_RECORD}")
-    except Exception as exc:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-        if code in ("NoSuchKey", "404"):
+    except AWS_ERRORS as exc:
+        if aws_code(exc) in ("NoSuchKey", "404"):
             raise NotFoundError(f"no success record s3://{bucket}/{key}") from exc
-        raise
+        raise StorageError(f"cannot read s3://{bucket}/{key}: {aws_code(exc)}") from exc
     meta = RunMetadata.from_mapping(response.get("Metadata", {}))
     body = response["Body"].read()
     if body.strip():

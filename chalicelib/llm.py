@@ -105,6 +105,17 @@ def sdk_client(name: str, api_key: str, base_url: str | None) -> Any:
     return openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=0)
 
 
+def sdk_errors(name: str) -> type[Exception]:
+    """The base error of a provider's SDK (imported only once a provider is in use)."""
+    if name == "groq":
+        import groq
+
+        return groq.APIError
+    import openai
+
+    return openai.APIError
+
+
 def reset_sdk_clients() -> None:
     sdk_client.cache_clear()
 
@@ -166,6 +177,7 @@ class _Caller:
     ) -> None:
         self.spec, self.settings, self.deadline, self.clock, self.sleep = spec, settings, deadline, clock, sleep
         self.client = factory(spec.name, spec.api_key, spec.base_url)
+        self.sdk_error = sdk_errors(spec.name)
         self.prompt_tokens = self.completion_tokens = 0
         self._backoff = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
 
@@ -204,9 +216,7 @@ class _Caller:
                 response_format={"type": "json_object"},
                 timeout=min(float(self.settings.llm_timeout_seconds), remaining),
             )
-        except Exception as exc:
-            if type(exc).__module__.split(".")[0] not in ("openai", "groq"):
-                raise
+        except self.sdk_error as exc:
             raise _translate(exc, self.spec.name) from exc
         usage = getattr(response, "usage", None)
         self.prompt_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)

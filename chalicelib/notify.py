@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from chalicelib.analysis import ActionResult, Analysis, utc_now
-from chalicelib.errors import ActionError
+from chalicelib.errors import AWS_ERRORS, ActionError, aws_code, aws_message
 from chalicelib.links import message_links
 from chalicelib.render import render
 from chalicelib.settings import Settings
@@ -123,12 +123,8 @@ class SesEmail:
                 Source=self.settings.mail_from, RawMessage={"Data": message}, **extra
             )
             return response
-        except Exception as exc:
-            error = getattr(exc, "response", None)
-            if not isinstance(error, dict):
-                raise
-            code = str(error.get("Error", {}).get("Code", "error"))
-            text = str(error.get("Error", {}).get("Message", ""))[:200]
+        except AWS_ERRORS as exc:
+            code, text = aws_code(exc), aws_message(exc)
             if code in _SES_RETRYABLE or "rate exceeded" in text.lower():
                 raise RetryableError(f"SES throttled the send ({code})") from exc
             raise ActionError(f"SES refused the email ({code}): {text}") from exc

@@ -18,22 +18,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from chalicelib.analysis import Analysis, record_key
-from chalicelib.errors import BadInputError, NotFoundError, StorageError
+from chalicelib.errors import AWS_ERRORS, BadInputError, NotFoundError, StorageError, aws_code
 from chalicelib.logsource import iter_log_blocks
 from chalicelib.metadata import RunMetadata
 
 log = logging.getLogger(__name__)
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
 _SIDECAR_MAX = 64 * 1024
-
-
-def _error_code(exc: Exception) -> str:
-    response = getattr(exc, "response", None) or {}
-    return str(response.get("Error", {}).get("Code", ""))
-
-
-def _is_client_error(exc: Exception) -> bool:
-    return type(exc).__name__ == "ClientError" or hasattr(exc, "response")
 
 
 class RecordStore(Protocol):
@@ -61,10 +52,10 @@ class S3RecordStore:
         key = record_key(self._prefix, analysis_id)
         try:
             body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
-        except Exception as exc:
-            if _is_client_error(exc) and _error_code(exc) in _NOT_FOUND:
+        except AWS_ERRORS as exc:
+            if aws_code(exc) in _NOT_FOUND:
                 raise NotFoundError(f"no analysis {analysis_id}") from exc
-            raise StorageError(f"cannot read analysis {analysis_id}: {_error_code(exc) or exc}") from exc
+            raise StorageError(f"cannot read analysis {analysis_id}: {aws_code(exc)}") from exc
         return Analysis.from_dict(json.loads(body))
 
     def create(self, analysis: Analysis) -> bool:
@@ -94,20 +85,18 @@ class S3RecordStore:
                     name = obj["Key"][len(prefix) :]
                     if "/" not in name and name.endswith(".json"):
                         yield self.get(name[: -len(".json")])
-        except Exception as exc:
-            if not _is_client_error(exc):
-                raise
-            raise StorageError(f"cannot list {prefix}: {_error_code(exc)}") from exc
+        except AWS_ERRORS as exc:
+            raise StorageError(f"cannot list {prefix}: {aws_code(exc)}") from exc
 
     def get_state(self, name: str) -> dict[str, Any] | None:
         """Small service state (``analysis/_state/<name>.json``); None when absent."""
         key = f"{self._prefix}_state/{name}.json"
         try:
             body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
-        except Exception as exc:
-            if _is_client_error(exc) and _error_code(exc) in _NOT_FOUND:
+        except AWS_ERRORS as exc:
+            if aws_code(exc) in _NOT_FOUND:
                 return None
-            raise StorageError(f"cannot read state {name}: {_error_code(exc) or exc}") from exc
+            raise StorageError(f"cannot read state {name}: {aws_code(exc)}") from exc
         data: dict[str, Any] = json.loads(body)
         return data
 
@@ -117,10 +106,8 @@ class S3RecordStore:
     def _put(self, key: str, body: str, content_type: str, **extra: str) -> None:
         try:
             self._s3.put_object(Bucket=self._bucket, Key=key, Body=body.encode(), ContentType=content_type, **extra)
-        except Exception as exc:
-            if not _is_client_error(exc):
-                raise
-            raise StorageError(f"cannot write s3://{self._bucket}/{key}: {_error_code(exc)}") from exc
+        except AWS_ERRORS as exc:
+            raise StorageError(f"cannot write s3://{self._bucket}/{key}: {aws_code(exc)}") from exc
 
 
 class LocalRecordStore:
@@ -218,10 +205,10 @@ class LogBucket:
         """Raises NotFoundError for a missing object, StorageError for other S3 failures."""
         try:
             head = self._s3.head_object(Bucket=self.bucket, Key=key)
-        except Exception as exc:
-            if _is_client_error(exc) and _error_code(exc) in _NOT_FOUND:
+        except AWS_ERRORS as exc:
+            if aws_code(exc) in _NOT_FOUND:
                 raise NotFoundError(f"no log s3://{self.bucket}/{key}") from exc
-            raise StorageError(f"cannot read s3://{self.bucket}/{key}: {_error_code(exc) or exc}") from exc
+            raise StorageError(f"cannot read s3://{self.bucket}/{key}: {aws_code(exc)}") from exc
         try:
             metadata = RunMetadata.from_mapping(head.get("Metadata", {}))
         except BadInputError as exc:
@@ -245,12 +232,10 @@ class LogBucket:
         try:
             body = self._s3.get_object(Bucket=self.bucket, Key=key + ".json", Range=f"bytes=0-{_SIDECAR_MAX}")
             raw = body["Body"].read()
-        except Exception as exc:
-            if not _is_client_error(exc):
-                raise
-            if _error_code(exc) in _NOT_FOUND:
+        except AWS_ERRORS as exc:
+            if aws_code(exc) in _NOT_FOUND:
                 return RunMetadata()
-            raise StorageError(f"cannot read the sidecar of {key}: {_error_code(exc)}") from exc
+            raise StorageError(f"cannot read the sidecar of {key}: {aws_code(exc)}") from exc
         try:
             data = json.loads(raw)
         except ValueError:
@@ -270,10 +255,10 @@ class LogBucket:
         def open_stream() -> Iterator[bytes]:
             try:
                 body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"]
-            except Exception as exc:
-                if _is_client_error(exc) and _error_code(exc) in _NOT_FOUND:
+            except AWS_ERRORS as exc:
+                if aws_code(exc) in _NOT_FOUND:
                     raise NotFoundError(f"no log s3://{self.bucket}/{key}") from exc
-                raise StorageError(f"cannot read s3://{self.bucket}/{key}: {_error_code(exc) or exc}") from exc
+                raise StorageError(f"cannot read s3://{self.bucket}/{key}: {aws_code(exc)}") from exc
             try:
                 yield from iter_log_blocks(body, f"s3://{self.bucket}/{key}", max_bytes)
             finally:
