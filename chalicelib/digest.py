@@ -33,19 +33,19 @@ def build_digest(store: RecordStore, day: date) -> Digest:
     digest = Digest(day)
     fingerprints: Counter[str] = Counter()
     about: dict[str, tuple[str, str]] = {}
+    today = day.isoformat()
     for record in store.list_day(day):
         digest.total += 1
+        digest.healed += (record.healing or {}).get("healed_at", "")[:10] == today
         repo = record.metadata.get("repo") or "unknown"
         digest.by_repo.setdefault(repo, Counter())[record.category] += 1
         digest.categories[record.category] += 1
         fingerprints[record.fingerprint] += 1
         about[record.fingerprint] = (repo, record.summary)
     digest.top = [(fp, n, *about[fp]) for fp, n in fingerprints.most_common(5)]
-    for back in range(LOOKBACK_DAYS):
+    for back in range(1, LOOKBACK_DAYS):  # the day itself was read above
         for record in store.list_day(day - timedelta(days=back)):
-            healed_at = (record.healing or {}).get("healed_at", "")
-            if healed_at[:10] == day.isoformat():
-                digest.healed += 1
+            digest.healed += (record.healing or {}).get("healed_at", "")[:10] == today
     return digest
 
 

@@ -23,7 +23,14 @@ from chalicelib.errors import SelfHealingError
 from chalicelib.gh_client import GitHubError, github_for_repo, translate
 from chalicelib.issue_state import MARKER, IssueState, marker, read_marker
 from chalicelib.links import build_links
-from chalicelib.patches import PatchLimits, PatchRejectedError, append_line_edit, apply_edits, validate_changes
+from chalicelib.patches import (
+    PatchLimits,
+    PatchRejectedError,
+    append_line_edit,
+    apply_edits,
+    check_path,
+    validate_changes,
+)
 from chalicelib.render import render
 from chalicelib.settings import Settings
 
@@ -269,8 +276,6 @@ class GitHubPullRequest:
 
     @staticmethod
     def _fetch(repo: Any, path: str, sha: str) -> str:
-        from chalicelib.patches import check_path
-
         check_path(path)
         try:
             content = repo.get_contents(path, ref=sha)
@@ -354,8 +359,6 @@ def source_files(
 
     Best effort: a file that can't be fetched is left out; raises nothing.
     """
-    from chalicelib.patches import check_path
-
     wanted: list[str] = []
     for _, text in lines:
         for match in _SOURCE_PATH.finditer(text):

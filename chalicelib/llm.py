@@ -148,10 +148,16 @@ def _translate(exc: Exception, provider: str) -> ProviderError:
     return ProviderError(f"{provider}: request failed ({status or kind})", False)
 
 
-def _price(settings: Settings, spec: ProviderSpec) -> tuple[float, float]:
-    table: dict[str, list[float]] = json.loads(
+@functools.lru_cache(maxsize=1)
+def _bundled_prices() -> dict[str, list[float]]:
+    data: dict[str, list[float]] = json.loads(
         resources.files("chalicelib").joinpath("data/llm_prices.json").read_text()
     )
+    return data
+
+
+def _price(settings: Settings, spec: ProviderSpec) -> tuple[float, float]:
+    table = dict(_bundled_prices())
     if settings.llm_prices_json:
         try:
             table.update(json.loads(settings.llm_prices_json))

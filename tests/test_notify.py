@@ -6,7 +6,6 @@ import email
 import email.policy
 import json
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import boto3
@@ -203,6 +202,10 @@ def test_daily_digest(s3: Any, ses: Any) -> None:
     message = sent_messages()[-1]
     assert message.subject.startswith(f"[CI digest] {today.isoformat()}: 3 failure(s)")
     assert "acme/payments-api: lint 2, timeout_or_oom 1" in message.text
+    healed = next(svc.store.list_day(today))
+    healed.healing = {"healed": True, "healed_at": svc.now().isoformat()}
+    svc.store.save(healed)
+    assert build_digest(svc.store, today).healed == 1
 
 
 def test_digest_schedule_through_chalice(s3: Any) -> None:
@@ -214,4 +217,3 @@ def test_digest_schedule_through_chalice(s3: Any) -> None:
             ),
         )
     assert result.payload["status"] == "dry_run" and result.payload["failures"] == 0
-    assert isinstance(date.today(), date)
