@@ -12,13 +12,23 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import re2
 
 from chalicelib.cleaning import clean_line, last_carriage_state
-from chalicelib.logscan import BLOCK_HEADER, FAIL_MARK, LOCATION, STEP_START, Hit, ScanResult, fetch_lines, scan
+from chalicelib.logscan import (
+    BLOCK_HEADER,
+    DIGIT_CLASSES,
+    FAIL_MARK,
+    LOCATION,
+    STEP_START,
+    Hit,
+    ScanResult,
+    fetch_lines,
+    scan,
+)
 from chalicelib.redact import Redactor
 
 DEFAULT_MAX_CHARS = 8000
@@ -79,7 +89,11 @@ _NOISE = (
 
 def _compile_set() -> tuple[re2.Set, list[int]]:
     """One RE2 set for both lists: positive weights raise a line, negative ones lower it."""
-    matcher = re2.Set.SearchSet(re2.Options())
+    options = re2.Options()
+    # The bounded repeats (".{0,80}") of 15 patterns need more automaton states than RE2's
+    # default 8 MB holds; with too little, it rebuilds its cache over and over (2x slower).
+    options.max_mem = 32 << 20
+    matcher = re2.Set.SearchSet(options)
     weights: list[int] = []
     for patterns, sign in ((_STRONG, 1), (_NOISE, -1)):
         for pattern, weight in patterns:
@@ -90,6 +104,7 @@ def _compile_set() -> tuple[re2.Set, list[int]]:
 
 
 _SIGNALS, _WEIGHTS = _compile_set()
+_MATCH_SIGNALS = _SIGNALS._set.Match
 _CONTINUATION = re.compile(
     r"^(?:\s+\S|\s*$|\s*(?:at |in |from |File \"|Caused by|\.\.\.|\||[-+@]{1,3}[ \w'\"]|\^|~)"
     r"|[>E] |\S+:\d+|\s*\d+[:|] )"
@@ -122,9 +137,11 @@ class Excerpt:
 _GROUP_BASE = {FAIL_MARK: 6, LOCATION: 6, BLOCK_HEADER: 7}
 
 
-def _line_score(text: str, base: int) -> int:
+def _line_score(text: bytes, base: int) -> int:
+    """The line's strongest signal weight (at least ``base``) less its worst noise weight."""
     score, penalty = base, 0
-    for index in _SIGNALS.Match(text) or ():
+    # The set's own matcher takes UTF-8 bytes as they are (the wrapper would want str).
+    for index in _MATCH_SIGNALS(text) or ():
         weight = _WEIGHTS[index]
         if weight > score:
             score = weight
@@ -159,13 +176,6 @@ def _failing_regions(hits: list[Hit]) -> list[_Region]:
     return regions
 
 
-def _region_index(regions: list[_Region], starts: list[int], lineno: int) -> int | None:
-    index = bisect.bisect_right(starts, lineno) - 1
-    if index >= 0 and lineno <= regions[index].end:
-        return index
-    return None
-
-
 def _scoring_form(raw: bytes) -> bytes:
     """Enough cleaning to score a line; the lines shown get the full clean_line."""
     raw = raw.rstrip(b"\r")
@@ -196,18 +206,29 @@ def _score_hits(
 
     ``earlier`` is filled with line -> the first line that said the same thing, when that came first.
     """
-    regions = _failing_regions(result.hits)
+    hits = result.hits
+    regions = _failing_regions(hits)
     seen: dict[bytes, int] = {}
     first_at: dict[bytes, int] = {}
-    content: list[tuple[int, int]] = []
-    for hit in result.hits:
-        if hit.group in (STEP_START, FAIL_MARK):
+    # What a line says depends only on its text with digits as 0 or 1 (see DIGIT_CLASSES), so
+    # a line printed again with other counters or times is cleaned and scored once.
+    said: dict[bytes, tuple[bytes, int]] = {}
+    located: list[tuple[int, int, int]] = []  # line, score, index of its failing region or -1
+    best: dict[int, int] = {}
+    region, region_count = 0, len(regions)
+    for lineno, group, raw, _ in hits:
+        if group == STEP_START or group == FAIL_MARK:
             continue  # boundaries, shown through the regions they delimit
-        raw = _scoring_form(hit.raw)
-        key = raw.translate(None, _DIGITS).strip()
+        shape = raw.translate(DIGIT_CLASSES)
+        known = said.get(shape)
+        if known is None:
+            clean = _scoring_form(raw)
+            key = clean.translate(None, _DIGITS).strip()
+            base = _GROUP_BASE.get(group, 1)
+            known = said[shape] = (key, _line_score(clean, base) if key else 0)
+        key, score = known
         if not key:
             continue
-        score = _line_score(raw.decode("utf-8", "replace"), _GROUP_BASE.get(hit.group, 1))
         if key in baseline:
             score -= 8
         repeats = seen.get(key, 0)
@@ -215,22 +236,22 @@ def _score_hits(
         if repeats:
             score -= min(4, 1 + repeats)  # what is printed again and again is rarely the cause
             if earlier is not None:
-                earlier[hit.lineno] = first_at[key]
+                earlier[lineno] = first_at[key]
         else:
-            first_at[key] = hit.lineno
-        content.append((hit.lineno, score))
-    starts = [r.start for r in regions]
-    located = [(lineno, score, _region_index(regions, starts, lineno)) for lineno, score in content]
-    best: dict[int, int] = {}
-    for _, score, index in located:
-        if index is not None:
-            best[index] = max(best.get(index, score), score)
+            first_at[key] = lineno
+        # Hits come in line order and regions do not overlap: walk both together.
+        while region < region_count and regions[region].end < lineno:
+            region += 1
+        index = region if region < region_count and regions[region].start <= lineno else -1
+        if index >= 0 and score > best.get(index, score - 1):
+            best[index] = score
+        located.append((lineno, score, index))
     last_fail = regions[-1].end if regions else None
     first_done: set[int] = set()
     scored: list[tuple[int, int]] = []
     for lineno, score, index in located:
         bonus = 0
-        if index is not None:
+        if index >= 0:
             bonus += 5 if index == 0 else 3
             # What a step printed last before failing is most often why it failed...
             distance = regions[index].end - lineno
@@ -253,6 +274,24 @@ class _Item:
     cap: int
     extend: bool = False  # stop at the first line that no longer looks like the anchor's detail
     backward: bool = False  # take lines from the end: what a step printed last before failing
+
+
+BLOCK_LOOKBACK = 150
+BLOCK_CAP = 5000
+
+
+def _block_header_before(hits: list[Hit], anchor: int) -> int | None:
+    """The header of the failure report the anchor stands in (pytest's ____ test ____, "1) ..."), if near."""
+    index = bisect.bisect_left(hits, anchor, key=lambda hit: hit.lineno) - 1
+    while index >= 0 and hits[index].lineno >= anchor - BLOCK_LOOKBACK:
+        if hits[index].group == BLOCK_HEADER:
+            # A section title right above the first report ("=== FAILURES ===") belongs to it.
+            above = hits[index - 1] if index > 0 else None
+            if above is not None and above.group == STEP_START and above.lineno == hits[index].lineno - 1:
+                return above.lineno
+            return hits[index].lineno
+        index -= 1
+    return None
 
 
 def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[list[_Item], list[int], list[_Region]]:
@@ -286,6 +325,9 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
             items.append(_Item(marker, marker, 300))
     if anchors:
         items.append(_Item(max(1, anchors[0] - 4), anchors[0] + 150, 4200, extend=True))
+        header = _block_header_before(result.hits, anchors[0])
+        if header is not None:
+            items.append(_Item(header, anchors[0], BLOCK_CAP))
     for region in regions[:1]:
         items.append(_Item(max(region.start, region.end - 10), region.end, 1000, backward=True))
     for anchor in close:
@@ -372,24 +414,50 @@ def _fit(lines: list[tuple[int, str]], max_chars: int, keep: list[int]) -> list[
     return [(n, t) for n, t in lines if n in remaining]
 
 
+RETAIN_BYTES = 8 << 20
+
+
+class _Retained:
+    """Passes blocks through and keeps them all, unless there are more than RETAIN_BYTES."""
+
+    def __init__(self, blocks: Iterable[bytes]) -> None:
+        self._source = blocks
+        self.blocks: list[bytes] | None = []
+
+    def __iter__(self) -> Iterator[bytes]:
+        size = 0
+        for block in self._source:
+            if self.blocks is not None:
+                size += len(block)
+                if size > RETAIN_BYTES:
+                    self.blocks = None  # too big to keep: the second pass reads the log again
+                else:
+                    self.blocks.append(block)
+            yield block
+
+
 def build_excerpt(
     blocks: Callable[[], Iterable[bytes]],
     max_chars: int = DEFAULT_MAX_CHARS,
     redactor: Redactor | None = None,
     baseline: frozenset[bytes] = frozenset(),
 ) -> Excerpt:
-    """Excerpt the log that ``blocks()`` streams (called twice: scan, then fetch).
+    """Excerpt the log that ``blocks()`` streams (scan, then fetch the chosen lines).
 
+    A log of up to RETAIN_BYTES is kept from the first pass for the second; a larger one is
+    streamed twice (``blocks()`` is called again), so memory stays bounded.
     ``baseline`` holds the line keys of a successful run (see baseline_keys), demoted here.
     Raises whatever the block source raises (LogReadError, PayloadTooLargeError).
     """
-    result = scan(blocks())
+    retained = _Retained(blocks())
+    result = scan(retained)
     items, anchors, regions = plan(result, baseline)
     wanted: set[int] = set()
     for item in items:
         # A few lines more on each side, so small gaps between windows can be closed.
         wanted.update(range(max(1, item.start - GAP_LINES), min(item.end + GAP_LINES, result.total_lines) + 1))
-    raw = fetch_lines(blocks(), wanted) if wanted else {}
+    again = retained.blocks if retained.blocks is not None else blocks()
+    raw = fetch_lines(again, wanted, result.hits) if wanted else {}
     redactor = redactor or Redactor()
     # Kept for closing small gaps between the windows (not worth it in a tiny budget).
     reserve = min(1000, max_chars // 8) if max_chars >= 2000 else 0

@@ -7,57 +7,124 @@ pass fetches the text of chosen line numbers. Memory stays bounded whatever the 
 
 from __future__ import annotations
 
+import bisect
+import functools
+import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import re2
 
-# Group numbers of the scan pattern, in the order of _SCAN below.
-FAIL_MARK, STEP_START, ERROR_WORD, LOCATION, BLOCK_HEADER = 1, 2, 3, 4, 5
+hyperscan: Any
+try:  # Hyperscan has wheels for x86-64 only; elsewhere the RE2 engine does the same work.
+    import hyperscan
+except ImportError:  # pragma: no cover - depends on the platform
+    hyperscan = None
 
-# Only what a CI system or make prints when a step fails ends a failing step; a bare "exit code 1"
-# inside a tool's output (pre-commit, a service shutting down) is just an error line.
-_FAIL_MARK = (
-    rb"The command \".*\" (?:exited|failed)[^\n]* with [1-9]|Process completed with exit code [1-9]"
-    rb"|ERROR: Job failed|make(?:\[\d+\])?: \*\*\* [^\n]*Error [1-9]|marked build as failure"
-    rb"|Your build exited with [1-9]|Script exited with (?:code|status) [1-9]|Build step '.*' failed"
-    rb"|##\[error\]"
-)
-_STEP_START = rb"(?:^|\x1b\[0K)\$ \S|##\[group\]|^===== .* =====\r?$|section_start:\d+:"
-_ERROR_WORD = (
-    rb"error|fail|exception|traceback|fatal|panic|abort|denied|not found|cannot |can't|could ?n[o']t"
-    rb"|unable to|no such|undefined|not defined|timed out|timeout|killed|out of memory|segmentation fault"
-    rb"|assert|expected|but was|but got|mismatch|invalid|unexpected|missing|problem|not ok"
-    rb"|\xe2\x9c\x96|\xe2\x9c\x97|\xc3\x97|\[-\]|^\s*!!|conflict|refused|unresolved|does ?n[o']t exist"
-    rb"|not installed|no matching|violation|issues :-\(|errno|forbidden|unauthorized"
-    rb"|^E\s{2,}|\bnot permitted|exceeded|\boom\b|oom.?kill|exit(?:ed)? with|exit (?:code|status)"
-)
-_LOCATION = rb"\S\.\w{1,6}:\d+:\d+|\S\.\w{1,6}\(\d+,\d+\)|^\s*\d+:\d+\s+(?:error|warning)|\.\w{1,6}:\d+:\s"
-# Headers of a failure report: pytest, mocha/rspec/phpunit numbering, cargo, jest.
-_BLOCK_HEADER = (
-    rb"(?:^|\x1b\[[\d;]*m)(?:_{3,} \S.* _{3,}|\s{0,4}\d{1,4}\) \S|\s*\d{1,4}\)\s*\r?$|-{3,} \S.* -{3,}"
-    rb"|\s*\xe2\x97\x8f \S)"
-)
-# In order of the group numbers above.
-_PARTS = (_FAIL_MARK, _STEP_START, _ERROR_WORD, _LOCATION, _BLOCK_HEADER)
-# Finding lines is one pass of an automaton with no capture groups (capturing halves RE2's speed);
-# which kind of line it is, is decided afterwards on that line alone.
-_SCAN = re2.compile(rb"(?im)" + b"|".join(b"(?:" + part + b")" for part in _PARTS))
+# Kinds of candidate line, best first: when a line is of several kinds, the lowest number wins.
+FAIL_MARK, STEP_START, BLOCK_HEADER, LOCATION, ERROR_WORD = 1, 2, 3, 4, 5
+
+# Each kind is a list of alternatives, matched case-insensitively. Non-ASCII characters are
+# written as their UTF-8 bytes (RE2 reads a bytes pattern as UTF-8, Hyperscan as bytes), and
+# whitespace as [ \t] where a plain \s could cross into the next line.
+_ALTERNATIVES: dict[int, tuple[bytes, ...]] = {
+    # Only what a CI system or make prints when a step fails ends a failing step; a bare
+    # "exit code 1" inside a tool's output (pre-commit, a service shutting down) is an error line.
+    FAIL_MARK: (
+        rb"The command \".*\" (?:exited|failed)[^\n]* with [1-9]",
+        rb"Process completed with exit code [1-9]",
+        rb"ERROR: Job failed",
+        rb"make(?:\[\d+\])?: \*\*\* [^\n]*Error [1-9]",
+        rb"marked build as failure",
+        rb"Your build exited with [1-9]",
+        rb"Script exited with (?:code|status) [1-9]",
+        rb"Build step '.*' failed",
+        rb"##\[error\]",
+    ),
+    STEP_START: (rb"(?:^|\x1b\[0K)\$ \S", rb"##\[group\]", rb"^===== .* =====\r?$", rb"section_start:\d+:"),
+    # Headers of a failure report: pytest, mocha/rspec/phpunit numbering, cargo, jest.
+    BLOCK_HEADER: tuple(
+        rb"(?:^|\x1b\[[\d;]*m)" + header
+        for header in (
+            rb"_{3,} \S.* _{3,}",
+            rb"[ \t]{0,4}\d{1,4}\) \S",
+            rb"[ \t]*\d{1,4}\)[ \t]*\r?$",
+            rb"-{3,} \S.* -{3,}",
+            rb"[ \t]*" + "●".encode() + rb" \S",
+        )
+    ),
+    LOCATION: (
+        rb"\S\.\w{1,6}:\d+:\d+",
+        rb"\S\.\w{1,6}\(\d+,\d+\)",
+        rb"^[ \t]*\d+:\d+[ \t]+(?:error|warning)",
+        rb"\.\w{1,6}:\d+:[ \t\r]",
+        rb"\.\w{1,6}:\d+:$",
+    ),
+    ERROR_WORD: (
+        *rb"error fail exception traceback fatal panic abort denied conflict refused unresolved errno".split(),
+        *rb"undefined assert expected mismatch invalid unexpected missing problem killed timeout".split(),
+        *rb"violation forbidden unauthorized exceeded".split(),
+        rb"not found",
+        rb"cannot ",
+        rb"can't",
+        rb"could ?n[o']t",
+        rb"unable to",
+        rb"no such",
+        rb"not defined",
+        rb"timed out",
+        rb"out of memory",
+        rb"segmentation fault",
+        rb"but was",
+        rb"but got",
+        rb"not ok",
+        *(mark.encode() for mark in "✖✗×"),
+        rb"\[-\]",
+        rb"^[ \t]*!!",
+        rb"does ?n[o']t exist",
+        rb"not installed",
+        rb"no matching",
+        rb"issues :-\(",
+        rb"^E[ \t]{2,}",
+        rb"\bnot permitted",
+        rb"\boom\b",
+        rb"oom.?kill",
+        rb"exit(?:ed)? with",
+        rb"exit (?:code|status)",
+    ),
+}
+
+
+def _joined(alternatives: Iterable[bytes]) -> bytes:
+    return b"(?im)" + b"|".join(b"(?:" + a + b")" for a in alternatives)
+
+
+# RE2 engine: one automaton with no capture groups finds the lines (capturing halves RE2's
+# speed); which kind of line it is, is decided afterwards on that line alone.
+_SCAN = re2.compile(_joined(a for kind in sorted(_ALTERNATIVES) for a in _ALTERNATIVES[kind]))
 
 
 def _kind_set() -> re2.Set:
     kinds = re2.Set.SearchSet(re2.Options())
-    for part in _PARTS:
-        kinds.Add(b"(?im)" + part)
+    for kind in sorted(_ALTERNATIVES):
+        kinds.Add(_joined(_ALTERNATIVES[kind]))
     kinds.Compile()
     return kinds
 
 
 _KINDS = _kind_set()
-# Which group wins when a line matches several: the most specific.
-_PRIORITY = (FAIL_MARK, STEP_START, BLOCK_HEADER, LOCATION, ERROR_WORD)
+# The winning kind for each combination of set indices (kind - 1) the kinds matcher can report.
+_WINNER = {
+    tuple(i for i in range(len(_ALTERNATIVES)) if mask >> i & 1): next(
+        (i + 1 for i in range(len(_ALTERNATIVES)) if mask >> i & 1), ERROR_WORD
+    )
+    for mask in range(1 << len(_ALTERNATIVES))
+}
+
+# Digits 1-9 as 1: the patterns tell only 0 from the others, so lines equal under this map are
+# of one kind, and a repeated line (counters, times) is classified once.
+DIGIT_CLASSES = bytes.maketrans(b"23456789", b"11111111")
 
 MAX_HITS = 60_000
 _KEEP_FIRST = 2_000
@@ -68,6 +135,7 @@ class Hit(NamedTuple):
     lineno: int
     group: int
     raw: bytes
+    offset: int = 0  # of the line's first byte in the log, so the second pass can jump to it
 
 
 @dataclass
@@ -82,14 +150,6 @@ class ScanResult:
     def hits(self) -> list[Hit]:
         return self.first_hits + list(self.recent_hits)
 
-    def add(self, hit: Hit) -> None:
-        if len(self.first_hits) < _KEEP_FIRST:
-            self.first_hits.append(hit)
-            return
-        if len(self.recent_hits) == self.recent_hits.maxlen:
-            self.dropped_hits += 1
-        self.recent_hits.append(hit)
-
 
 def _complete_lines(blocks: Iterable[bytes]) -> Iterator[bytes]:
     """Re-cut blocks so that each ends at a newline (the last may not)."""
@@ -99,74 +159,235 @@ def _complete_lines(blocks: Iterable[bytes]) -> Iterator[bytes]:
         if cut < 0:
             carry += block
             continue
-        yield carry + block[: cut + 1]
+        if not carry and cut == len(block) - 1:
+            yield block
+        else:
+            # One copy of the block, not two: join reads the memoryview in place.
+            yield b"".join((carry, memoryview(block)[: cut + 1]))
         carry = block[cut + 1 :]
     if carry:
         yield carry
 
 
-def scan(blocks: Iterable[bytes]) -> ScanResult:
-    """Find candidate lines in a stream of blocks; line numbers are 1-based over ``\\n``."""
-    result = ScanResult()
-    lineno = 1  # line number of the first line of the current buffer
+def _hyperscan_database() -> Any:
+    """The same alternatives as one Hyperscan database, or None where Hyperscan is missing.
+
+    Each alternative is extended to the end of its line, so Hyperscan reports each matching
+    line once per kind, at the line's end, with the kind as the expression id.
+    """
+    if hyperscan is None:
+        return None
+    expressions, ids, flags = [], [], []
+    for kind, alternatives in _ALTERNATIVES.items():
+        for alternative in alternatives:
+            expressions.append(alternative if alternative.endswith(b"$") else b"(?:" + alternative + rb")[^\n]*$")
+            ids.append(kind)
+            flags.append(hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_CASELESS)
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
+    return database
+
+
+@functools.cache
+def _database() -> Any:
+    return _hyperscan_database()
+
+
+_THREAD = threading.local()
+
+
+def _engine_state() -> tuple[Any, Any]:
+    """The database and this thread's scratch space (a scan may not share one across threads)."""
+    database = _database()
+    scratch = getattr(_THREAD, "scratch", None)
+    if scratch is None:
+        scratch = _THREAD.scratch = hyperscan.Scratch(database)
+    return database, scratch
+
+
+def available_engines() -> tuple[str, ...]:
+    """The scan engines this machine has: Hyperscan (x86-64) when installed, and always RE2."""
+    return ("hyperscan", "re2") if hyperscan is not None else ("re2",)
+
+
+def _on_match(kind: int, _start: int, end: int, _flags: int, events: list[int]) -> None:
+    events.append(end << 3 | kind)
+
+
+def _hyperscan_lines(buf: bytes, state: tuple[Any, Any]) -> Iterator[tuple[int, int, int]]:
+    """(line start, line end, kind) of each candidate line of ``buf``, in order."""
+    database, scratch = state
+    events: list[int] = []
+    database.scan(buf, match_event_handler=_on_match, context=events, scratch=scratch)
+    # Sorted, the best kind of a line comes first among the events ending at that line.
+    events.sort()
+    rfind = buf.rfind
+    last_end = -1
+    for event in events:
+        end = event >> 3
+        if end != last_end:
+            last_end = end
+            yield rfind(b"\n", 0, end) + 1, end, event & 7
+
+
+def _re2_lines(buf: bytes, groups: dict[bytes, int]) -> Iterator[tuple[int, int, int]]:
     # The low-level matcher returns spans without building match objects; after a hit the
     # search resumes at the next line, so each line is reported once.
     match = _SCAN._regexp.Match
     kinds = _KINDS._set.Match
     unanchored = re2._Anchor.UNANCHORED
-    add = result.add
+    find, rfind = buf.find, buf.rfind
+    size = len(buf)
+    pos = 0
+    while pos < size:
+        start = match(unanchored, buf, pos, size)[0][0]
+        if start < 0:
+            return
+        line_start = rfind(b"\n", 0, start) + 1
+        line_end = find(b"\n", start)
+        if line_end < 0:
+            line_end = size
+        line = buf[line_start:line_end]
+        shape = line.translate(DIGIT_CLASSES)
+        kind = groups.get(shape, 0)
+        if not kind:
+            if len(groups) > 50_000:
+                groups.clear()
+            kind = groups[shape] = _WINNER[tuple(sorted(kinds(line)))]
+        yield line_start, line_end, kind
+        pos = line_end + 1
+
+
+def scan(blocks: Iterable[bytes], engine: str | None = None) -> ScanResult:
+    """Find candidate lines in a stream of blocks; line numbers are 1-based over ``\\n``.
+
+    ``engine`` is "hyperscan" or "re2" (default: the first of available_engines()); both
+    find the same lines. Raises ValueError for an engine this machine lacks.
+    """
+    engine = engine or available_engines()[0]
+    if engine not in available_engines():
+        raise ValueError(f"scan engine {engine!r} is not available here")
+    state = _engine_state() if engine == "hyperscan" else None
+    groups: dict[bytes, int] = {}
+    result = ScanResult()
+    first, recent = result.first_hits, result.recent_hits
+    lineno = 1  # line number of the first line of the current buffer
     ends_with_newline = False
     for buf in _complete_lines(blocks):
-        count, find, rfind = buf.count, buf.find, buf.rfind
-        size = len(buf)
-        pos = 0
+        count = buf.count
         counted = 0
-        while pos < size:
-            start = match(unanchored, buf, pos, size)[0][0]
-            if start < 0:
-                break
-            line_start = rfind(b"\n", 0, start) + 1
-            line_end = find(b"\n", start)
-            if line_end < 0:
-                line_end = size
-            raw = buf[line_start : min(line_end, line_start + MAX_HIT_BYTES)]
-            found = kinds(buf[line_start:line_end]) or (ERROR_WORD - 1,)
-            group = next(g for g in _PRIORITY if g - 1 in found)
+        base = result.total_bytes
+        lines = _hyperscan_lines(buf, state) if state is not None else _re2_lines(buf, groups)
+        for line_start, line_end, kind in lines:
             lineno += count(b"\n", counted, line_start)
             counted = line_start
-            add(Hit(lineno, group, raw))
-            pos = line_end + 1
+            hit = Hit(lineno, kind, buf[line_start : min(line_end, line_start + MAX_HIT_BYTES)], base + line_start)
+            if len(first) < _KEEP_FIRST:
+                first.append(hit)
+            else:
+                if len(recent) == recent.maxlen:
+                    result.dropped_hits += 1
+                recent.append(hit)
         lineno += count(b"\n", counted)
-        result.total_bytes += size
+        result.total_bytes += len(buf)
         ends_with_newline = buf.endswith(b"\n")
     # Lines as `split("\\n")` numbers them, without the empty remainder after a final newline.
     result.total_lines = (lineno - 1 if ends_with_newline else lineno) if result.total_bytes else 0
     return result
 
 
-def fetch_lines(blocks: Iterable[bytes], wanted: set[int]) -> dict[int, bytes]:
-    """Second pass: the raw bytes of each wanted line number."""
+MAX_FETCHED_BYTES = MAX_HIT_BYTES * 8
+# Walking line by line from a known offset is cheap for a few lines; farther, count instead.
+_WALK_LIMIT = 64
+
+
+def _lines_from(buf: bytes, pos: int, wanted: int) -> list[bytes]:
+    """The ``wanted`` lines of ``buf`` that start at offset ``pos`` (fewer at its end)."""
+    guess = max(4096, wanted * 160)
+    while True:
+        end = pos + guess
+        if end >= len(buf):
+            return buf[pos:].split(b"\n")[:wanted]
+        parts = buf[pos:end].split(b"\n")
+        if len(parts) > wanted:  # the last wanted line is followed by a newline: it is whole
+            return parts[:wanted]
+        guess *= 4
+
+
+class _Cursor:
+    """A line number and the offset where it starts in one buffer, moved forward only."""
+
+    def __init__(self, buf: bytes, first_line: int, base: int, known: Sequence[Hit], known_lines: list[int]) -> None:
+        self.buf, self.base, self.known, self.known_lines = buf, base, known, known_lines
+        self.lineno, self.pos = first_line, 0
+
+    def seek(self, number: int) -> int:
+        """The offset where line ``number`` (not before the cursor) starts."""
+        if number - self.lineno > _WALK_LIMIT:
+            # Jump to the nearest scanned line at or before `number` that lies in this buffer.
+            k = bisect.bisect_right(self.known_lines, number) - 1
+            if k >= 0 and self.known_lines[k] > self.lineno and self.known[k].offset >= self.base:
+                self.lineno, self.pos = self.known_lines[k], self.known[k].offset - self.base
+        buf, pos, skip = self.buf, self.pos, number - self.lineno
+        if skip > _WALK_LIMIT:
+            pos += sum(map(len, _lines_from(buf, pos, skip))) + skip
+        else:
+            find = buf.find
+            for _ in range(skip):
+                pos = find(b"\n", pos) + 1
+        self.lineno, self.pos = number, pos
+        return pos
+
+    def take(self, number: int, wanted: int) -> list[bytes]:
+        """Lines ``number`` to ``number + wanted - 1``; the cursor moves past them."""
+        lines = _lines_from(self.buf, self.seek(number), wanted)
+        self.lineno, self.pos = number + len(lines), self.pos + sum(map(len, lines)) + len(lines)
+        if lines and max(map(len, lines)) > MAX_FETCHED_BYTES:
+            lines = [line[:MAX_FETCHED_BYTES] for line in lines]
+        return lines
+
+
+def _runs(numbers: list[int]) -> Iterator[tuple[int, int]]:
+    """(first, count) of each run of consecutive numbers in a sorted list."""
+    start = previous = numbers[0]
+    for number in numbers[1:]:
+        if number != previous + 1:
+            yield start, previous - start + 1
+            start = number
+        previous = number
+    yield start, previous - start + 1
+
+
+def fetch_lines(blocks: Iterable[bytes], wanted: set[int], known: Sequence[Hit] = ()) -> dict[int, bytes]:
+    """Second pass: the raw bytes of each wanted line number.
+
+    ``known`` (the scan's hits, with their offsets) lets it jump close to each run of wanted
+    lines instead of splitting whole buffers into lines.
+    """
     found: dict[int, bytes] = {}
     if not wanted:
         return found
-    ordered = sorted(wanted)
+    ordered = sorted(n for n in wanted if n >= 1)
+    if not ordered:
+        return found
+    known_lines = [hit.lineno for hit in known]
     index = 0
     lineno = 1
+    base = 0
     for buf in _complete_lines(blocks):
-        parts = buf.split(b"\n") if ordered[index] < lineno + buf.count(b"\n") + 1 else None
         complete = buf.count(b"\n")
         # A buffer that ends in a newline holds `complete` whole lines; the last one may hold one more.
         held = complete if buf.endswith(b"\n") else complete + 1
-        if parts is not None:
-            for offset in range(held):
-                number = lineno + offset
-                if number in wanted:
-                    found[number] = parts[offset][: MAX_HIT_BYTES * 8]
-            while index < len(ordered) and ordered[index] < lineno + held:
-                index += 1
+        if ordered[index] < lineno + held:
+            cursor = _Cursor(buf, lineno, base, known, known_lines)
+            stop = bisect.bisect_left(ordered, lineno + held, index)
+            for first, count in _runs(ordered[index:stop]):
+                found.update(zip(range(first, first + count), cursor.take(first, count), strict=False))
+            index = stop
             if index == len(ordered):
                 break
         lineno += complete
+        base += len(buf)
     return found
 
 

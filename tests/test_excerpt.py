@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.excerpt import baseline_keys, build_excerpt
+from chalicelib.excerpt import RETAIN_BYTES, baseline_keys, build_excerpt
 from chalicelib.logsource import iter_bytes_blocks, iter_log_blocks
 from chalicelib.redact import Redactor
 from tests.conftest import example
@@ -105,7 +105,7 @@ def test_budget_holds_on_log_like_input(lines: list[bytes], budget: int) -> None
 def test_streams_a_large_log_in_bounded_blocks(tmp_path: Path) -> None:
     path = tmp_path / "big.log"
     with open(path, "wb") as handle:
-        for i in range(40):
+        for i in range(60):  # about 11 MB: more than a log kept in memory between the passes
             handle.write(b"".join(b"line %d of chunk %d: compiling module\n" % (j, i) for j in range(5_000)))
         handle.write(b"error: linker failed\n")
     reads = itertools.count()
@@ -117,7 +117,20 @@ def test_streams_a_large_log_in_bounded_blocks(tmp_path: Path) -> None:
     ex = build_excerpt(blocks, 2000)
     assert any("linker failed" in t for _, t in ex.lines)
     assert ex.total_bytes == os.path.getsize(path)
+    assert os.path.getsize(path) > RETAIN_BYTES
     assert next(reads) == 2  # one scan, one fetch: never the whole log in memory
+
+
+def test_a_small_log_is_read_once() -> None:
+    reads = itertools.count()
+    data = example("pytest-assertion.log")
+
+    def blocks():  # type: ignore[no-untyped-def]
+        next(reads)
+        return iter_bytes_blocks(data, "log", 1 << 40)
+
+    assert build_excerpt(blocks).lines == excerpt_of(data).lines
+    assert next(reads) == 1
 
 
 def test_text_rendering() -> None:

@@ -1,9 +1,21 @@
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.logscan import ERROR_WORD, FAIL_MARK, LOCATION, STEP_START, fetch_lines, scan
+from chalicelib.logscan import (
+    BLOCK_HEADER,
+    ERROR_WORD,
+    FAIL_MARK,
+    LOCATION,
+    STEP_START,
+    available_engines,
+    fetch_lines,
+    scan,
+)
 
 
 def blocks_of(data: bytes, size: int) -> list[bytes]:
@@ -60,3 +72,73 @@ def test_hit_memory_is_bounded() -> None:
 def test_empty_log() -> None:
     result = scan([])
     assert result.total_lines == 0 and result.hits == []
+
+
+ENGINES = available_engines()
+TRICKY = (
+    b"\x1b[1m\x1b[31m  \x1b[1m\xe2\x97\x8f \x1b[1mprevents doubling\x1b[39m\r\n"
+    b"  \xe2\x9c\x96 lint failed\n"
+    b"\xff\xfe binary \x00 noise ERROR \xc3\x97\n"
+    b"===== FAILURES =====\r\n"
+    b"src/a.c:12:\n"
+    b"   3)\n"
+    b"E       assert 1 == 2\n"
+    b"make[2]: *** [all] Error 2\n"
+)
+
+
+@pytest.mark.skipif(len(ENGINES) < 2, reason="Hyperscan is not installed on this platform")
+@pytest.mark.parametrize("data", [LOG, TRICKY, TRICKY.replace(b"\n", b"\r\n")])
+def test_engines_find_the_same_lines(data: bytes) -> None:
+    hyper, fallback = scan([data], engine="hyperscan"), scan([data], engine="re2")
+    assert hyper.hits == fallback.hits and hyper.total_lines == fallback.total_lines
+
+
+@pytest.mark.skipif(len(ENGINES) < 2, reason="Hyperscan is not installed on this platform")
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from([*TRICKY.split(b"\n"), b"", b"ok", b"x" * 700 + b" error"]), max_size=30),
+    st.binary(max_size=40),
+)
+def test_engines_agree_on_arbitrary_logs(lines: list[bytes], noise: bytes) -> None:
+    data = b"\n".join(lines) + noise
+    hyper, fallback = scan([data], engine="hyperscan"), scan([data], engine="re2")
+    assert hyper.hits == fallback.hits and hyper.total_lines == fallback.total_lines
+
+
+def test_non_ascii_markers_are_found() -> None:
+    hits = {h.lineno: h.group for h in scan([TRICKY]).hits}
+    assert hits[1] == BLOCK_HEADER and hits[2] == ERROR_WORD and hits[4] == STEP_START
+    assert hits[5] == LOCATION and hits[8] == FAIL_MARK
+
+
+def test_unknown_engine_is_refused() -> None:
+    with pytest.raises(ValueError, match="not available"):
+        scan([LOG], engine="grep")
+
+
+def test_hit_offsets_point_at_their_lines() -> None:
+    data = LOG * 50
+    for hit in scan(blocks_of(data, 97)).hits:
+        assert data[hit.offset :].startswith(hit.raw)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=3000),
+    st.sets(st.integers(min_value=1, max_value=1300), max_size=200),
+)
+def test_fetch_lines_jumping_from_scanned_offsets_matches_a_split(size: int, wanted: set[int]) -> None:
+    data = b"".join(b"line %d %s\n" % (i, b"error" if i % 37 == 0 else b"x" * (i % 150)) for i in range(1, 1201))
+    lines = data.split(b"\n")[:-1]
+    known = scan(blocks_of(data, 4096)).hits
+    got = fetch_lines(blocks_of(data, size), wanted, known)
+    assert got == {n: lines[n - 1] for n in wanted if n <= len(lines)}
+
+
+def test_scans_in_parallel_threads_agree() -> None:
+    data = LOG * 2000
+    expected = scan([data]).hits
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: scan(blocks_of(data, 4096)).hits, range(8)))
+    assert all(hits == expected for hits in results)

@@ -21,6 +21,9 @@ from tests.conftest import BUCKET, ROOT
 from tests.webapp_records import make_record, populate, write
 
 NOW = datetime.now(UTC)
+# An hour ago, but never before today's midnight: the three records below fall on three days
+# whatever the time of the run (in the first hour of a day, "an hour ago" was yesterday).
+RECENT = max(NOW - timedelta(hours=1), NOW.replace(hour=0, minute=0, second=0, microsecond=0))
 
 
 @pytest.fixture
@@ -29,7 +32,7 @@ def records_dir(tmp_path: Path) -> Path:
         tmp_path,
         make_record(
             1,
-            NOW - timedelta(hours=1),
+            RECENT,
             repo="acme/api",
             category="lint",
             summary="<script>alert(1)</script> in <b>lint</b>",
@@ -38,9 +41,9 @@ def records_dir(tmp_path: Path) -> Path:
     )
     write(
         tmp_path,
-        make_record(2, NOW - timedelta(days=1), repo="acme/api", category="lint", fingerprint="a" * 16, healed=True),
+        make_record(2, RECENT - timedelta(days=1), repo="acme/api", category="lint", fingerprint="a" * 16, healed=True),
     )
-    write(tmp_path, make_record(3, NOW - timedelta(days=2), repo="acme/web", category="docker_build", with_pr=True))
+    write(tmp_path, make_record(3, RECENT - timedelta(days=2), repo="acme/web", category="docker_build", with_pr=True))
     return tmp_path
 
 
@@ -76,11 +79,11 @@ def test_filters_and_pagination(client: Any, tmp_path: Path) -> None:
 
 
 def test_detail_page(client: Any, records_dir: Path) -> None:
-    record_id = make_record(1, NOW - timedelta(hours=1))["id"]
+    record_id = make_record(1, RECENT)["id"]
     html = client.get(f"/failures/{record_id}").get_data(as_text=True)
     assert "root cause 1" in html and "error 1" in html and "fix it" in html
     assert "&lt;script&gt;" in html and "<script>" not in html
-    other = make_record(2, NOW - timedelta(days=1))["id"]
+    other = make_record(2, RECENT - timedelta(days=1))["id"]
     assert f"/failures/{other}" in html  # another occurrence of the same fingerprint
     assert client.get("/failures/20260101-0000000000000000").status_code == 404
     assert client.get("/failures/../../etc/passwd").status_code == 404
