@@ -15,9 +15,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-import re2
-
-from chalicelib.cleaning import clean_line, last_carriage_state
+from chalicelib.cleaning import clean_line
+from chalicelib.linescore import DIGITS, line_key, line_score, scoring_form
 from chalicelib.logscan import (
     BLOCK_HEADER,
     DIGIT_CLASSES,
@@ -33,86 +32,12 @@ from chalicelib.redact import Redactor
 
 DEFAULT_MAX_CHARS = 8000
 
-# (pattern, weight): the best matching strong pattern sets a line's score, the worst noise
-# pattern lowers it. Matched together in one pass through an RE2 set.
-_STRONG = (
-    (r"Traceback \(most recent call last\)|^E {2,}\S|\b\w*(?:Error|Exception):(?: |$)", 10),
-    (r"(?i)assert(?:ion)?(?:error| failed)|panicked at|failed asserting|<<< (?:FAILURE|ERROR)!", 10),
-    (r"^\s*(?:---\s*)?(?:FAIL|FAILED|FAILURE|ERROR)\b|\bFAIL(?:ED)?\b|^\s*\d+\) |^\s*[✖✗×] |^\s*\[-\] ", 9),
-    (r"(?i)\berror(?:\[\w+\])?:|\berror\b.{0,40}:|\bERR!|^\s*!!|\bfatal\b|not ok \d", 8),
-    (
-        r"(?i)cannot find|can't find|could ?not (?:find|resolve|load|open|connect|compile)|no such file"
-        r"|command not found|not found|modulenotfound|importerror|unable to|does ?n[o']t exist",
-        8,
-    ),
-    (r"(?i)\bkilled\b|out of memory|timed out|timeout|segmentation fault|core dumped|exceeded", 8),
-    (
-        r"(?i)expected.{0,80}(?:but|got|to (?:be|equal)|actual|received)|^\s*(?:expected|actual|received)\b"
-        r"|but (?:was|got)\b|mismatch|differ",
-        7,
-    ),
-    (
-        r"(?i)\b(?:exception|aborted|undefined|denied|forbidden|unauthorized|refused|conflict|invalid"
-        r"|unexpected|missing|violation|problem|unresolved|not installed|not permitted)\b",
-        5,
-    ),
-)
-_NOISE = (
-    (r"(?i)\b0 (?:errors?|failures?|failed|failing)\b|(?:errors?|failures?|failed)\W{1,3}0\b", 9),
-    # A check that passed or was skipped, whatever words its name contains.
-    (
-        r"(?i)^\s*(?:[✓✔√]|ok\b|pass(?:ed)?\b)|\.\.\.? ?(?:ok|passed|skipped)\b|\s(?:ok|PASS(?:ED)?)\s*(?:\(|\[|\d|$)"
-        r"|\bskipped\b|\bSKIP(?:PED)?\b",
-        8,
-    ),
-    (r"(?i)-W(?:no-)?error|--fail|allow(?:ed)?[_ ]fail|ignor(?:e|ed|ing)\b|deprecat", 6),
-    # Consequences and summaries: they say that something failed, the line before says what.
-    (
-        r"(?i)npm ERR!|see above|previous (?:exit code|error)|(?:tests?|build|suite)s? (?:build )?failed\b|"
-        r"one or more (?:tests|errors)|failed test summary|\btotal time\b|"
-        r"command failed|build failure|returned (?:a )?non-?zero|error: process completed|test result: failed|"
-        r"^\s*(?:\*\*|##\[error\]|error:?)?\s*(?:tests? )?failed\.?\s*$|failing tests?:|\d+ (?:tests? )?failed,|"
-        r"compilation failed\s*$|errors? occurred|there (?:was|were) \d+ failures?|finished with errors?"
-        r"|^(?:ERROR|Error):? \".*\" exited with|^Result: FAIL|^FAIL\s*$|^\s*FAILED\s*$",
-        9,
-    ),
-    (r"(?i)^\s*(?:npm )?warn(?:ing)?\b|^\s*\[?warn(?:ing)?\]?\b|\bwarning:", 5),
-    (
-        r"(?i)^\s*(?:Downloading|Downloaded|Installing|Collecting|Requirement already|Using cached|Fetching"
-        r"|Resolving|Get:\d|Preparing|Unpacking|Setting up|Selecting previously|Compiling|Building"
-        r"|Processing|Receiving|Cloning|Checking out|remote:|\[command\])",
-        5,
-    ),
-    (r"(?i)\b(?:CC|CXX|gcc|g\+\+|clang|cc|javac|LD)\b.*\.(?:c|cc|cpp|o)\b", 4),
-)
-
-
-def _compile_set() -> tuple[re2.Set, list[int]]:
-    """One RE2 set for both lists: positive weights raise a line, negative ones lower it."""
-    options = re2.Options()
-    # The bounded repeats (".{0,80}") of 15 patterns need more automaton states than RE2's
-    # default 8 MB holds; with too little, it rebuilds its cache over and over (2x slower).
-    options.max_mem = 32 << 20
-    matcher = re2.Set.SearchSet(options)
-    weights: list[int] = []
-    for patterns, sign in ((_STRONG, 1), (_NOISE, -1)):
-        for pattern, weight in patterns:
-            matcher.Add(pattern)
-            weights.append(sign * weight)
-    matcher.Compile()
-    return matcher, weights
-
-
-_SIGNALS, _WEIGHTS = _compile_set()
-_MATCH_SIGNALS = _SIGNALS._set.Match
 _CONTINUATION = re.compile(
     r"^(?:\s+\S|\s*$|\s*(?:at |in |from |File \"|Caused by|\.\.\.|\||[-+@]{1,3}[ \w'\"]|\^|~)"
     r"|[>E] |\S+:\d+|\s*\d+[:|] )"
     r"|(?i:.*\b(?:error|fail|expected|actual|but was|assert|exception|warning|not found|cannot|undefined|missing)"
     r"|\s*(?:\*\*|\+\+|--|==|##|!!))"
 )
-_DIGITS = b"0123456789"
-_SGR_BYTES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\(B")
 
 
 @dataclass(frozen=True)
@@ -135,19 +60,6 @@ class Excerpt:
 
 
 _GROUP_BASE = {FAIL_MARK: 6, LOCATION: 6, BLOCK_HEADER: 7}
-
-
-def _line_score(text: bytes, base: int) -> int:
-    """The line's strongest signal weight (at least ``base``) less its worst noise weight."""
-    score, penalty = base, 0
-    # The set's own matcher takes UTF-8 bytes as they are (the wrapper would want str).
-    for index in _MATCH_SIGNALS(text) or ():
-        weight = _WEIGHTS[index]
-        if weight > score:
-            score = weight
-        elif weight < penalty:
-            penalty = weight
-    return score + penalty
 
 
 @dataclass
@@ -174,21 +86,6 @@ def _failing_regions(hits: list[Hit]) -> list[_Region]:
             else:
                 regions.append(_Region(step_start, hit.lineno, []))
     return regions
-
-
-def _scoring_form(raw: bytes) -> bytes:
-    """Enough cleaning to score a line; the lines shown get the full clean_line."""
-    raw = raw.rstrip(b"\r")
-    if b"\r" in raw:
-        raw = last_carriage_state(raw)
-    if b"\x1b" in raw:
-        raw = _SGR_BYTES.sub(b"", raw)
-    return raw
-
-
-def line_key(raw: bytes) -> bytes:
-    """A line without what varies between runs (digits: counters, times, ids)."""
-    return _scoring_form(raw).translate(None, _DIGITS).strip()
 
 
 def baseline_keys(blocks: Iterable[bytes]) -> frozenset[bytes]:
@@ -222,10 +119,10 @@ def _score_hits(
         shape = raw.translate(DIGIT_CLASSES)
         known = said.get(shape)
         if known is None:
-            clean = _scoring_form(raw)
-            key = clean.translate(None, _DIGITS).strip()
+            clean = scoring_form(raw)
+            key = clean.translate(None, DIGITS).strip()
             base = _GROUP_BASE.get(group, 1)
-            known = said[shape] = (key, _line_score(clean, base) if key else 0)
+            known = said[shape] = (key, line_score(clean, base) if key else 0)
         key, score = known
         if not key:
             continue

@@ -1,0 +1,127 @@
+"""What one log line says: a score from the failure and noise patterns it matches.
+
+The excerpt (chalicelib.excerpt) adds where the line stands; this module only reads its text.
+"""
+
+from __future__ import annotations
+
+import re
+
+import re2
+
+from chalicelib.cleaning import last_carriage_state
+
+DIGITS = b"0123456789"
+_SGR_BYTES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\(B")
+
+# (pattern, weight): the best matching strong pattern sets a line's score, the worst noise
+# pattern lowers it. Matched together in one pass through an RE2 set.
+_STRONG = (
+    (r"Traceback \(most recent call last\)|^E {2,}\S|\b\w*(?:Error|Exception):(?: |$)", 10),
+    (r"(?i)assert(?:ion)?(?:error| failed)|panicked at|failed asserting|<<< (?:FAILURE|ERROR)!", 10),
+    (r"^\s*(?:---\s*)?(?:FAIL|FAILED|FAILURE|ERROR)\b|\bFAIL(?:ED)?\b|^\s*\d+\) |^\s*[✖✗×] |^\s*\[-\] ", 9),
+    (r"(?i)\berror(?:\[\w+\])?:|\berror\b.{0,40}:|\bERR!|^\s*!!|\bfatal\b|not ok \d", 8),
+    (
+        r"(?i)cannot find|can't find|could ?not (?:find|resolve|load|open|connect|compile)|no such file"
+        r"|command not found|not found|modulenotfound|importerror|unable to|does ?n[o']t exist",
+        8,
+    ),
+    (r"(?i)\bkilled\b|out of memory|timed out|timeout|segmentation fault|core dumped|exceeded", 8),
+    (
+        r"(?i)expected.{0,80}(?:but|got|to (?:be|equal)|actual|received)|^\s*(?:expected|actual|received)\b"
+        r"|but (?:was|got)\b|mismatch|differ",
+        7,
+    ),
+    (
+        r"(?i)\b(?:exception|aborted|undefined|denied|forbidden|unauthorized|refused|conflict|invalid"
+        r"|unexpected|missing|violation|problem|unresolved|not installed|not permitted)\b",
+        5,
+    ),
+)
+# "Failures: 0" says nothing failed, unless the same line counts another kind that did
+# ("Failures: 1, Errors: 0"): the zero-count penalty holds only without a nonzero count.
+_ZERO_COUNT = r"(?i)\b0 (?:errors?|failures?|failed|failing)\b|(?:errors?|failures?|failed)\W{1,3}0\b"
+_NONZERO_COUNT = r"(?i)\b[1-9]\d* (?:errors?|failures?|failed|failing)\b|\b(?:errors?|failures?|failed)\s*[:=]\s*[1-9]"
+_ZERO_PENALTY = -9
+_NOISE = (
+    # A check that passed or was skipped, whatever words its name contains.
+    (
+        r"(?i)^\s*(?:[✓✔√]|ok\b|pass(?:ed)?\b)|\.\.\.? ?(?:ok|passed|skipped)\b|\s(?:ok|PASS(?:ED)?)\s*(?:\(|\[|\d|$)"
+        r"|\bskipped\b|\bSKIP(?:PED)?\b",
+        8,
+    ),
+    (r"(?i)-W(?:no-)?error|--fail|allow(?:ed)?[_ ]fail|ignor(?:e|ed|ing)\b|deprecat", 6),
+    # Consequences and summaries: they say that something failed, the line before says what.
+    (
+        r"(?i)npm ERR!|see above|previous (?:exit code|error)|(?:tests?|build|suite)s? (?:build )?failed\b|"
+        r"one or more (?:tests|errors)|failed test summary|\btotal time\b|"
+        r"command failed|build failure|returned (?:a )?non-?zero|error: process completed|test result: failed|"
+        r"^\s*(?:\*\*|##\[error\]|error:?)?\s*(?:tests? )?failed\.?\s*$|failing tests?:|\d+ (?:tests? )?failed,|"
+        r"compilation failed\s*$|errors? occurred|there (?:was|were) \d+ failures?|finished with errors?"
+        r"|^(?:ERROR|Error):? \".*\" exited with|^Result: FAIL|^FAIL\s*$|^\s*FAILED\s*$",
+        9,
+    ),
+    (r"(?i)^\s*(?:npm )?warn(?:ing)?\b|^\s*\[?warn(?:ing)?\]?\b|\bwarning:", 5),
+    (
+        r"(?i)^\s*(?:Downloading|Downloaded|Installing|Collecting|Requirement already|Using cached|Fetching"
+        r"|Resolving|Get:\d|Preparing|Unpacking|Setting up|Selecting previously|Compiling|Building"
+        r"|Processing|Receiving|Cloning|Checking out|remote:|\[command\])",
+        5,
+    ),
+    (r"(?i)\b(?:CC|CXX|gcc|g\+\+|clang|cc|javac|LD)\b.*\.(?:c|cc|cpp|o)\b", 4),
+)
+
+
+def _compile_set() -> tuple[re2.Set, list[int]]:
+    """One RE2 set for both lists: positive weights raise a line, negative ones lower it."""
+    options = re2.Options()
+    # The bounded repeats (".{0,80}") of 15 patterns need more automaton states than RE2's
+    # default 8 MB holds; with too little, it rebuilds its cache over and over (2x slower).
+    options.max_mem = 32 << 20
+    matcher = re2.Set.SearchSet(options)
+    weights: list[int] = []
+    for patterns, sign in ((_STRONG, 1), (_NOISE, -1)):
+        for pattern, weight in patterns:
+            matcher.Add(pattern)
+            weights.append(sign * weight)
+    for pattern in (_ZERO_COUNT, _NONZERO_COUNT):  # weighed in line_score, as a pair
+        matcher.Add(pattern)
+        weights.append(0)
+    matcher.Compile()
+    return matcher, weights
+
+
+_SIGNALS, _WEIGHTS = _compile_set()
+_MATCH_SIGNALS = _SIGNALS._set.Match
+_ZERO, _NONZERO = len(_WEIGHTS) - 2, len(_WEIGHTS) - 1
+
+
+def line_score(text: bytes, base: int) -> int:
+    """The line's strongest signal weight (at least ``base``) less its worst noise weight."""
+    score, penalty = base, 0
+    # The set's own matcher takes UTF-8 bytes as they are (the wrapper would want str).
+    found = _MATCH_SIGNALS(text) or ()
+    for index in found:
+        weight = _WEIGHTS[index]
+        if weight > score:
+            score = weight
+        elif weight < penalty:
+            penalty = weight
+    if _ZERO in found and _NONZERO not in found:
+        penalty = min(penalty, _ZERO_PENALTY)
+    return score + penalty
+
+
+def scoring_form(raw: bytes) -> bytes:
+    """Enough cleaning to score a line; the lines shown get the full clean_line."""
+    raw = raw.rstrip(b"\r")
+    if b"\r" in raw:
+        raw = last_carriage_state(raw)
+    if b"\x1b" in raw:
+        raw = _SGR_BYTES.sub(b"", raw)
+    return raw
+
+
+def line_key(raw: bytes) -> bytes:
+    """A line without what varies between runs (digits: counters, times, ids)."""
+    return scoring_form(raw).translate(None, DIGITS).strip()

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chalicelib.linescore import line_key, line_score, scoring_form
+from chalicelib.logscan import DIGIT_CLASSES
+
+
+def score(text: str, base: int = 1) -> int:
+    return line_score(text.encode(), base)
+
+
+def test_errors_outrank_progress_and_summaries() -> None:
+    cause = score("E       AssertionError: totals mismatch: 90 != 100")
+    assert cause >= 10
+    assert score("Downloading requests-2.31.0-py3-none-any.whl (62 kB)") < 1
+    assert score("test_ok ... ok") < 1
+    assert score("=== 1 failed, 12 passed in 0.31s ===") < cause
+    assert score("npm ERR! code ELIFECYCLE") < score("src/app.ts(3,7): error TS2322: Type 'string' is not assignable")
+
+
+def test_a_count_of_zero_is_not_a_failure() -> None:
+    assert score("Tests run: 12, Failures: 0, Errors: 0") < score("Tests run: 12, Failures: 1, Errors: 0")
+    assert score("0 errors, 2 warnings") < 1
+
+
+def test_base_is_a_floor_for_lines_without_signals() -> None:
+    assert score("plain text", base=6) == 6 and score("plain text") == 1
+
+
+def test_scoring_form_drops_colours_and_keeps_the_last_redraw() -> None:
+    assert scoring_form(b"\x1b[31mFAIL\x1b[0m src/a.test.js\r") == b"FAIL src/a.test.js"
+    assert scoring_form(b"progress 10%\rprogress 100%") == b"progress 100%"
+
+
+def test_line_key_ignores_numbers_that_change_between_runs() -> None:
+    assert line_key(b"\x1b[1mtook 12.5s, 3 failed\x1b[0m") == line_key(b"took 7.1s, 9 failed")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("errorfailedexpectedok 0123456789:()=!-_"), max_size=60))
+def test_score_depends_on_digits_only_as_zero_or_not(text: str) -> None:
+    # The excerpt scores each line shape once (digits 1-9 as 1); that is only sound if this holds.
+    raw = text.encode()
+    assert line_score(raw, 1) == line_score(raw.translate(DIGIT_CLASSES), 1)
