@@ -84,7 +84,7 @@ _RULES: tuple[tuple[str, int, str], ...] = (
         "timeout_or_oom",
         9,
         r"(?i)\bOOMKilled\b|out of memory|heap out of memory|\bMemoryError\b|exit code 137|"
-        r"\bKilled\b|Cannot allocate memory|timed? ?out\b|\btimeout\b|timetrap_timeout|"
+        r"\bKilled\b|Cannot allocate memory|timed? ?out\b|(?<![-\w.])timeout\b(?!\s*[=:]\s*\d)|timetrap_timeout|"
         r"exceeded the maximum execution time|took longer than|has exceeded the maximum|No output has been "
         r"received|exited with 124|operation was canceled|deadline exceeded",
     ),

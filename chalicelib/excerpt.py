@@ -59,6 +59,10 @@ class Excerpt:
         return "\n".join(f"{n:>6} | {t}" for n, t in self.lines)
 
 
+# A message said again about another file or test ("<path> failed due to ...") is a repeat
+# too: paths and dotted names are left out of the form that repeats are counted by.
+_TEMPLATE = re.compile(rb"\S*[/\\]\S*|\S*\w\.\w\S*")
+
 _GROUP_BASE = {FAIL_MARK: 6, LOCATION: 6, BLOCK_HEADER: 7}
 
 
@@ -109,7 +113,7 @@ def _score_hits(
     first_at: dict[bytes, int] = {}
     # What a line says depends only on its text with digits as 0 or 1 (see DIGIT_CLASSES), so
     # a line printed again with other counters or times is cleaned and scored once.
-    said: dict[bytes, tuple[bytes, int]] = {}
+    said: dict[bytes, tuple[bytes, bytes, int]] = {}
     located: list[tuple[int, int, int]] = []  # line, score, index of its failing region or -1
     best: dict[int, int] = {}
     region, region_count = 0, len(regions)
@@ -122,16 +126,17 @@ def _score_hits(
             clean = scoring_form(raw)
             key = clean.translate(None, DIGITS).strip()
             base = _GROUP_BASE.get(group, 1)
-            known = said[shape] = (key, line_score(clean, base) if key else 0)
-        key, score = known
+            known = said[shape] = (key, _TEMPLATE.sub(b"*", key), line_score(clean, base) if key else 0)
+        key, template, score = known
         if not key:
             continue
         if key in baseline:
             score -= 8
-        repeats = seen.get(key, 0)
-        seen[key] = repeats + 1
+        repeats = seen.get(template, 0)
+        seen[template] = repeats + 1
         if repeats:
             score -= min(4, 1 + repeats)  # what is printed again and again is rarely the cause
+        if key in first_at:
             if earlier is not None:
                 earlier[lineno] = first_at[key]
         else:
@@ -173,6 +178,7 @@ class _Item:
     backward: bool = False  # take lines from the end: what a step printed last before failing
 
 
+OTHERS_EXTENDED = 4
 BLOCK_LOOKBACK = 150
 BLOCK_CAP = 5000
 
@@ -234,11 +240,13 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
     items.append(_Item(max(1, last - 5), last, 500, backward=True))
     for region in regions[:1]:
         items.append(_Item(max(region.start, region.end - 30), region.end, 1500, backward=True))
-    for anchor in anchors[1:]:
-        if anchor not in close:
-            items.append(_Item(max(1, anchor - 2), anchor + 3, 500))
+    others = [anchor for anchor in anchors[1:] if anchor not in close]
+    for anchor in others:
+        items.append(_Item(max(1, anchor - 2), anchor + 3, 500))
     for region in regions[1:3]:
         items.append(_Item(max(region.start, region.end - 15), region.end, 800, backward=True))
+    for anchor in others[:OTHERS_EXTENDED]:
+        items.append(_Item(max(1, anchor - 2), anchor + 30, 1200, extend=True))
     if anchors:
         items.append(_Item(max(1, anchors[0] - 10), anchors[0] + 400, 8000, extend=True))
     items.append(_Item(max(1, last - 30), last, 2000, backward=True))

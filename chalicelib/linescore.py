@@ -19,11 +19,12 @@ _SGR_BYTES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\(B")
 _STRONG = (
     (r"Traceback \(most recent call last\)|^E {2,}\S|\b\w*(?:Error|Exception):(?: |$)", 10),
     (r"(?i)assert(?:ion)?(?:error| failed)|panicked at|failed asserting|<<< (?:FAILURE|ERROR)!", 10),
-    (r"^\s*(?:---\s*)?(?:FAIL|FAILED|FAILURE|ERROR)\b|\bFAIL(?:ED)?\b|^\s*\d+\) |^\s*[✖✗×] |^\s*\[-\] ", 9),
+    (r"^\s*(?:---\s*)?(?:FAIL|FAILED|FAILURE|ERROR)\b|\bFAIL(?:ED)?\b|^\s*\d+\) |^\s*[✖✗×❌✘] |^\s*\[-\] ", 9),
     (r"(?i)\berror(?:\[\w+\])?:|\berror\b.{0,40}:|\bERR!|^\s*!!|\bfatal\b|not ok \d", 8),
     (
         r"(?i)cannot find|can't find|could ?not (?:find|resolve|load|open|connect|compile)|no such file"
-        r"|command not found|not found|modulenotfound|importerror|unable to|does ?n[o']t exist",
+        r"|command not found|not found|modulenotfound|importerror|unable to|does ?n[o']t exist"
+        r"|no tests? (?:found|ran|were found|to run|executed)|exiting with (?:code|status) [1-9]",
         8,
     ),
     (r"(?i)\bkilled\b|out of memory|timed out|timeout|segmentation fault|core dumped|exceeded", 8),
@@ -51,6 +52,8 @@ _NOISE = (
         8,
     ),
     (r"(?i)-W(?:no-)?error|--fail|allow(?:ed)?[_ ]fail|ignor(?:e|ed|ing)\b|deprecat", 6),
+    # A setting, not an event: --timeout=30m, timeout: 600
+    (r"(?i)-[\w-]*timeout[\w-]*[= ]|\btimeout\s*[:=]\s*\d", 8),
     # Consequences and summaries: they say that something failed, the line before says what.
     (
         r"(?i)npm ERR!|see above|previous (?:exit code|error)|(?:tests?|build|suite)s? (?:build )?failed\b|"

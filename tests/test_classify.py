@@ -52,3 +52,9 @@ def test_unknown_has_low_confidence_and_all_categories_are_known() -> None:
     result = classify([], [])
     assert result.category == "unknown" and result.confidence < 0.5
     assert len(CATEGORIES) == 13
+
+
+def test_a_timeout_setting_is_not_a_timeout() -> None:
+    lines = [(1, "  TESTFLAGS: -v --parallel=6 --timeout=30m"), (2, "ERROR: failed to solve: process did not complete")]
+    assert classify(lines).category != "timeout_or_oom"
+    assert classify([(1, "Error: The operation timed out after 30m")]).category == "timeout_or_oom"

@@ -44,3 +44,10 @@ def test_score_depends_on_digits_only_as_zero_or_not(text: str) -> None:
     # The excerpt scores each line shape once (digits 1-9 as 1); that is only sound if this holds.
     raw = text.encode()
     assert line_score(raw, 1) == line_score(raw.translate(DIGIT_CLASSES), 1)
+
+
+def test_settings_are_not_events() -> None:
+    assert score("  TESTFLAGS: -v --parallel=6 --timeout=30m") < 1
+    assert score("read timeout: 600") < 1
+    assert score("Error: connect timeout after 30s") >= 8
+    assert score("No tests found, exiting with code 1") >= 8
