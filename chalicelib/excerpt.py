@@ -197,6 +197,31 @@ def _block_header_before(hits: list[Hit], anchor: int) -> int | None:
     return None
 
 
+MENTION_LOOKBACK = 3000
+MENTION_LINES = 8
+MENTION_CAP = 1000
+_SUBJECT = re.compile(rb"[\w@.+-]*[/\\][\w@.+/\\-]*\w|[\w+-]+\.\w{1,8}\b")
+
+
+def _first_mention(hits: list[Hit], anchor: int) -> int | None:
+    """The first earlier line that names the file or test the anchor names (a summary's subject).
+
+    A runner's summary ("a/b.test.ts failed") comes after the output that explains it; the
+    first line naming the same subject is where that output starts.
+    """
+    index = bisect.bisect_left(hits, anchor, key=lambda hit: hit.lineno)
+    if index >= len(hits) or hits[index].lineno != anchor:
+        return None
+    subjects = [m for m in _SUBJECT.findall(scoring_form(hits[index].raw)) if len(m) >= 8]
+    if not subjects:
+        return None
+    start = bisect.bisect_left(hits, anchor - MENTION_LOOKBACK, key=lambda hit: hit.lineno)
+    for hit in hits[start:index]:
+        if hit.group != STEP_START and any(subject in hit.raw for subject in subjects):
+            return hit.lineno
+    return None
+
+
 def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[list[_Item], list[int], list[_Region]]:
     """Decide which line ranges to show, most important first."""
     earlier: dict[int, int] = {}
@@ -237,6 +262,9 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
         items.append(_Item(max(1, anchor - 4), anchor + 4, 600))
     for anchor in close[:2]:
         items.append(_Item(max(1, anchor - 3), anchor + 60, 2500, extend=True))
+    mention = _first_mention(result.hits, anchors[0]) if anchors else None
+    if mention is not None and anchors[0] - mention > 4:
+        items.append(_Item(max(1, mention - 1), mention + MENTION_LINES, MENTION_CAP))
     items.append(_Item(max(1, last - 5), last, 500, backward=True))
     for region in regions[:1]:
         items.append(_Item(max(region.start, region.end - 30), region.end, 1500, backward=True))
