@@ -52,6 +52,8 @@ _NOISE = (
         8,
     ),
     (r"(?i)-W(?:no-)?error|--fail|allow(?:ed)?[_ ]fail|ignor(?:e|ed|ing)\b|deprecat", 6),
+    # Failures that were expected: pytest and php's XFAIL, "known failure"
+    (r"(?i)\bx-?fail(?:ed|s)?\b|expected(?:ly)? fail|known (?:failure|issue)|\bTODO\b.*\bnot ok\b", 9),
     # A setting, not an event: --timeout=30m, timeout: 600
     (r"(?i)-[\w-]*timeout[\w-]*[= ]|\btimeout\s*[:=]\s*\d", 8),
     # Consequences and summaries: they say that something failed, the line before says what.
