@@ -61,7 +61,8 @@ class Excerpt:
 
 # A message said again about another file or test ("<path> failed due to ...") is a repeat
 # too: paths and dotted names are left out of the form that repeats are counted by.
-_TEMPLATE = re.compile(rb"\S*[/\\]\S*|\S*\w\.\w\S*")
+# (The lookahead runs once per word, so this is linear in the line's length.)
+_TEMPLATE = re.compile(rb"(?<!\S)(?=\S*(?:[/\\]|\w\.\w))\S+")
 
 _GROUP_BASE = {FAIL_MARK: 6, LOCATION: 6, BLOCK_HEADER: 7}
 

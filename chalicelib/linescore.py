@@ -20,7 +20,7 @@ _STRONG = (
     (r"Traceback \(most recent call last\)|^E {2,}\S|\b\w*(?:Error|Exception):(?: |$)", 10),
     (r"(?i)assert(?:ion)?(?:error| failed)|panicked at|failed asserting|<<< (?:FAILURE|ERROR)!", 10),
     (r"^\s*(?:---\s*)?(?:FAIL|FAILED|FAILURE|ERROR)\b|\bFAIL(?:ED)?\b|^\s*\d+\) |^\s*[✖✗×❌✘] |^\s*\[-\] ", 9),
-    (r"(?i)\berror(?:\[\w+\])?:|\berror\b.{0,40}:|\bERR!|^\s*!!|\bfatal\b|not ok \d", 8),
+    (r"(?i)\berror(?:\[\w+\])?:|\berror\b[^:]*:|\bERR!|^\s*!!|\bfatal\b|not ok \d", 8),
     (
         r"(?i)cannot find|can't find|could ?not (?:find|resolve|load|open|connect|compile)|no such file"
         r"|command not found|not found|modulenotfound|importerror|unable to|does ?n[o']t exist"
@@ -29,7 +29,7 @@ _STRONG = (
     ),
     (r"(?i)\bkilled\b|out of memory|timed out|timeout|segmentation fault|core dumped|exceeded", 8),
     (
-        r"(?i)expected.{0,80}(?:but|got|to (?:be|equal)|actual|received)|^\s*(?:expected|actual|received)\b"
+        r"(?i)expected.*(?:but|got|to (?:be|equal)|actual|received)|^\s*(?:expected|actual|received)\b"
         r"|but (?:was|got)\b|mismatch|differ",
         7,
     ),
