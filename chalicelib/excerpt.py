@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from chalicelib.cleaning import clean_line
@@ -26,6 +26,7 @@ from chalicelib.logscan import (
     Hit,
     ScanResult,
     fetch_lines,
+    fetch_retained,
     scan,
 )
 from chalicelib.redact import Redactor
@@ -351,25 +352,6 @@ def _fit(lines: list[tuple[int, str]], max_chars: int, keep: list[int]) -> list[
 RETAIN_BYTES = 8 << 20
 
 
-class _Retained:
-    """Passes blocks through and keeps them all, unless there are more than RETAIN_BYTES."""
-
-    def __init__(self, blocks: Iterable[bytes]) -> None:
-        self._source = blocks
-        self.blocks: list[bytes] | None = []
-
-    def __iter__(self) -> Iterator[bytes]:
-        size = 0
-        for block in self._source:
-            if self.blocks is not None:
-                size += len(block)
-                if size > RETAIN_BYTES:
-                    self.blocks = None  # too big to keep: the second pass reads the log again
-                else:
-                    self.blocks.append(block)
-            yield block
-
-
 def build_excerpt(
     blocks: Callable[[], Iterable[bytes]],
     max_chars: int = DEFAULT_MAX_CHARS,
@@ -383,15 +365,18 @@ def build_excerpt(
     ``baseline`` holds the line keys of a successful run (see baseline_keys), demoted here.
     Raises whatever the block source raises (LogReadError, PayloadTooLargeError).
     """
-    retained = _Retained(blocks())
-    result = scan(retained)
+    result = scan(blocks(), retain=RETAIN_BYTES)
     items, anchors, regions = plan(result, baseline)
     wanted: set[int] = set()
     for item in items:
         # A few lines more on each side, so small gaps between windows can be closed.
         wanted.update(range(max(1, item.start - GAP_LINES), min(item.end + GAP_LINES, result.total_lines) + 1))
-    again = retained.blocks if retained.blocks is not None else blocks()
-    raw = fetch_lines(again, wanted, result.hits) if wanted else {}
+    if not wanted:
+        raw: dict[int, bytes] = {}
+    elif result.pieces is not None:
+        raw = fetch_retained(result, wanted)
+    else:
+        raw = fetch_lines(blocks(), wanted, result.hits)
     redactor = redactor or Redactor()
     # Kept for closing small gaps between the windows (not worth it in a tiny budget).
     reserve = min(1000, max_chars // 8) if max_chars >= 2000 else 0

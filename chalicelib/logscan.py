@@ -147,6 +147,9 @@ class ScanResult:
     first_hits: list[Hit] = field(default_factory=list)
     recent_hits: deque[Hit] = field(default_factory=lambda: deque(maxlen=MAX_HITS - _KEEP_FIRST))
     dropped_hits: int = 0
+    # The log itself, cut at line ends, with each piece's newline count: kept when it is
+    # small (see scan's ``retain``) so that the second pass needs no second read.
+    pieces: list[tuple[bytes, int]] | None = None
 
     @property
     def hits(self) -> list[Hit]:
@@ -260,11 +263,12 @@ def _re2_lines(buf: bytes, groups: dict[bytes, int]) -> Iterator[tuple[int, int,
         pos = line_end + 1
 
 
-def scan(blocks: Iterable[bytes], engine: str | None = None) -> ScanResult:
+def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) -> ScanResult:
     """Find candidate lines in a stream of blocks; line numbers are 1-based over ``\\n``.
 
     ``engine`` is "hyperscan" or "re2" (default: the first of available_engines()); both
-    find the same lines. Raises ValueError for an engine this machine lacks.
+    find the same lines. A log of at most ``retain`` bytes is kept in ``pieces``.
+    Raises ValueError for an engine this machine lacks.
     """
     engine = engine or available_engines()[0]
     if engine not in available_engines():
@@ -273,9 +277,11 @@ def scan(blocks: Iterable[bytes], engine: str | None = None) -> ScanResult:
     groups: dict[bytes, int] = {}
     result = ScanResult()
     first, recent = result.first_hits, result.recent_hits
+    pieces: list[tuple[bytes, int]] | None = [] if retain > 0 else None
     lineno = 1  # line number of the first line of the current buffer
     ends_with_newline = False
     for buf in _complete_lines(blocks):
+        buffer_start = lineno
         count = buf.count
         counted = 0
         base = result.total_bytes
@@ -293,6 +299,11 @@ def scan(blocks: Iterable[bytes], engine: str | None = None) -> ScanResult:
         lineno += count(b"\n", counted)
         result.total_bytes += len(buf)
         ends_with_newline = buf.endswith(b"\n")
+        if pieces is not None:
+            pieces = pieces if result.total_bytes <= retain else None
+            if pieces is not None:
+                pieces.append((buf, lineno - buffer_start))
+    result.pieces = pieces
     # Lines as `split("\\n")` numbers them, without the empty remainder after a final newline.
     result.total_lines = (lineno - 1 if ends_with_newline else lineno) if result.total_bytes else 0
     return result
@@ -366,6 +377,17 @@ def fetch_lines(blocks: Iterable[bytes], wanted: set[int], known: Sequence[Hit] 
     ``known`` (the scan's hits, with their offsets) lets it jump close to each run of wanted
     lines instead of splitting whole buffers into lines.
     """
+    return _fetch(((buf, buf.count(b"\n")) for buf in _complete_lines(blocks)), wanted, known)
+
+
+def fetch_retained(result: ScanResult, wanted: set[int]) -> dict[int, bytes]:
+    """The second pass over a log the scan kept (``result.pieces``); raises ValueError if it did not."""
+    if result.pieces is None:
+        raise ValueError("the scan did not keep this log; use fetch_lines")
+    return _fetch(iter(result.pieces), wanted, result.hits)
+
+
+def _fetch(pieces: Iterator[tuple[bytes, int]], wanted: set[int], known: Sequence[Hit]) -> dict[int, bytes]:
     found: dict[int, bytes] = {}
     if not wanted:
         return found
@@ -376,8 +398,7 @@ def fetch_lines(blocks: Iterable[bytes], wanted: set[int], known: Sequence[Hit] 
     index = 0
     lineno = 1
     base = 0
-    for buf in _complete_lines(blocks):
-        complete = buf.count(b"\n")
+    for buf, complete in pieces:
         # A buffer that ends in a newline holds `complete` whole lines; the last one may hold one more.
         held = complete if buf.endswith(b"\n") else complete + 1
         if ordered[index] < lineno + held:

@@ -14,6 +14,7 @@ from chalicelib.logscan import (
     STEP_START,
     available_engines,
     fetch_lines,
+    fetch_retained,
     scan,
 )
 
@@ -142,3 +143,19 @@ def test_scans_in_parallel_threads_agree() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda _: scan(blocks_of(data, 4096)).hits, range(8)))
     assert all(hits == expected for hits in results)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=1, max_value=5000), st.sets(st.integers(min_value=1, max_value=1300), max_size=100))
+def test_a_kept_log_gives_the_same_lines_without_a_second_read(size: int, wanted: set[int]) -> None:
+    data = b"".join(b"line %d %s\n" % (i, b"error" if i % 37 == 0 else b"x" * (i % 150)) for i in range(1, 1201))
+    kept = scan(blocks_of(data, size), retain=len(data))
+    assert kept.pieces is not None and b"".join(piece for piece, _ in kept.pieces) == data
+    assert fetch_retained(kept, wanted) == fetch_lines(blocks_of(data, size), wanted, kept.hits)
+
+
+def test_a_log_over_the_retain_limit_is_not_kept() -> None:
+    result = scan(blocks_of(LOG * 100, 64), retain=len(LOG))
+    assert result.pieces is None
+    with pytest.raises(ValueError, match="did not keep"):
+        fetch_retained(result, {1})
