@@ -137,7 +137,7 @@ def _score_hits(
         repeats = seen.get(template, 0)
         seen[template] = repeats + 1
         if repeats:
-            score -= min(4, 1 + repeats)  # what is printed again and again is rarely the cause
+            score -= 1 + repeats if repeats < 3 else 4  # what is printed again and again is rarely the cause
         if key in first_at:
             if earlier is not None:
                 earlier[lineno] = first_at[key]

@@ -289,7 +289,9 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
         for line_start, line_end, kind in lines:
             lineno += count(b"\n", counted, line_start)
             counted = line_start
-            hit = Hit(lineno, kind, buf[line_start : min(line_end, line_start + MAX_HIT_BYTES)], base + line_start)
+            if line_end - line_start > MAX_HIT_BYTES:
+                line_end = line_start + MAX_HIT_BYTES
+            hit = Hit(lineno, kind, buf[line_start:line_end], base + line_start)
             if len(first) < _KEEP_FIRST:
                 first.append(hit)
             else:
