@@ -153,7 +153,8 @@ class ScanResult:
 
     @property
     def hits(self) -> list[Hit]:
-        return self.first_hits + list(self.recent_hits)
+        """All kept hits in line order (after a scan, without copying them)."""
+        return self.first_hits + list(self.recent_hits) if self.recent_hits else self.first_hits
 
 
 def _complete_lines(blocks: Iterable[bytes]) -> Iterator[bytes]:
@@ -306,6 +307,8 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
             if pieces is not None:
                 pieces.append((buf, lineno - buffer_start))
     result.pieces = pieces
+    result.first_hits.extend(recent)  # one list from now on: `hits` need not copy it
+    recent.clear()
     # Lines as `split("\\n")` numbers them, without the empty remainder after a final newline.
     result.total_lines = (lineno - 1 if ends_with_newline else lineno) if result.total_bytes else 0
     return result
