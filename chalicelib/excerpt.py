@@ -29,6 +29,7 @@ from chalicelib.logscan import (
     fetch_retained,
     scan,
 )
+from chalicelib.mentions import first_line_naming, first_mention_in_hits, listed_subjects, summary_heading
 from chalicelib.redact import Redactor
 
 DEFAULT_MAX_CHARS = 8000
@@ -199,29 +200,23 @@ def _block_header_before(hits: list[Hit], anchor: int) -> int | None:
     return None
 
 
-MENTION_LOOKBACK = 3000
 MENTION_LINES = 8
 MENTION_CAP = 1000
-_SUBJECT = re.compile(rb"[\w@.+-]*[/\\][\w@.+/\\-]*\w|[\w+-]+\.\w{1,8}\b")
+MENTION_BEFORE, MENTION_AFTER = 3, 6
+SUMMARY_LINES, SUMMARY_CAP = 6, 600
 
 
-def _first_mention(hits: list[Hit], anchor: int) -> int | None:
-    """The first earlier line that names the file or test the anchor names (a summary's subject).
-
-    A runner's summary ("a/b.test.ts failed") comes after the output that explains it; the
-    first line naming the same subject is where that output starts.
-    """
-    index = bisect.bisect_left(hits, anchor, key=lambda hit: hit.lineno)
-    if index >= len(hits) or hits[index].lineno != anchor:
-        return None
-    subjects = [m for m in _SUBJECT.findall(scoring_form(hits[index].raw)) if len(m) >= 8]
-    if not subjects:
-        return None
-    start = bisect.bisect_left(hits, anchor - MENTION_LOOKBACK, key=lambda hit: hit.lineno)
-    for hit in hits[start:index]:
-        if hit.group != STEP_START and any(subject in hit.raw for subject in subjects):
-            return hit.lineno
-    return None
+def _summary_items(result: ScanResult) -> list[_Item]:
+    """A failed-tests summary, and where the log first names each test it lists."""
+    heading = summary_heading(result)
+    if heading is None:
+        return []
+    items = [_Item(heading, heading + SUMMARY_LINES, SUMMARY_CAP)]
+    for subject in listed_subjects(result, heading):
+        first = first_line_naming(result, subject, heading)
+        if first is not None:
+            items.append(_Item(max(1, first - MENTION_BEFORE), first + MENTION_AFTER, MENTION_CAP))
+    return items
 
 
 def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[list[_Item], list[int], list[_Region]]:
@@ -258,13 +253,14 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
         header = _block_header_before(result.hits, anchors[0])
         if header is not None:
             items.append(_Item(header, anchors[0], BLOCK_CAP))
+    items.extend(_summary_items(result))
     for region in regions[:1]:
         items.append(_Item(max(region.start, region.end - 10), region.end, 1000, backward=True))
     for anchor in close:
         items.append(_Item(max(1, anchor - 4), anchor + 4, 600))
     for anchor in close[:2]:
         items.append(_Item(max(1, anchor - 3), anchor + 60, 2500, extend=True))
-    mention = _first_mention(result.hits, anchors[0]) if anchors else None
+    mention = first_mention_in_hits(result.hits, anchors[0]) if anchors else None
     if mention is not None and anchors[0] - mention > 4:
         items.append(_Item(max(1, mention - 1), mention + MENTION_LINES, MENTION_CAP))
     items.append(_Item(max(1, last - 5), last, 500, backward=True))

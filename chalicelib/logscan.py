@@ -82,6 +82,7 @@ _ALTERNATIVES: dict[int, tuple[bytes, ...]] = {
         *(mark.encode() for mark in "✖✗×❌✘"),
         rb"no tests? (?:found|ran|were found|to run|executed)",
         rb"exiting with (?:code|status) [1-9]",
+        rb"test summary report",
         rb"\[-\]",
         rb"^[ \t]*!!",
         rb"does ?n[o']t exist",

@@ -7,8 +7,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.excerpt import RETAIN_BYTES, _first_mention, baseline_keys, build_excerpt
-from chalicelib.logscan import scan
+from chalicelib.excerpt import RETAIN_BYTES, baseline_keys, build_excerpt
 from chalicelib.logsource import iter_bytes_blocks, iter_log_blocks
 from chalicelib.redact import Redactor
 from tests.conftest import example
@@ -165,23 +164,3 @@ def test_lines_a_green_run_also_prints_are_demoted() -> None:
     assert cause not in dict(plain.lines).values()
     assert cause in dict(sharpened.lines).values()
     assert sharpened.anchors[0] == 2
-
-
-def test_a_summary_line_leads_back_to_the_first_line_that_names_its_subject() -> None:
-    log = b"".join(
-        [
-            b"##[group]Run node run-tests.js\n",
-            b"Starting examples/app/__tests__/index.test.tsx retry 0/2\n",
-            b"\xe2\x9d\x8c examples/app/__tests__/index.test.tsx output:\n",
-            b"No tests found, exiting with code 1\n",
-            *(b"  worker %d: compiled page %d in 12ms\n" % (i % 4, i) for i in range(300)),
-            b"examples/app/__tests__/index.test.tsx failed due to Error: failed with code: 1\n",
-            b"examples/other.test.tsx failed due to Error: failed with code: 1\n",
-            b"##[error]Process completed with exit code 1.\n",
-        ]
-    )
-    hits = scan([log]).hits
-    assert _first_mention(hits, 305) == 3  # "❌ <same file> output:", not the "Starting" line (no error)
-    assert _first_mention(hits, 306) is None  # named nowhere before
-    ex = excerpt_of(log, 2000)
-    assert ex.anchors[0] == 305 and 3 in dict(ex.lines)

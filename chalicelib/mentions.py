@@ -1,0 +1,85 @@
+"""Where a failing file or test is first named: a summary at the end points back to its output.
+
+Test runners end with a summary ("FAILED TEST SUMMARY", "Test Summary Report", "a/b.test.ts
+failed"); the output that explains a failure starts where the log first names the same file or
+test. Both lookups read only what the scan kept: its hits and, for a small log, the log itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from chalicelib.linescore import scoring_form
+from chalicelib.logscan import STEP_START, Hit, ScanResult, fetch_retained
+
+MENTION_LOOKBACK = 3000
+# Paths and file names: "src/a/b.py", "t9502-gitweb-standalone-parse-output.sh", "bug60120.phpt".
+_SUBJECT = re.compile(rb"[\w@.+-]*[/\\][\w@.+/\\-]*\w|[\w+-]+\.\w{1,8}\b")
+MIN_SUBJECT = 8
+# A heading over a list of what failed, alone on its line.
+_SUMMARY_HEADING = re.compile(
+    rb"(?i)^\W*(?:failed tests?(?: summary)?|test summary report|summary of (?:failures|failed tests?)"
+    rb"|failures|failing tests?|failed (?:examples|specs?|scenarios)|the following tests failed)\W*$"
+)
+_SEPARATOR = re.compile(rb"^\W*$")
+LISTED_LINES = 6
+MAX_SUBJECTS = 3
+
+
+def subjects(text: bytes) -> list[bytes]:
+    """The paths and file names a line names (long enough to be specific)."""
+    return [m for m in _SUBJECT.findall(scoring_form(text)) if len(m) >= MIN_SUBJECT]
+
+
+def first_mention_in_hits(hits: list[Hit], anchor: int) -> int | None:
+    """The first candidate line before ``anchor`` that names a subject the anchor names."""
+    index = bisect.bisect_left(hits, anchor, key=lambda hit: hit.lineno)
+    if index >= len(hits) or hits[index].lineno != anchor:
+        return None
+    named = subjects(hits[index].raw)
+    if not named:
+        return None
+    start = bisect.bisect_left(hits, anchor - MENTION_LOOKBACK, key=lambda hit: hit.lineno)
+    for hit in hits[start:index]:
+        if hit.group != STEP_START and any(subject in hit.raw for subject in named):
+            return hit.lineno
+    return None
+
+
+def summary_heading(result: ScanResult) -> int | None:
+    """The last line that heads a list of failed tests, if the log has one."""
+    for hit in reversed(result.hits):
+        if _SUMMARY_HEADING.match(scoring_form(hit.raw)):
+            return hit.lineno
+    return None
+
+
+def listed_subjects(result: ScanResult, heading: int) -> list[bytes]:
+    """Subjects named in the few lines under a summary heading (needs the kept log)."""
+    if result.pieces is None:
+        return []
+    lines = fetch_retained(result, set(range(heading + 1, heading + 1 + LISTED_LINES)))
+    found: list[bytes] = []
+    for lineno in sorted(lines):
+        text = lines[lineno]
+        if _SEPARATOR.match(scoring_form(text)):
+            if found:
+                break
+            continue
+        found.extend(s for s in subjects(text) if s not in found)
+    return found[:MAX_SUBJECTS]
+
+
+def first_line_naming(result: ScanResult, subject: bytes, before: int) -> int | None:
+    """The number of the first line that contains ``subject``, if before line ``before``."""
+    if result.pieces is None:
+        return None
+    lineno = 1
+    for piece, newlines in result.pieces:
+        at = piece.find(subject)
+        if at >= 0:
+            found = lineno + piece.count(b"\n", 0, at)
+            return found if found < before else None
+        lineno += newlines
+    return None

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from chalicelib.excerpt import build_excerpt
+from chalicelib.logscan import scan
+from chalicelib.logsource import iter_bytes_blocks
+from chalicelib.mentions import (
+    first_line_naming,
+    first_mention_in_hits,
+    listed_subjects,
+    subjects,
+    summary_heading,
+)
+
+
+def php_style_log(noise: int = 400) -> bytes:
+    """run-tests.php: a failure inline, many passing tests, then a summary naming it."""
+    return b"".join(
+        [
+            b"$ sapi/cli/php run-tests.php -P -j2\n",
+            # An expected failure first: its diff holds the strongest error lines of the log.
+            b"XFAIL Bug #48770 (call_user_func_array) [Zend/tests/bug48770_2.phpt]  XFAIL REASON: See Bug #48770\n",
+            b"========DIFF========\n",
+            *(
+                b"00%d+ Fatal error: Uncaught TypeError: callback %d is not valid in /src/Zend/tests/bug48770_2.php\n"
+                % (i, i)
+                for i in range(1, 8)
+            ),
+            b"========DONE========\n",
+            *(b"PASS Bug #%d (fixed long ago) [ext/standard/tests/file/bug%d.phpt]\n" % (i, i) for i in range(noise)),
+            b"========DIFF========\n",
+            b"001+ ** ERROR: process timed out **\n",
+            b"001- OK.\n",
+            b"========DONE========\n",
+            b"FAIL Bug #60120 (proc_open hangs) [ext/standard/tests/file/bug60120.phpt]\n",
+            *(b"PASS Test %d [ext/date/tests/date%d.phpt]\n" % (i, i) for i in range(noise)),
+            b"=====================================================================\n",
+            b"FAILED TEST SUMMARY\n",
+            b"---------------------------------------------------------------------\n",
+            b"Bug #60120 (proc_open hangs) [ext/standard/tests/file/bug60120.phpt]\n",
+            b"=====================================================================\n",
+            b'The command "sapi/cli/php run-tests.php -P -j2" exited with 1.\n',
+        ]
+    )
+
+
+def test_subjects_are_paths_and_file_names() -> None:
+    assert subjects(b"Bug #60120 (proc_open hangs) [ext/standard/tests/file/bug60120.phpt]") == [
+        b"ext/standard/tests/file/bug60120.phpt"
+    ]
+    assert subjects(b"\x1b[31mt9502-gitweb-standalone-parse-output.sh   (Wstat: 256 Tests: 13 Failed: 1)\x1b[0m") == [
+        b"t9502-gitweb-standalone-parse-output.sh"
+    ]
+    assert subjects(b"error: a.c") == []  # too short to name one thing
+
+
+def test_a_summary_leads_to_the_first_line_naming_what_it_lists() -> None:
+    log = php_style_log()
+    result = scan([log], retain=len(log))
+    heading = summary_heading(result)
+    assert heading is not None and log.split(b"\n")[heading - 1] == b"FAILED TEST SUMMARY"
+    listed = listed_subjects(result, heading)
+    assert listed == [b"ext/standard/tests/file/bug60120.phpt"]
+    fail_line = log.split(b"\n").index(b"FAIL Bug #60120 (proc_open hangs) [ext/standard/tests/file/bug60120.phpt]") + 1
+    assert first_line_naming(result, listed[0], heading) == fail_line
+    assert first_line_naming(result, listed[0], fail_line) is None  # only a line before counts
+
+
+def test_a_log_too_big_to_keep_has_no_listed_subjects() -> None:
+    log = php_style_log()
+    result = scan([log], retain=100)
+    heading = summary_heading(result)
+    assert heading is not None and listed_subjects(result, heading) == []
+    assert first_line_naming(result, b"bug60120.phpt", heading) is None
+
+
+def test_the_excerpt_shows_the_listed_failure_far_above_its_summary() -> None:
+    log = php_style_log()
+    ex = build_excerpt(lambda: iter_bytes_blocks(log, "log", 1 << 40), 2000)
+    shown = "\n".join(text for _, text in ex.lines)
+    assert "001+ ** ERROR: process timed out **" in shown and "FAIL Bug #60120" in shown
+
+
+def test_a_summary_line_leads_back_to_the_first_line_that_names_its_subject() -> None:
+    log = b"".join(
+        [
+            b"##[group]Run node run-tests.js\n",
+            b"Starting examples/app/__tests__/index.test.tsx retry 0/2\n",
+            b"\xe2\x9d\x8c examples/app/__tests__/index.test.tsx output:\n",
+            b"No tests found, exiting with code 1\n",
+            *(b"  worker %d: compiled page %d in 12ms\n" % (i % 4, i) for i in range(300)),
+            b"examples/app/__tests__/index.test.tsx failed due to Error: failed with code: 1\n",
+            b"examples/other.test.tsx failed due to Error: failed with code: 1\n",
+            b"##[error]Process completed with exit code 1.\n",
+        ]
+    )
+    hits = scan([log]).hits
+    assert first_mention_in_hits(hits, 305) == 3  # "❌ <same file> output:", not "Starting" (no error)
+    assert first_mention_in_hits(hits, 306) is None  # named nowhere before
+    ex = build_excerpt(lambda: iter_bytes_blocks(log, "log", 1 << 40), 2000)
+    assert ex.anchors[0] == 305 and 3 in dict(ex.lines)
