@@ -181,7 +181,7 @@ class _Item:
     backward: bool = False  # take lines from the end: what a step printed last before failing
 
 
-OTHERS_EXTENDED = 4
+OTHERS_EXTENDED = 6
 BLOCK_LOOKBACK = 150
 BLOCK_CAP = 5000
 
@@ -272,7 +272,7 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
     for region in regions[1:3]:
         items.append(_Item(max(region.start, region.end - 15), region.end, 800, backward=True))
     for anchor in others[:OTHERS_EXTENDED]:
-        items.append(_Item(max(1, anchor - 2), anchor + 30, 1200, extend=True))
+        items.append(_Item(max(1, anchor - 2), anchor + 30, 1000, extend=True))
     if anchors:
         items.append(_Item(max(1, anchors[0] - 10), anchors[0] + 400, 8000, extend=True))
     items.append(_Item(max(1, last - 30), last, 2000, backward=True))
