@@ -249,7 +249,7 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
         for marker in region.later_markers[-2:]:
             items.append(_Item(marker, marker, 300))
     if anchors:
-        items.append(_Item(max(1, anchors[0] - 4), anchors[0] + 150, 4200, extend=True))
+        items.append(_Item(max(1, anchors[0] - 4), anchors[0] + 150, 5000, extend=True))
         header = _block_header_before(result.hits, anchors[0])
         if header is not None:
             items.append(_Item(header, anchors[0], BLOCK_CAP))
