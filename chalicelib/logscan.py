@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - depends on the platform
     hyperscan = None
 
 # Kinds of candidate line, best first: when a line is of several kinds, the lowest number wins.
-FAIL_MARK, STEP_START, BLOCK_HEADER, LOCATION, ERROR_WORD = 1, 2, 3, 4, 5
+FAIL_MARK, STEP_START, BLOCK_HEADER, LOCATION, SUMMARY, ERROR_WORD = 1, 2, 3, 4, 5, 6
 
 # Each kind is a list of alternatives, matched case-insensitively. Non-ASCII characters are
 # written as their UTF-8 bytes (RE2 reads a bytes pattern as UTF-8, Hyperscan as bytes), and
@@ -62,6 +62,13 @@ _ALTERNATIVES: dict[int, tuple[bytes, ...]] = {
         rb"\.\w{1,6}:\d+:[ \t\r]",
         rb"\.\w{1,6}:\d+:$",
     ),
+    # A heading over a list of what failed, alone on its line (colours and rules around it; ASCII
+    # punctuation written out, as RE2 and Hyperscan differ on what \W means for invalid UTF-8).
+    SUMMARY: (
+        rb"^(?:[\t\r -/:-@\[-^`{-~]|\x1b\[[\d;]*m)*(?:failed tests?(?: summary)?|test summary report"
+        rb"|summary of (?:failures|failed tests?)|failures|failing tests?|failed (?:examples|specs?|scenarios)"
+        rb"|the following tests failed)(?:[\t\r -/:-@\[-^`{-~]|\x1b\[[\d;]*m)*$",
+    ),
     ERROR_WORD: (
         *rb"error fail exception traceback fatal panic abort denied conflict refused unresolved errno".split(),
         *rb"undefined assert expected mismatch invalid unexpected missing problem killed timeout".split(),
@@ -82,7 +89,6 @@ _ALTERNATIVES: dict[int, tuple[bytes, ...]] = {
         *(mark.encode() for mark in "✖✗×❌✘"),
         rb"no tests? (?:found|ran|were found|to run|executed)",
         rb"exiting with (?:code|status) [1-9]",
-        rb"test summary report",
         rb"\[-\]",
         rb"^[ \t]*!!",
         rb"does ?n[o']t exist",

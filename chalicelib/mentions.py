@@ -11,17 +11,12 @@ import bisect
 import re
 
 from chalicelib.linescore import scoring_form
-from chalicelib.logscan import STEP_START, Hit, ScanResult, fetch_retained
+from chalicelib.logscan import STEP_START, SUMMARY, Hit, ScanResult, fetch_retained
 
 MENTION_LOOKBACK = 3000
 # Paths and file names: "src/a/b.py", "t9502-gitweb-standalone-parse-output.sh", "bug60120.phpt".
 _SUBJECT = re.compile(rb"[\w@.+-]*[/\\][\w@.+/\\-]*\w|[\w+-]+\.\w{1,8}\b")
 MIN_SUBJECT = 8
-# A heading over a list of what failed, alone on its line.
-_SUMMARY_HEADING = re.compile(
-    rb"(?i)^\W*(?:failed tests?(?: summary)?|test summary report|summary of (?:failures|failed tests?)"
-    rb"|failures|failing tests?|failed (?:examples|specs?|scenarios)|the following tests failed)\W*$"
-)
 _SEPARATOR = re.compile(rb"^\W*$")
 LISTED_LINES = 6
 MAX_SUBJECTS = 3
@@ -50,7 +45,7 @@ def first_mention_in_hits(hits: list[Hit], anchor: int) -> int | None:
 def summary_heading(result: ScanResult) -> int | None:
     """The last line that heads a list of failed tests, if the log has one."""
     for hit in reversed(result.hits):
-        if _SUMMARY_HEADING.match(scoring_form(hit.raw)):
+        if hit.group == SUMMARY:
             return hit.lineno
     return None
 

@@ -12,6 +12,7 @@ from chalicelib.logscan import (
     FAIL_MARK,
     LOCATION,
     STEP_START,
+    SUMMARY,
     available_engines,
     fetch_lines,
     fetch_retained,
@@ -85,6 +86,8 @@ TRICKY = (
     b"   3)\n"
     b"E       assert 1 == 2\n"
     b"make[2]: *** [all] Error 2\n"
+    b"\x1b[31m===== FAILED TEST SUMMARY =====\x1b[0m\n"
+    b"Test Summary Report\n"
 )
 
 
@@ -111,6 +114,7 @@ def test_non_ascii_markers_are_found() -> None:
     hits = {h.lineno: h.group for h in scan([TRICKY]).hits}
     assert hits[1] == BLOCK_HEADER and hits[2] == ERROR_WORD and hits[4] == STEP_START
     assert hits[5] == LOCATION and hits[8] == FAIL_MARK
+    assert hits[9] == SUMMARY and hits[10] == SUMMARY
 
 
 def test_unknown_engine_is_refused() -> None:
