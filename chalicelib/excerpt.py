@@ -10,9 +10,11 @@ added, and everything is trimmed to the budget in priority order.
 from __future__ import annotations
 
 import bisect
+import gc
 import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from chalicelib.cleaning import clean_line
@@ -348,6 +350,22 @@ def _fit(lines: list[tuple[int, str]], max_chars: int, keep: list[int]) -> list[
 RETAIN_BYTES = 8 << 20
 
 
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector, then restore it as it was.
+
+    A scan makes some 10^5 small tuples; the collector would walk them again and again (about
+    15% of the time here). They hold no reference cycles, so reference counting frees them.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_excerpt(
     blocks: Callable[[], Iterable[bytes]],
     max_chars: int = DEFAULT_MAX_CHARS,
@@ -361,18 +379,19 @@ def build_excerpt(
     ``baseline`` holds the line keys of a successful run (see baseline_keys), demoted here.
     Raises whatever the block source raises (LogReadError, PayloadTooLargeError).
     """
-    result = scan(blocks(), retain=RETAIN_BYTES)
-    items, anchors, regions = plan(result, baseline)
-    wanted: set[int] = set()
-    for item in items:
-        # A few lines more on each side, so small gaps between windows can be closed.
-        wanted.update(range(max(1, item.start - GAP_LINES), min(item.end + GAP_LINES, result.total_lines) + 1))
-    if not wanted:
-        raw: dict[int, bytes] = {}
-    elif result.pieces is not None:
-        raw = fetch_retained(result, wanted)
-    else:
-        raw = fetch_lines(blocks(), wanted, result.hits)
+    with _without_cycle_collection():
+        result = scan(blocks(), retain=RETAIN_BYTES)
+        items, anchors, regions = plan(result, baseline)
+        wanted: set[int] = set()
+        for item in items:
+            # A few lines more on each side, so small gaps between windows can be closed.
+            wanted.update(range(max(1, item.start - GAP_LINES), min(item.end + GAP_LINES, result.total_lines) + 1))
+        if not wanted:
+            raw: dict[int, bytes] = {}
+        elif result.pieces is not None:
+            raw = fetch_retained(result, wanted)
+        else:
+            raw = fetch_lines(blocks(), wanted, result.hits)
     redactor = redactor or Redactor()
     # Kept for closing small gaps between the windows (not worth it in a tiny budget).
     reserve = min(1000, max_chars // 8) if max_chars >= 2000 else 0

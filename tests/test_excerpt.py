@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chalicelib.errors import LogReadError
 from chalicelib.excerpt import RETAIN_BYTES, baseline_keys, build_excerpt
 from chalicelib.logsource import iter_bytes_blocks, iter_log_blocks
 from chalicelib.redact import Redactor
@@ -164,3 +167,22 @@ def test_lines_a_green_run_also_prints_are_demoted() -> None:
     assert cause not in dict(plain.lines).values()
     assert cause in dict(sharpened.lines).values()
     assert sharpened.anchors[0] == 2
+
+
+def test_the_garbage_collector_is_left_as_it_was_even_on_errors() -> None:
+    def broken():  # type: ignore[no-untyped-def]
+        yield b"error: first block\n"
+        raise LogReadError("log: corrupt gzip data")
+
+    assert gc.isenabled()
+    excerpt_of(example("pytest-assertion.log"))
+    assert gc.isenabled()
+    with pytest.raises(LogReadError):
+        build_excerpt(broken)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        excerpt_of(example("pytest-assertion.log"))
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
