@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from chalicelib.cleaning import clean_line
-from chalicelib.linescore import DIGITS, line_key, line_score, scoring_form
+from chalicelib.linescore import DIGITS, line_key, line_score, repeat_form, scoring_form
 from chalicelib.logscan import (
     BLOCK_HEADER,
     DIGIT_CLASSES,
@@ -62,11 +62,6 @@ class Excerpt:
     def text(self) -> str:
         return "\n".join(f"{n:>6} | {t}" for n, t in self.lines)
 
-
-# A message said again about another file or test ("<path> failed due to ...") is a repeat
-# too: paths and dotted names are left out of the form that repeats are counted by.
-# (The lookahead runs once per word, so this is linear in the line's length.)
-_TEMPLATE = re.compile(rb"(?<!\S)(?=\S*(?:[/\\]|\w\.\w))\S+")
 
 _GROUP_BASE = {FAIL_MARK: 6, LOCATION: 6, BLOCK_HEADER: 7}
 
@@ -131,7 +126,7 @@ def _score_hits(
             clean = scoring_form(raw)
             key = clean.translate(None, DIGITS).strip()
             base = _GROUP_BASE.get(group, 1)
-            known = said[shape] = (key, _TEMPLATE.sub(b"*", key), line_score(clean, base) if key else 0)
+            known = said[shape] = (key, repeat_form(key), line_score(clean, base) if key else 0)
         key, template, score = known
         if not key:
             continue

@@ -130,3 +130,27 @@ def scoring_form(raw: bytes) -> bytes:
 def line_key(raw: bytes) -> bytes:
     """A line without what varies between runs (digits: counters, times, ids)."""
     return scoring_form(raw).translate(None, DIGITS).strip()
+
+
+# A message said again about another file or test ("<path> failed due to ...") is a repeat too.
+_NAMED = re2.compile(rb"\S*[/\\]\S*|\S*\w\.\w\S*")._regexp.Match
+_UNANCHORED = re2._Anchor.UNANCHORED
+
+
+def repeat_form(key: bytes) -> bytes:
+    """``key`` with each word that holds a path or a dotted name (a.py, x/y) as ``*``.
+
+    RE2 rather than ``re``: the leading ``\\S*`` makes Python's engine backtrack on long words.
+    """
+    parts: list[bytes] = []
+    pos, size = 0, len(key)
+    while pos <= size:
+        (start, end), *_ = _NAMED(_UNANCHORED, key, pos, size)
+        if start < 0:
+            break
+        parts += (key[pos:start], b"*")
+        pos = end if end > start else start + 1
+    if not parts:
+        return key
+    parts.append(key[pos:])
+    return b"".join(parts)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.linescore import line_key, line_score, scoring_form
+from chalicelib.linescore import line_key, line_score, repeat_form, scoring_form
 from chalicelib.logscan import DIGIT_CLASSES
 
 
@@ -57,3 +57,19 @@ def test_expected_failures_are_noise() -> None:
     assert score("Bug #42718 (unsafe_raw filter) [ext/filter/tests/bug42718.phpt]  XFAIL REASON: not applied") < 1
     assert score("tests/test_io.py::test_old_format XFAIL (needs a fix upstream)") < 1
     assert score("FAIL Bug #60120 (proc_open hangs) [ext/standard/tests/file/bug60120.phpt]") >= 9
+
+
+def test_repeat_form_hides_the_file_or_test_a_message_is_about() -> None:
+    a = repeat_form(b"examples/with-jest/__tests__/index.test.tsx failed due to Error: failed with code: 1")
+    b = repeat_form(b"examples/with-vitest/app/page.test.tsx failed due to Error: failed with code: 1")
+    assert a == b == b"* failed due to Error: failed with code: 1"
+    assert repeat_form(b"test_io.py::test_read FAILED") == b"* FAILED"
+    assert repeat_form(b"Error: connection refused") == b"Error: connection refused"
+    assert repeat_form(b"") == b""
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=80))
+def test_repeat_form_never_raises_and_is_stable(data: bytes) -> None:
+    once = repeat_form(data)
+    assert repeat_form(once) == once
