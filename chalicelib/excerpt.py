@@ -265,7 +265,7 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
         items.append(_Item(max(region.start, region.end - 30), region.end, 1500, backward=True))
     others = [anchor for anchor in anchors[1:] if anchor not in close]
     for anchor in others:
-        items.append(_Item(max(1, anchor - 2), anchor + 3, 500))
+        items.append(_Item(max(1, anchor - 2), anchor + 8, 400, extend=True))
     for region in regions[1:3]:
         items.append(_Item(max(region.start, region.end - 15), region.end, 800, backward=True))
     for anchor in others[:OTHERS_EXTENDED]:
