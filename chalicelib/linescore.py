@@ -54,6 +54,8 @@ _NOISE = (
     (r"(?i)-W(?:no-)?error|--fail|allow(?:ed)?[_ ]fail|ignor(?:e|ed|ing)\b|deprecat", 6),
     # Failures that were expected: pytest and php's XFAIL, "known failure"
     (r"(?i)\bx-?fail(?:ed|s)?\b|expected(?:ly)? fail|known (?:failure|issue)|\bTODO\b.*\bnot ok\b", 9),
+    # A field named error in a data dump, not an error: "error = { function: 0x14bb }", "error: null"
+    (r"""(?i)\berrors?["']?\s*[=:]\s*(?:[{\[(]|(?:nil|null|none|false|undefined|0|\[\]|\{\})\s*[,;}\])]?\s*$)""", 7),
     # A setting, not an event: --timeout=30m, timeout: 600
     (r"(?i)-[\w-]*timeout[\w-]*[= ]|\btimeout\s*[:=]\s*\d", 8),
     # Consequences and summaries: they say that something failed, the line before says what.

@@ -73,3 +73,9 @@ def test_repeat_form_hides_the_file_or_test_a_message_is_about() -> None:
 def test_repeat_form_never_raises_and_is_stable(data: bytes) -> None:
     once = repeat_form(data)
     assert repeat_form(once) == once
+
+
+def test_a_field_named_error_in_a_dump_is_not_an_error() -> None:
+    assert score("      error = { function: 0x14bbdc00 },") < 3
+    assert score('  "error": null,') < 3
+    assert score("error: cannot find module 'left-pad'") >= 8
