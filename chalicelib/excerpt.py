@@ -37,7 +37,7 @@ from chalicelib.redact import Redactor
 DEFAULT_MAX_CHARS = 8000
 
 _CONTINUATION = re.compile(
-    r"^(?:\s+\S|\s*$|\s*(?:at |in |from |File \"|Caused by|\.\.\.|\||[-+@]{1,3}[ \w'\"]|\^|~)"
+    r"^(?:\s+\S|\s*$|\s*(?:at |in |from |File \"|Caused by|\.\.\.|\||[-+@]{1,3}[ \w'\"]|\^|~|# )"
     r"|[>E] |\S+:\d+|\s*\d+[:|] )"
     r"|(?i:.*\b(?:error|fail|expected|actual|but was|assert|exception|warning|not found|cannot|undefined|missing)"
     r"|\s*(?:\*\*|\+\+|--|==|##|!!))"
