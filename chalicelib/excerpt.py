@@ -63,6 +63,10 @@ class Excerpt:
         return "\n".join(f"{n:>6} | {t}" for n, t in self.lines)
 
 
+# After its third repeat a message is no candidate any more: its first saying is, and the
+# failing step's last lines are shown anyway. (Also spares the work of ranking thousands.)
+MAX_REPEATS = 3
+
 _GROUP_BASE = {FAIL_MARK: 6, LOCATION: 6, BLOCK_HEADER: 7}
 
 
@@ -134,6 +138,8 @@ def _score_hits(
             score -= 8
         repeats = seen.get(template, 0)
         seen[template] = repeats + 1
+        if repeats > MAX_REPEATS:
+            continue
         if repeats:
             score -= 1 + repeats if repeats < 3 else 4  # what is printed again and again is rarely the cause
         if key in first_at:
