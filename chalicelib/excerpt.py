@@ -282,11 +282,16 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
     return items, anchors, regions
 
 
+FULL_MARGIN = 16
+
+
 def _assemble(items: list[_Item], raw: dict[int, bytes], max_chars: int) -> list[tuple[int, str]]:
     chosen: dict[int, str] = {}
     cleaned: dict[int, str] = {}
     used = 0
     for item in items:
+        if max_chars - used < FULL_MARGIN:
+            break  # nothing worth showing fits any more: spare cleaning lines that cannot
         spent = 0
         strays = 0
         order = range(item.end, item.start - 1, -1) if item.backward else range(item.start, item.end + 1)
