@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from chalicelib.cleaning import clean_line
+from chalicelib.linefetch import fetch_lines, fetch_retained
 from chalicelib.linescore import DIGITS, line_key, line_score, repeat_form, scoring_form
 from chalicelib.logscan import (
     BLOCK_HEADER,
@@ -27,8 +28,6 @@ from chalicelib.logscan import (
     STEP_START,
     Hit,
     ScanResult,
-    fetch_lines,
-    fetch_retained,
     scan,
 )
 from chalicelib.mentions import first_line_naming, first_mention_in_hits, listed_subjects, summary_heading

@@ -7,11 +7,10 @@ pass fetches the text of chosen line numbers. Memory stays bounded whatever the 
 
 from __future__ import annotations
 
-import bisect
 import functools
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -164,8 +163,8 @@ class ScanResult:
         return self.first_hits + list(self.recent_hits) if self.recent_hits else self.first_hits
 
 
-def _complete_lines(blocks: Iterable[bytes]) -> Iterator[bytes]:
-    """Re-cut blocks so that each ends at a newline (the last may not)."""
+def complete_lines(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """Re-cut blocks so that each ends at a newline (the last may not): the scan's pieces."""
     carry = b""
     for block in blocks:
         cut = block.rfind(b"\n")
@@ -288,7 +287,7 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
     pieces: list[tuple[bytes, int]] | None = [] if retain > 0 else None
     lineno = 1  # line number of the first line of the current buffer
     ends_with_newline = False
-    for buf in _complete_lines(blocks):
+    for buf in complete_lines(blocks):
         buffer_start = lineno
         count = buf.count
         counted = 0
@@ -319,111 +318,3 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
     # Lines as `split("\\n")` numbers them, without the empty remainder after a final newline.
     result.total_lines = (lineno - 1 if ends_with_newline else lineno) if result.total_bytes else 0
     return result
-
-
-MAX_FETCHED_BYTES = MAX_HIT_BYTES * 8
-# Walking line by line from a known offset is cheap for a few lines; farther, count instead.
-_WALK_LIMIT = 64
-
-
-def _lines_from(buf: bytes, pos: int, wanted: int) -> list[bytes]:
-    """The ``wanted`` lines of ``buf`` that start at offset ``pos`` (fewer at its end)."""
-    guess = max(4096, wanted * 160)
-    while True:
-        end = pos + guess
-        if end >= len(buf):
-            return buf[pos:].split(b"\n")[:wanted]
-        parts = buf[pos:end].split(b"\n")
-        if len(parts) > wanted:  # the last wanted line is followed by a newline: it is whole
-            return parts[:wanted]
-        guess *= 4
-
-
-class _Cursor:
-    """A line number and the offset where it starts in one buffer, moved forward only."""
-
-    def __init__(self, buf: bytes, first_line: int, base: int, known: Sequence[Hit], known_lines: list[int]) -> None:
-        self.buf, self.base, self.known, self.known_lines = buf, base, known, known_lines
-        self.lineno, self.pos = first_line, 0
-
-    def seek(self, number: int) -> int:
-        """The offset where line ``number`` (not before the cursor) starts."""
-        if number - self.lineno > _WALK_LIMIT:
-            # Jump to the nearest scanned line at or before `number` that lies in this buffer.
-            k = bisect.bisect_right(self.known_lines, number) - 1
-            if k >= 0 and self.known_lines[k] > self.lineno and self.known[k].offset >= self.base:
-                self.lineno, self.pos = self.known_lines[k], self.known[k].offset - self.base
-        buf, pos, skip = self.buf, self.pos, number - self.lineno
-        if skip > _WALK_LIMIT:
-            pos += sum(map(len, _lines_from(buf, pos, skip))) + skip
-        else:
-            find = buf.find
-            for _ in range(skip):
-                pos = find(b"\n", pos) + 1
-        self.lineno, self.pos = number, pos
-        return pos
-
-    def take(self, number: int, wanted: int) -> list[bytes]:
-        """Lines ``number`` to ``number + wanted - 1``; the cursor moves past them."""
-        lines = _lines_from(self.buf, self.seek(number), wanted)
-        self.lineno, self.pos = number + len(lines), self.pos + sum(map(len, lines)) + len(lines)
-        if lines and max(map(len, lines)) > MAX_FETCHED_BYTES:
-            lines = [line[:MAX_FETCHED_BYTES] for line in lines]
-        return lines
-
-
-def _runs(numbers: list[int]) -> Iterator[tuple[int, int]]:
-    """(first, count) of each run of consecutive numbers in a sorted list."""
-    start = previous = numbers[0]
-    for number in numbers[1:]:
-        if number != previous + 1:
-            yield start, previous - start + 1
-            start = number
-        previous = number
-    yield start, previous - start + 1
-
-
-def fetch_lines(blocks: Iterable[bytes], wanted: set[int], known: Sequence[Hit] = ()) -> dict[int, bytes]:
-    """Second pass: the raw bytes of each wanted line number.
-
-    ``known`` (the scan's hits, with their offsets) lets it jump close to each run of wanted
-    lines instead of splitting whole buffers into lines.
-    """
-    return _fetch(((buf, buf.count(b"\n")) for buf in _complete_lines(blocks)), wanted, known)
-
-
-def fetch_retained(result: ScanResult, wanted: set[int]) -> dict[int, bytes]:
-    """The second pass over a log the scan kept (``result.pieces``); raises ValueError if it did not."""
-    if result.pieces is None:
-        raise ValueError("the scan did not keep this log; use fetch_lines")
-    return _fetch(iter(result.pieces), wanted, result.hits)
-
-
-def _fetch(pieces: Iterator[tuple[bytes, int]], wanted: set[int], known: Sequence[Hit]) -> dict[int, bytes]:
-    found: dict[int, bytes] = {}
-    if not wanted:
-        return found
-    ordered = sorted(n for n in wanted if n >= 1)
-    if not ordered:
-        return found
-    known_lines = [hit.lineno for hit in known]
-    index = 0
-    lineno = 1
-    base = 0
-    for buf, complete in pieces:
-        # A buffer that ends in a newline holds `complete` whole lines; the last one may hold one more.
-        held = complete if buf.endswith(b"\n") else complete + 1
-        if ordered[index] < lineno + held:
-            cursor = _Cursor(buf, lineno, base, known, known_lines)
-            stop = bisect.bisect_left(ordered, lineno + held, index)
-            for first, count in _runs(ordered[index:stop]):
-                found.update(zip(range(first, first + count), cursor.take(first, count), strict=False))
-            index = stop
-            if index == len(ordered):
-                break
-        lineno += complete
-        base += len(buf)
-    return found
-
-
-BlockSource = Callable[[], Iterable[bytes]]

@@ -10,8 +10,9 @@ from __future__ import annotations
 import bisect
 import re
 
+from chalicelib.linefetch import fetch_retained
 from chalicelib.linescore import scoring_form
-from chalicelib.logscan import STEP_START, SUMMARY, Hit, ScanResult, fetch_retained
+from chalicelib.logscan import STEP_START, SUMMARY, Hit, ScanResult
 
 MENTION_LOOKBACK = 3000
 # Paths and file names: "src/a/b.py", "t9502-gitweb-standalone-parse-output.sh", "bug60120.phpt".

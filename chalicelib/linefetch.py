@@ -1,0 +1,116 @@
+"""The second pass over a log: the text of chosen line numbers, without splitting the log.
+
+The scan (chalicelib.logscan) knows where each candidate line starts; from there a few lines
+are walked or counted to reach each run of wanted lines. A log the scan kept is not read again.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Iterator, Sequence
+
+from chalicelib.logscan import MAX_HIT_BYTES, Hit, ScanResult, complete_lines
+
+MAX_FETCHED_BYTES = MAX_HIT_BYTES * 8
+# Walking line by line from a known offset is cheap for a few lines; farther, count instead.
+_WALK_LIMIT = 64
+
+
+def _lines_from(buf: bytes, pos: int, wanted: int) -> list[bytes]:
+    """The ``wanted`` lines of ``buf`` that start at offset ``pos`` (fewer at its end)."""
+    guess = max(4096, wanted * 160)
+    while True:
+        end = pos + guess
+        if end >= len(buf):
+            return buf[pos:].split(b"\n")[:wanted]
+        parts = buf[pos:end].split(b"\n")
+        if len(parts) > wanted:  # the last wanted line is followed by a newline: it is whole
+            return parts[:wanted]
+        guess *= 4
+
+
+class _Cursor:
+    """A line number and the offset where it starts in one buffer, moved forward only."""
+
+    def __init__(self, buf: bytes, first_line: int, base: int, known: Sequence[Hit], known_lines: list[int]) -> None:
+        self.buf, self.base, self.known, self.known_lines = buf, base, known, known_lines
+        self.lineno, self.pos = first_line, 0
+
+    def seek(self, number: int) -> int:
+        """The offset where line ``number`` (not before the cursor) starts."""
+        if number - self.lineno > _WALK_LIMIT:
+            # Jump to the nearest scanned line at or before `number` that lies in this buffer.
+            k = bisect.bisect_right(self.known_lines, number) - 1
+            if k >= 0 and self.known_lines[k] > self.lineno and self.known[k].offset >= self.base:
+                self.lineno, self.pos = self.known_lines[k], self.known[k].offset - self.base
+        buf, pos, skip = self.buf, self.pos, number - self.lineno
+        if skip > _WALK_LIMIT:
+            pos += sum(map(len, _lines_from(buf, pos, skip))) + skip
+        else:
+            find = buf.find
+            for _ in range(skip):
+                pos = find(b"\n", pos) + 1
+        self.lineno, self.pos = number, pos
+        return pos
+
+    def take(self, number: int, wanted: int) -> list[bytes]:
+        """Lines ``number`` to ``number + wanted - 1``; the cursor moves past them."""
+        lines = _lines_from(self.buf, self.seek(number), wanted)
+        self.lineno, self.pos = number + len(lines), self.pos + sum(map(len, lines)) + len(lines)
+        if lines and max(map(len, lines)) > MAX_FETCHED_BYTES:
+            lines = [line[:MAX_FETCHED_BYTES] for line in lines]
+        return lines
+
+
+def _runs(numbers: list[int]) -> Iterator[tuple[int, int]]:
+    """(first, count) of each run of consecutive numbers in a sorted list."""
+    start = previous = numbers[0]
+    for number in numbers[1:]:
+        if number != previous + 1:
+            yield start, previous - start + 1
+            start = number
+        previous = number
+    yield start, previous - start + 1
+
+
+def fetch_lines(blocks: Iterable[bytes], wanted: set[int], known: Sequence[Hit] = ()) -> dict[int, bytes]:
+    """Second pass: the raw bytes of each wanted line number.
+
+    ``known`` (the scan's hits, with their offsets) lets it jump close to each run of wanted
+    lines instead of splitting whole buffers into lines.
+    """
+    return _fetch(((buf, buf.count(b"\n")) for buf in complete_lines(blocks)), wanted, known)
+
+
+def fetch_retained(result: ScanResult, wanted: set[int]) -> dict[int, bytes]:
+    """The second pass over a log the scan kept (``result.pieces``); raises ValueError if it did not."""
+    if result.pieces is None:
+        raise ValueError("the scan did not keep this log; use fetch_lines")
+    return _fetch(iter(result.pieces), wanted, result.hits)
+
+
+def _fetch(pieces: Iterator[tuple[bytes, int]], wanted: set[int], known: Sequence[Hit]) -> dict[int, bytes]:
+    found: dict[int, bytes] = {}
+    if not wanted:
+        return found
+    ordered = sorted(n for n in wanted if n >= 1)
+    if not ordered:
+        return found
+    known_lines = [hit.lineno for hit in known]
+    index = 0
+    lineno = 1
+    base = 0
+    for buf, complete in pieces:
+        # A buffer that ends in a newline holds `complete` whole lines; the last one may hold one more.
+        held = complete if buf.endswith(b"\n") else complete + 1
+        if ordered[index] < lineno + held:
+            cursor = _Cursor(buf, lineno, base, known, known_lines)
+            stop = bisect.bisect_left(ordered, lineno + held, index)
+            for first, count in _runs(ordered[index:stop]):
+                found.update(zip(range(first, first + count), cursor.take(first, count), strict=False))
+            index = stop
+            if index == len(ordered):
+                break
+        lineno += complete
+        base += len(buf)
+    return found
