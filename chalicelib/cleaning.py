@@ -11,6 +11,8 @@ _ANSI = re.compile(
     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, hyperlinks
     r"|\x1b[@-Z\\-_=>]"  # two-byte escapes
 )
+# Some downloads show ESC in caret notation: "^[[31m".
+_CARET_ANSI = re.compile(r"\^\[\[[0-?]*[ -/]*[@-~]|\^\[")
 # Logs often lose the ESC byte but keep the rest of a colour code.
 _ORPHAN_SGR = re.compile(r"(?<![\w\]])(?:\[(?:\d{1,3}(?:;\d{1,3})*)?m)+")
 _GHA_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
@@ -43,6 +45,8 @@ def clean_line(raw: bytes, max_chars: int = MAX_LINE_CHARS) -> str:
     text = raw.decode("utf-8", "replace").lstrip("\ufeff")
     if "\x1b" in text:
         text = _ANSI.sub("", text)
+    if "^[" in text:
+        text = _CARET_ANSI.sub("", text)
     if "m" in text and "[" in text:
         text = _ORPHAN_SGR.sub("", text)
     if text[:1].isdigit():

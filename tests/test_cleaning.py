@@ -46,3 +46,9 @@ def test_bad_bytes_never_break_cleaning() -> None:
 def test_any_bytes_give_printable_text(raw: bytes) -> None:
     text = clean_line(raw)
     assert "\x1b" not in text and "\x00" not in text and "\r" not in text and "\n" not in text
+
+
+def test_escapes_in_caret_notation_are_stripped() -> None:
+    raw = b"2026-05-04T06:35:22.5Z [gw1]^[[36m [ 94%] ^[[0m^[[33mRERUN^[[0m tests/test_a.py::test_x"
+    assert clean_line(raw) == "[gw1] [ 94%] RERUN tests/test_a.py::test_x"
+    assert clean_line(b"^[^[E       AssertionError: boom^[") == "E       AssertionError: boom"

@@ -79,3 +79,7 @@ def test_a_field_named_error_in_a_dump_is_not_an_error() -> None:
     assert score("      error = { function: 0x14bbdc00 },") < 3
     assert score('  "error": null,') < 3
     assert score("error: cannot find module 'left-pad'") >= 8
+
+
+def test_caret_notation_colours_do_not_hide_a_line_start() -> None:
+    assert scoring_form(b"^[[31mFAILED^[[0m tests/test_a.py::test_x") == b"FAILED tests/test_a.py::test_x"
