@@ -135,6 +135,10 @@ _WINNER = {
 DIGIT_CLASSES = bytes.maketrans(b"23456789", b"11111111")
 
 MAX_HITS = 60_000
+# An error line said again (same text but for its numbers) is kept this many times: the
+# excerpt ranks a message by its first sayings and passes over it after its third repeat.
+KEEP_REPEATS = 4
+MAX_SHAPES = 100_000
 _KEEP_FIRST = 2_000
 MAX_HIT_BYTES = 600
 
@@ -153,6 +157,7 @@ class ScanResult:
     first_hits: list[Hit] = field(default_factory=list)
     recent_hits: deque[Hit] = field(default_factory=lambda: deque(maxlen=MAX_HITS - _KEEP_FIRST))
     dropped_hits: int = 0
+    repeated_hits: int = 0  # error lines said again after KEEP_REPEATS times, not kept
     # The log itself, cut at line ends, with each piece's newline count: kept when it is
     # small (see scan's ``retain``) so that the second pass needs no second read.
     pieces: list[tuple[bytes, int]] | None = None
@@ -282,6 +287,7 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
         raise ValueError(f"scan engine {engine!r} is not available here")
     state = _engine_state() if engine == "hyperscan" else None
     groups: dict[bytes, int] = {}
+    shapes: dict[bytes, int] = {}
     result = ScanResult()
     first, recent = result.first_hits, result.recent_hits
     pieces: list[tuple[bytes, int]] | None = [] if retain > 0 else None
@@ -298,7 +304,17 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
             counted = line_start
             if line_end - line_start > MAX_HIT_BYTES:
                 line_end = line_start + MAX_HIT_BYTES
-            hit = Hit(lineno, kind, buf[line_start:line_end], base + line_start)
+            raw = buf[line_start:line_end]
+            if kind == ERROR_WORD or kind == LOCATION:
+                shape = raw.translate(DIGIT_CLASSES)
+                said = shapes.get(shape, 0)
+                if not said and len(shapes) >= MAX_SHAPES:
+                    shapes.clear()  # memory stays bounded; a few repeats more are kept
+                shapes[shape] = said + 1
+                if said >= KEEP_REPEATS:
+                    result.repeated_hits += 1
+                    continue
+            hit = Hit(lineno, kind, raw, base + line_start)
             if len(first) < _KEEP_FIRST:
                 first.append(hit)
             else:

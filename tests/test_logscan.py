@@ -10,6 +10,7 @@ from chalicelib.logscan import (
     BLOCK_HEADER,
     ERROR_WORD,
     FAIL_MARK,
+    KEEP_REPEATS,
     LOCATION,
     STEP_START,
     SUMMARY,
@@ -54,10 +55,21 @@ def test_block_boundaries_do_not_change_the_result(size: int) -> None:
 
 
 def test_hit_memory_is_bounded() -> None:
-    data = b"error here\n" * 200_000
+    # Distinct lines (a line said again is kept only a few times, see the next test).
+    words = [bytes([97 + i % 26, 97 + i // 26 % 26, 97 + i // 676 % 26, 97 + i // 17576 % 26]) for i in range(200_000)]
+    data = b"".join(b"error in %s\n" % word for word in words)
     result = scan([data])
     assert len(result.hits) <= 60_000 and result.dropped_hits > 0
     assert result.hits[-1].lineno == 200_000
+
+
+def test_an_error_said_again_is_kept_a_few_times_and_markers_always() -> None:
+    data = b"$ make\n" + b"error: retrying in 5s\n" * 1000 + b"make: *** [all] Error 2\n" + b"$ make\n" * 10
+    result = scan([data])
+    kinds = [h.group for h in result.hits]
+    assert kinds.count(ERROR_WORD) == KEEP_REPEATS and result.repeated_hits == 1000 - KEEP_REPEATS
+    assert kinds.count(FAIL_MARK) == 1 and kinds.count(STEP_START) == 11
+    assert result.total_lines == 1012
 
 
 def test_empty_log() -> None:
