@@ -12,7 +12,8 @@ import re2
 from chalicelib.cleaning import last_carriage_state
 
 DIGITS = b"0123456789"
-_SGR_BYTES = re.compile(rb"(?:\x1b|\^\[)\[[0-9;?]*[A-Za-z]|\x1b\(B")
+_SGR_BYTES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\(B")
+_CARET_SGR_BYTES = re.compile(rb"\^\[\[[0-9;?]*[A-Za-z]")  # "^[[31m": ESC in caret notation
 
 # (pattern, weight): the best matching strong pattern sets a line's score, the worst noise
 # pattern lowers it. Matched together in one pass through an RE2 set.
@@ -124,8 +125,10 @@ def scoring_form(raw: bytes) -> bytes:
     raw = raw.rstrip(b"\r")
     if b"\r" in raw:
         raw = last_carriage_state(raw)
-    if b"\x1b" in raw or b"^[" in raw:
+    if b"\x1b" in raw:
         raw = _SGR_BYTES.sub(b"", raw)
+    if b"^[" in raw:
+        raw = _CARET_SGR_BYTES.sub(b"", raw)
     return raw
 
 
