@@ -25,10 +25,11 @@ class SecretPattern:
     kind: str
     regex: re.Pattern[str]
     group: int = 0  # the group to replace; 0 replaces the whole match
+    mark: str = ""  # what replaces it: [REDACTED:<kind>]
 
 
 def _p(kind: str, pattern: str, group: int = 0, flags: int = 0) -> SecretPattern:
-    return SecretPattern(kind, re.compile(pattern, flags), group)
+    return SecretPattern(kind, re.compile(pattern, flags), group, MARK.format(kind=kind))
 
 
 # Order matters: specific vendor formats first, generic keyword rules last.
@@ -220,7 +221,7 @@ class Redactor:
 
     @staticmethod
     def _apply(pattern: SecretPattern, text: str) -> str:
-        mark = MARK.format(kind=pattern.kind)
+        mark = pattern.mark
         if pattern.group == 0:
             return pattern.regex.sub(mark, text)
 
