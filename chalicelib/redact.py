@@ -111,31 +111,77 @@ _PEM_BODY = re.compile(r"^\s*(?:[A-Za-z0-9+/=]{40,}|[A-Za-z0-9+/]{8,}={0,2}|[\w-
 _PERCENT = r"%[0-9A-Fa-f]{2}"
 
 
-def _trigger_set() -> tuple[re2.Set, int]:
-    """One RE2 pass that tells which rules can match a text, so the others are skipped.
+def _loosened(pattern: str) -> str:
+    """A rule as RE2 can run it, matching at least what the rule matches (in ASCII text).
 
-    Each rule is added loosened (no lookarounds, which RE2 lacks; counted repeats cut to at most 24): a
-    looser trigger only costs time. RE2's ``\\b``, ``\\w`` and ``\\s`` are ASCII-only, so the set
-    decides only for ASCII text; other text gets every rule. Indices: PATTERNS, then the generic
-    rule, the base64 rule, percent-encoding.
+    Lookarounds, which RE2 lacks, are dropped (a lookbehind kept as its literal); counted
+    repeats are cut to at most 24 with no upper bound: long ones multiply the automaton's
+    states across 25 rules, and RE2's cache thrashes (10x slower).
     """
-    triggers = re2.Set.SearchSet(re2.Options())
-    for regex in (*(p.regex for p in PATTERNS), _GENERIC, _BASE64_TOKEN):
-        pattern = re.sub(r"\(\?<=([^()]*)\)", lambda m: m.group(1), regex.pattern)
-        pattern = re.sub(r"\(\?!([^()]*)\)", "", pattern)
-        # Long counted repeats multiply the automaton's states across 25 rules and RE2's
-        # cache thrashes (10x slower); at most 24, with no upper bound, is a looser trigger.
-        triggers.Add(re.sub(r"\{(\d+)(?:,\d*)?\}", lambda m: f"{{{min(int(m.group(1)), 24)},}}", pattern))
-    triggers.Add(_PERCENT)
-    triggers.Compile()
-    return triggers, len(PATTERNS) + 3
+    pattern = re.sub(r"\(\?<=([^()]*)\)", lambda m: m.group(1), pattern)
+    pattern = re.sub(r"\(\?!([^()]*)\)", "", pattern)
+    return re.sub(r"\{(\d+)(?:,\d*)?\}", lambda m: f"{{{min(int(m.group(1)), 24)},}}", pattern)
 
 
-_TRIGGERS, _RULE_COUNT = _trigger_set()
+_NON_ASCII = "\\x{80}-\\x{10ffff}"
+
+
+def _unicode_safe(pattern: str) -> str:
+    """The pattern for any text: RE2's \\s, \\w, \\d and \\b are ASCII-only, Python's are not.
+
+    Each of \\s, \\w and \\d also takes any non-ASCII character, in a class or alone; \\b is
+    dropped. Negated classes need nothing: RE2's [^\\s] already takes every non-ASCII one.
+    """
+    out: list[str] = []
+    i, size = 0, len(pattern)
+    while i < size:
+        char = pattern[i]
+        if char == "\\" and i + 1 < size:
+            escape = pattern[i + 1]
+            out.append("" if escape == "b" else f"[\\{escape}{_NON_ASCII}]" if escape in "swd" else pattern[i : i + 2])
+            i += 2
+        elif char == "[":
+            end = i + 1
+            negated = end < size and pattern[end] == "^"
+            end += 1 if negated else 0
+            end += 1 if end < size and pattern[end] == "]" else 0
+            while end < size and pattern[end] != "]":
+                end += 2 if pattern[end] == "\\" else 1
+            body = pattern[i + 1 : end]
+            if not negated and re.search(r"\\[swd]", body):
+                body = _NON_ASCII + body  # first, so that a trailing "-" stays a literal
+            out.append("[" + body + "]")
+            i = end + 1
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def _trigger_sets() -> tuple[re2.Set, re2.Set, int]:
+    """Two RE2 sets that tell which rules can match a text, so the others are skipped.
+
+    A looser trigger only costs time. The first set is for ASCII text (most lines); the second,
+    Unicode-safe one for any other. Indices: PATTERNS, then the generic rule, the base64 rule,
+    percent-encoding.
+    """
+    ascii_set, unicode_set = re2.Set.SearchSet(re2.Options()), re2.Set.SearchSet(re2.Options())
+    rules = (*(p.regex.pattern for p in PATTERNS), _GENERIC.pattern, _BASE64_TOKEN.pattern, _PERCENT)
+    for pattern in rules:
+        loose = _loosened(pattern)
+        ascii_set.Add(loose)
+        unicode_set.Add(_unicode_safe(loose))
+    ascii_set.Compile()
+    unicode_set.Compile()
+    return ascii_set, unicode_set, len(rules)
+
+
+_TRIGGERS, _UNICODE_TRIGGERS, _RULE_COUNT = _trigger_sets()
 _GENERIC_RULE, _BASE64_RULE, _PERCENT_RULE = len(PATTERNS), len(PATTERNS) + 1, len(PATTERNS) + 2
 _EVERY_RULE = frozenset(range(_RULE_COUNT))
 _NO_RULES: frozenset[int] = frozenset()
 _MATCH_TRIGGERS = _TRIGGERS._set.Match
+_MATCH_UNICODE_TRIGGERS = _UNICODE_TRIGGERS._set.Match
 
 
 def shannon_entropy(value: str) -> float:
@@ -176,11 +222,9 @@ def _encoded_forms(secret: str) -> set[str]:
 
 
 def _rules_for(text: str) -> frozenset[int]:
-    """Indices of the rules that can match ``text`` (all of them for non-ASCII text)."""
-    if not text.isascii():
-        return _EVERY_RULE
-    # The set's own matcher, on bytes: the wrapper's per-call conversions cost more than the match.
-    found = _MATCH_TRIGGERS(text.encode())
+    """Indices of the rules that can match ``text``."""
+    # The sets' own matchers, on bytes: the wrapper's per-call conversions cost more than a match.
+    found = (_MATCH_TRIGGERS if text.isascii() else _MATCH_UNICODE_TRIGGERS)(text.encode())
     return frozenset(found) if found else _NO_RULES
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
+import re
 from urllib.parse import quote
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.redact import Redactor
+from chalicelib import redact as redact_module
+from chalicelib.redact import PATTERNS, Redactor
 
 # Format-valid canaries, built at run time so no scanner mistakes this file for a leak.
 A36 = "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE3fG5"
@@ -108,3 +110,79 @@ def test_redaction_is_idempotent() -> None:
 def test_never_raises_and_is_idempotent(text: str) -> None:
     once = Redactor(["s3cretvalue123"]).redact(text)
     assert Redactor(["s3cretvalue123"]).redact(once) == once
+
+
+_FRAGMENTS = [
+    "ghp_",
+    "github_pat_",
+    "AKIA",
+    "aws_secret_access_key",
+    "xoxb-",
+    "sk-",
+    "sk-ant-",
+    "gsk_",
+    "hf_",
+    "npm_",
+    "pypi-",
+    "glpat-",
+    "AIza",
+    "sk_live_",
+    "SG.",
+    "eyJ",
+    "https://u:",
+    "@host",
+    "Authorization: Bearer ",
+    "token=",
+    "password: ",
+    "_authToken=",
+    "%2F",
+    "-----BEGIN RSA PRIVATE KEY-----",
+    "-----END PRIVATE KEY-----",
+    "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv",
+    "QUtJQUlPU0ZPRE5ON0VYQU1QTEU",
+    "abcdefgh12345678",
+    ".",
+    "/",
+    "=",
+    ":",
+    " ",
+    "\u00a0",
+    "\u2003",
+    "é",
+    "ß",
+    "\u0663",
+    "\u212a",
+    "\u017f",
+    "漢",
+    "\t",
+    '"',
+    "'",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=14))
+def test_the_trigger_sets_miss_no_rule_on_any_text(parts: list[str]) -> None:
+    # Skipping a rule the sets do not report is only safe if they report every rule that matches.
+    text = "".join(parts)
+    regexes = [*(p.regex for p in PATTERNS), redact_module._GENERIC, redact_module._BASE64_TOKEN]
+    regexes.append(re.compile(redact_module._PERCENT))
+    matching = {index for index, regex in enumerate(regexes) if regex.search(text)}
+    assert matching <= redact_module._rules_for(text)
+    assert matching <= frozenset(redact_module._UNICODE_TRIGGERS.Match(text) or ())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "xapp-\u0663-AB12CD-\u0663-ab12cd",  # a Unicode digit is a \d to Python
+        "aws_secret_access_key\u00a0=\u00a0" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2Yz3a",  # no-break spaces
+        "api_key\u2003:\u2003Zx9Yw8Vu7Ts6",
+        "\u00e9token = Ab1Cd2Ef3Gh4",
+    ],
+)
+def test_the_unicode_trigger_set_sees_what_python_sees(text: str) -> None:
+    regexes = [*(p.regex for p in PATTERNS), redact_module._GENERIC, redact_module._BASE64_TOKEN]
+    matching = {index for index, regex in enumerate(regexes) if regex.search(text)}
+    assert matching and matching <= redact_module._rules_for(text)
+    assert "[REDACTED:" in Redactor().redact(text)
