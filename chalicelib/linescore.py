@@ -147,6 +147,8 @@ def repeat_form(key: bytes) -> bytes:
 
     RE2 rather than ``re``: the leading ``\\S*`` makes Python's engine backtrack on long words.
     """
+    if b"/" not in key and b"\\" not in key and b"." not in key:
+        return key  # nothing to hide: spare the matcher
     parts: list[bytes] = []
     pos, size = 0, len(key)
     while pos <= size:
