@@ -14,16 +14,17 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from chalicelib.analysis import Analysis
 from chalicelib.errors import BadInputError, SelfHealingError
 from chalicelib.excerpt import DEFAULT_MAX_CHARS, baseline_keys, build_excerpt
 from chalicelib.logsource import iter_file_blocks
 from chalicelib.metadata import RunMetadata
-from chalicelib.pipeline import analyze_file, build_services
 from chalicelib.redact import Redactor
 from chalicelib.settings import Settings
+
+if TYPE_CHECKING:
+    from chalicelib.analysis import Analysis
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -91,6 +92,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     metadata = RunMetadata(
         repo=args.repo, sha=args.sha, branch=args.branch, run_id=args.run_id, workflow=args.workflow, job=args.job
     )
+    # Imported here: `excerpt` needs none of the service's SDKs, which would triple its memory.
+    from chalicelib.pipeline import analyze_file, build_services
+
     services = build_services(settings)
     for path in args.files:
         try:
