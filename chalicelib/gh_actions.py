@@ -140,20 +140,29 @@ def _evidence(analysis: Analysis) -> list[dict[str, Any]]:
     return analysis.evidence or [{"line": n, "text": t} for n, t in analysis.excerpt["lines"][-5:]]
 
 
-class GitHubIssue:
-    kind = "github_issue"
+class _GitHubAction:
+    """An action on GitHub: a GitHub failure is recorded as a failed action, not raised."""
+
+    kind = ""
 
     def __init__(self, session: GitHubSession) -> None:
         self.session = session
-
-    def applies(self, analysis: Analysis) -> bool:
-        return bool(re.match(r"^[\w.-]+/[\w.-]+$", analysis.metadata.get("repo", "")))
 
     def run(self, analysis: Analysis) -> ActionResult:
         try:
             return self._run(analysis)
         except SelfHealingError as exc:
             return _result(self.kind, analysis, "failed", detail=str(exc))
+
+    def _run(self, analysis: Analysis) -> ActionResult:
+        raise NotImplementedError
+
+
+class GitHubIssue(_GitHubAction):
+    kind = "github_issue"
+
+    def applies(self, analysis: Analysis) -> bool:
+        return bool(re.match(r"^[\w.-]+/[\w.-]+$", analysis.metadata.get("repo", "")))
 
     def _run(self, analysis: Analysis) -> ActionResult:
         session = self.session
@@ -203,11 +212,8 @@ class GitHubIssue:
         return _result(self.kind, analysis, "created", issue.html_url, f"opened issue #{issue.number}")
 
 
-class GitHubPullRequest:
+class GitHubPullRequest(_GitHubAction):
     kind = "github_pr"
-
-    def __init__(self, session: GitHubSession) -> None:
-        self.session = session
 
     def applies(self, analysis: Analysis) -> bool:
         meta = analysis.metadata
@@ -217,12 +223,6 @@ class GitHubPullRequest:
             and meta.get("branch")
             and re.match(r"^[\w.-]+/[\w.-]+$", meta.get("repo", ""))
         ) or meta.get("branch", "").startswith(HEAL_PREFIX)
-
-    def run(self, analysis: Analysis) -> ActionResult:
-        try:
-            return self._run(analysis)
-        except SelfHealingError as exc:
-            return _result(self.kind, analysis, "failed", detail=str(exc))
 
     def _run(self, analysis: Analysis) -> ActionResult:
         session = self.session
