@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -212,7 +213,8 @@ def test_chalice_packages_offline_under_the_lambda_limit(tmp_path: Path) -> None
     names = zipfile.ZipFile(package).namelist()
     assert "app.py" in names and "chalicelib/templates/issue.md.j2" in names
     assert any(n.startswith("re2") or n.startswith("_re2") for n in names)
-    assert any(n.startswith("hyperscan/") for n in names)  # the fast scan engine ships too
+    if platform.machine() == "x86_64":  # requirements.txt installs Hyperscan only there
+        assert any(n.startswith("hyperscan/") for n in names)  # the fast scan engine ships too
     terraform = json.loads((tmp_path / "chalice.tf.json").read_text())
     assert "aws_lambda_function" in terraform["resource"]
 
