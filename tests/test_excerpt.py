@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chalicelib import excerpt as excerpt_module
 from chalicelib.errors import LogReadError
-from chalicelib.excerpt import RETAIN_BYTES, baseline_keys, build_excerpt
+from chalicelib.excerpt import RETAIN_BYTES, baseline_keys, build_excerpt, forget_described_lines
 from chalicelib.logsource import iter_bytes_blocks, iter_log_blocks
 from chalicelib.redact import Redactor
 from tests.conftest import example
@@ -186,3 +187,15 @@ def test_the_garbage_collector_is_left_as_it_was_even_on_errors() -> None:
         assert not gc.isenabled()  # a caller's choice is kept
     finally:
         gc.enable()
+
+
+def test_what_is_learned_of_lines_changes_no_excerpt_and_stays_bounded() -> None:
+    data = example("pytest-assertion.log")
+    forget_described_lines()
+    cold = excerpt_of(data)
+    assert excerpt_of(data) == cold  # warm: the same lines, anchors and markers
+    words = [bytes([97 + i % 26, 97 + i // 26 % 26, 97 + i // 676 % 26, 97 + i // 17576 % 26]) for i in range(60_000)]
+    excerpt_of(b"".join(b"error in module %s\n" % word for word in words))
+    assert len(excerpt_module._SAID) <= excerpt_module.MAX_SAID
+    forget_described_lines()
+    assert excerpt_of(data) == cold
