@@ -293,6 +293,9 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
     pieces: list[tuple[bytes, int]] | None = [] if retain > 0 else None
     lineno = 1  # line number of the first line of the current buffer
     ends_with_newline = False
+    repeated = 0
+    # Hit(...) would run NamedTuple's Python-level __new__ for each of some 10^5 lines.
+    new_hit = tuple.__new__
     for buf in complete_lines(blocks):
         buffer_start = lineno
         count = buf.count
@@ -312,9 +315,9 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
                     shapes.clear()  # memory stays bounded; a few repeats more are kept
                 shapes[shape] = said + 1
                 if said >= KEEP_REPEATS:
-                    result.repeated_hits += 1
+                    repeated += 1
                     continue
-            hit = Hit(lineno, kind, raw, base + line_start)
+            hit = new_hit(Hit, (lineno, kind, raw, base + line_start))
             if len(first) < _KEEP_FIRST:
                 first.append(hit)
             else:
@@ -329,6 +332,7 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
             if pieces is not None:
                 pieces.append((buf, lineno - buffer_start))
     result.pieces = pieces
+    result.repeated_hits = repeated
     result.first_hits.extend(recent)  # one list from now on: `hits` need not copy it
     recent.clear()
     # Lines as `split("\\n")` numbers them, without the empty remainder after a final newline.
