@@ -45,7 +45,7 @@ _ALTERNATIVES: dict[int, tuple[bytes, ...]] = {
     STEP_START: (rb"(?:^|\x1b\[0K)\$ \S", rb"##\[group\]", rb"^===== .* =====\r?$", rb"section_start:\d+:"),
     # Headers of a failure report: pytest, mocha/rspec/phpunit numbering, cargo, jest.
     BLOCK_HEADER: tuple(
-        rb"(?:^|\x1b\[[\d;]*m)" + header
+        rb"^(?:[ \t]*\x1b\[[\d;]*m)*" + header
         for header in (
             rb"_{3,} \S.* _{3,}",
             rb"[ \t]{0,4}\d{1,4}\) \S",
