@@ -77,6 +77,7 @@ def forget_described_lines() -> None:
     """Empty the table of described line shapes (a benchmark measures logs it has not seen)."""
     _SAID.clear()
 
+
 _GROUP_BASE = {FAIL_MARK: 6, LOCATION: 6, BLOCK_HEADER: 7}
 
 

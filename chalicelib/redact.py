@@ -300,6 +300,13 @@ class Redactor:
     def redact_lines(self, lines: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
         """Redact numbered lines, including PEM key bodies whose BEGIN or END is cut off."""
         if not any("PRIVATE KEY" in text for _, text in lines):
+            if self._runtime is None:
+                # Most lines are plain ASCII no rule can match: one set match each, no more.
+                rules_in = _MATCH_TRIGGERS
+                return [
+                    (lineno, text) if text.isascii() and not rules_in(text.encode()) else (lineno, self.redact(text))
+                    for lineno, text in lines
+                ]
             return [(lineno, self.redact(text)) for lineno, text in lines]
         out: list[tuple[int, str]] = []
         in_key = False
