@@ -303,8 +303,6 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
         base = result.total_bytes
         lines = _hyperscan_lines(buf, state) if state is not None else _re2_lines(buf, groups)
         for line_start, line_end, kind in lines:
-            lineno += count(b"\n", counted, line_start)
-            counted = line_start
             if line_end - line_start > MAX_HIT_BYTES:
                 line_end = line_start + MAX_HIT_BYTES
             raw = buf[line_start:line_end]
@@ -316,7 +314,9 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
                 shapes[shape] = said + 1
                 if said >= KEEP_REPEATS:
                     repeated += 1
-                    continue
+                    continue  # not counted to: the next kept line counts the newlines since the last
+            lineno += count(b"\n", counted, line_start)
+            counted = line_start
             hit = new_hit(Hit, (lineno, kind, raw, base + line_start))
             if len(first) < _KEEP_FIRST:
                 first.append(hit)
