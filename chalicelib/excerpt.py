@@ -330,7 +330,7 @@ def _assemble(items: list[_Item], raw: dict[int, bytes], max_chars: int) -> list
     return sorted(chosen.items())
 
 
-GAP_LINES = 3
+GAP_LINES = 5
 
 
 def _fill_gaps(chosen: list[tuple[int, str]], raw: dict[int, bytes], max_chars: int) -> list[tuple[int, str]]:
