@@ -157,6 +157,13 @@ class _GitHubAction:
     def _run(self, analysis: Analysis) -> ActionResult:
         raise NotImplementedError
 
+    def _over_cap(self, analysis: Analysis) -> ActionResult | None:
+        """A skipped result once the repository's daily cap of new issues and PRs is used up."""
+        if self.session.take_cap(analysis):
+            return None
+        cap = self.session.settings.daily_action_cap
+        return _result(self.kind, analysis, "skipped", detail=f"daily cap of {cap} new issues and PRs reached")
+
 
 class GitHubIssue(_GitHubAction):
     kind = "github_issue"
@@ -194,13 +201,9 @@ class GitHubIssue(_GitHubAction):
                 found.issue.html_url,
                 f"seen again: {ordinal(found.state.seen)} time, issue #{found.issue.number}",
             )
-        if not session.take_cap(analysis):
-            return _result(
-                self.kind,
-                analysis,
-                "skipped",
-                detail=f"daily cap of {session.settings.daily_action_cap} new issues and PRs reached",
-            )
+        capped = self._over_cap(analysis)
+        if capped is not None:
+            return capped
         state = IssueState(base=analysis.metadata.get("branch", ""), analysis=analysis.id)
         title = render("issue_title.txt.j2", a=analysis).strip()
         body = render("issue.md.j2", a=analysis, links=links, marker=marker(analysis.fingerprint, state))
@@ -244,13 +247,9 @@ class GitHubPullRequest(_GitHubAction):
             if found.issue is not None:
                 session.comment(found.issue, render("issue_fix_rejected.md.j2", reason=str(exc)), "the issue")
             return _result(self.kind, analysis, "skipped", detail=f"fix rejected: {exc}")
-        if not session.take_cap(analysis):
-            return _result(
-                self.kind,
-                analysis,
-                "skipped",
-                detail=f"daily cap of {session.settings.daily_action_cap} new issues and PRs reached",
-            )
+        capped = self._over_cap(analysis)
+        if capped is not None:
+            return capped
         head = fix_branch(analysis)
         pr = self._open(found, analysis, changes, head, base)
         if found.issue is not None:
