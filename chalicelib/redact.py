@@ -177,7 +177,7 @@ def _trigger_sets() -> tuple[re2.Set, re2.Set, int]:
 
 
 _TRIGGERS, _UNICODE_TRIGGERS, _RULE_COUNT = _trigger_sets()
-_GENERIC_RULE, _BASE64_RULE, _PERCENT_RULE = len(PATTERNS), len(PATTERNS) + 1, len(PATTERNS) + 2
+_GENERIC_RULE, _BASE64_RULE = len(PATTERNS), len(PATTERNS) + 1  # then percent-encoding, checked by "%"
 _NO_RULES: frozenset[int] = frozenset()
 _MATCH_TRIGGERS = _TRIGGERS._set.Match
 _MATCH_UNICODE_TRIGGERS = _UNICODE_TRIGGERS._set.Match
