@@ -109,6 +109,22 @@ _PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----
 _PEM_END = re.compile(r"-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----")
 _PEM_BODY = re.compile(r"^\s*(?:[A-Za-z0-9+/=]{40,}|[A-Za-z0-9+/]{8,}={0,2}|[\w-]+: .*)\s*$")
 _PERCENT = r"%[0-9A-Fa-f]{2}"
+# The same tokens, found by RE2 in bytes (Python's engine retries each start in a word; the
+# wrapper's findall builds match objects): its low-level matcher returns spans only.
+_MATCH_BASE64_TOKEN = re2.compile(_BASE64_TOKEN.pattern.encode())._regexp.Match
+_UNANCHORED = re2._Anchor.UNANCHORED
+
+
+def _base64_tokens(data: bytes) -> set[bytes]:
+    """The distinct words of ``data`` that _BASE64_TOKEN matches, as its ``findall`` finds them."""
+    tokens: set[bytes] = set()
+    pos, size = 0, len(data)
+    while True:
+        (start, end), *_ = _MATCH_BASE64_TOKEN(_UNANCHORED, data, pos, size)
+        if start < 0:
+            return tokens
+        tokens.add(data[start:end])
+        pos = end  # a token is never empty
 
 
 def _loosened(pattern: str) -> str:
@@ -158,29 +174,35 @@ def _unicode_safe(pattern: str) -> str:
     return "".join(out)
 
 
-def _trigger_sets() -> tuple[re2.Set, re2.Set, int]:
+def _trigger_sets(multiline: bool = False) -> tuple[re2.Set, re2.Set, int]:
     """Two RE2 sets that tell which rules can match a text, so the others are skipped.
 
     A looser trigger only costs time. The first set is for ASCII text (most lines); the second,
     Unicode-safe one for any other. Indices: PATTERNS, then the generic rule, the base64 rule,
-    percent-encoding.
+    percent-encoding. ``multiline`` sets read ``^`` and ``$`` at every line, so that on lines
+    joined by newlines they find at least what the line sets find on each line.
     """
     ascii_set, unicode_set = re2.Set.SearchSet(re2.Options()), re2.Set.SearchSet(re2.Options())
     rules = (*(p.regex.pattern for p in PATTERNS), _GENERIC.pattern, _BASE64_TOKEN.pattern, _PERCENT)
+    prefix = "(?m)" if multiline else ""
     for pattern in rules:
         loose = _loosened(pattern)
-        ascii_set.Add(loose)
-        unicode_set.Add(_unicode_safe(loose))
+        ascii_set.Add(prefix + loose)
+        unicode_set.Add(prefix + _unicode_safe(loose))
     ascii_set.Compile()
     unicode_set.Compile()
     return ascii_set, unicode_set, len(rules)
 
 
 _TRIGGERS, _UNICODE_TRIGGERS, _RULE_COUNT = _trigger_sets()
-_GENERIC_RULE, _BASE64_RULE = len(PATTERNS), len(PATTERNS) + 1  # then percent-encoding, checked by "%"
+_TEXT_TRIGGERS, _UNICODE_TEXT_TRIGGERS, _ = _trigger_sets(multiline=True)
+# The percent-encoding rule is applied on "%" alone (see Redactor.redact).
+_GENERIC_RULE, _BASE64_RULE, _PERCENT_RULE = len(PATTERNS), len(PATTERNS) + 1, len(PATTERNS) + 2
 _NO_RULES: frozenset[int] = frozenset()
 _MATCH_TRIGGERS = _TRIGGERS._set.Match
 _MATCH_UNICODE_TRIGGERS = _UNICODE_TRIGGERS._set.Match
+_MATCH_TEXT_TRIGGERS = _TEXT_TRIGGERS._set.Match
+_MATCH_UNICODE_TEXT_TRIGGERS = _UNICODE_TEXT_TRIGGERS._set.Match
 
 
 def shannon_entropy(value: str) -> float:
@@ -218,6 +240,37 @@ def _encoded_forms(secret: str) -> set[str]:
             forms.add(core.replace("+", "-").replace("/", "_"))
     forms.add(base64.b64encode(raw).decode().rstrip("="))
     return {f for f in forms if len(f) >= 8}
+
+
+def _encoded_secret_kind(token: str) -> str | None:
+    """The kind of secret that ``token``, read as base64 of printable text, holds, if any."""
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        decoded = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+        text = decoded.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if not text.isprintable():
+        return None
+    for pattern in PATTERNS:
+        if pattern.regex.search(text):
+            return pattern.kind
+    return None
+
+
+def _nothing_to_redact(text: str) -> bool:
+    """True when no rule can change any line of ``text`` (lines joined by newlines).
+
+    Most excerpts: one set match over the whole text, and a look at each base64-looking word
+    (hashes, paths), instead of a set match for each line.
+    """
+    found = (_MATCH_TEXT_TRIGGERS if text.isascii() else _MATCH_UNICODE_TEXT_TRIGGERS)(text.encode())
+    if not found:
+        return True
+    if any(rule != _BASE64_RULE and rule != _PERCENT_RULE for rule in found):
+        return False
+    # A newline is not in a token's alphabet: the words found here are the ones each line has.
+    return all(_encoded_secret_kind(token.decode()) is None for token in _base64_tokens(text.encode()))
 
 
 def _rules_for(text: str) -> frozenset[int]:
@@ -282,24 +335,21 @@ class Redactor:
             return m.group(0)
         return m.group(1) + m.group(2) + MARK.format(kind="generic-secret")
 
-    def _encoded(self, m: re.Match[str]) -> str:
+    @staticmethod
+    def _encoded(m: re.Match[str]) -> str:
         token = m.group(0)
-        try:
-            padded = token + "=" * (-len(token) % 4)
-            decoded = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
-            text = decoded.decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            return token
-        if not text.isprintable():
-            return token
-        for pattern in PATTERNS:
-            if pattern.regex.search(text):
-                return MARK.format(kind=f"{pattern.kind}-base64")
-        return token
+        kind = _encoded_secret_kind(token)
+        return token if kind is None else MARK.format(kind=f"{kind}-base64")
 
     def redact_lines(self, lines: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
         """Redact numbered lines, including PEM key bodies whose BEGIN or END is cut off."""
-        if not any("PRIVATE KEY" in text for _, text in lines):
+        joined = "\n".join(text for _, text in lines)
+        if "PRIVATE KEY" not in joined:
+            if (self._runtime is None or not self._runtime.search(joined)) and _nothing_to_redact(joined):
+                if "%" not in joined:
+                    return list(lines)
+                # Percent-encoded text is decoded and looked at again, line by line.
+                return [(lineno, self.redact(text)) if "%" in text else (lineno, text) for lineno, text in lines]
             if self._runtime is None:
                 # Most lines are plain ASCII no rule can match: one set match each, no more.
                 rules_in = _MATCH_TRIGGERS

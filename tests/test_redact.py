@@ -186,3 +186,37 @@ def test_the_unicode_trigger_set_sees_what_python_sees(text: str) -> None:
     matching = {index for index, regex in enumerate(regexes) if regex.search(text)}
     assert matching and matching <= redact_module._rules_for(text)
     assert "[REDACTED:" in Redactor().redact(text)
+
+
+_B64_CANARY = base64.b64encode(f"x-access-token:{CANARIES['github-token']}".encode()).decode()
+_LINE_FRAGMENTS = [f for f in _FRAGMENTS if "PRIVATE KEY" not in f] + [
+    _B64_CANARY,
+    CANARIES["github-token"],
+    "de79291f702ad40774f3a91a11d378d4505d7e39",
+    "/home/runner/work/project/project/src/module",
+    "my-own-service-key-Zz9!",
+    quote("my-own-service-key-Zz9!", safe=""),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_LINE_FRAGMENTS), max_size=8), max_size=12), st.booleans())
+def test_a_block_of_lines_is_redacted_as_each_line_alone(lines: list[list[str]], own_secret: bool) -> None:
+    # redact_lines looks at the whole block first and skips lines no rule can change.
+    redactor = Redactor(["my-own-service-key-Zz9!"] if own_secret else [])
+    numbered = [(n, "".join(parts)) for n, parts in enumerate(lines, 1)]
+    assert redactor.redact_lines(numbered) == [(n, redactor.redact(text)) for n, text in numbered]
+
+
+def test_a_secret_in_base64_among_harmless_lines_is_found() -> None:
+    lines = [(n, f"   Compiling module_{n} v0.{n}.0 (/home/runner/work/app/crates/m{n})") for n in range(1, 60)]
+    lines[30] = (31, f"remote: {_B64_CANARY}")
+    out = Redactor().redact_lines(lines)
+    assert out[30] == (31, "remote: [REDACTED:github-token-base64]")
+    assert out[:30] == lines[:30] and out[31:] == lines[31:]
+
+
+@given(st.text(alphabet="aB3+/_-=. \n:", max_size=200))
+def test_base64_words_are_found_as_python_finds_them(text: str) -> None:
+    found = redact_module._base64_tokens(text.encode())
+    assert found == {token.encode() for token in redact_module._BASE64_TOKEN.findall(text)}
