@@ -8,19 +8,14 @@ pass fetches the text of chosen line numbers. Memory stays bounded whatever the 
 from __future__ import annotations
 
 import functools
-import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import re2
 
-hyperscan: Any
-try:  # Hyperscan has wheels for x86-64 only; elsewhere the RE2 engine does the same work.
-    import hyperscan
-except ImportError:  # pragma: no cover - depends on the platform
-    hyperscan = None
+from chalicelib import automaton
 
 # Kinds of candidate line, best first: when a line is of several kinds, the lowest number wins.
 FAIL_MARK, STEP_START, BLOCK_HEADER, LOCATION, SUMMARY, ERROR_WORD = 1, 2, 3, 4, 5, 6
@@ -186,56 +181,34 @@ def complete_lines(blocks: Iterable[bytes]) -> Iterator[bytes]:
         yield carry
 
 
-def _hyperscan_database() -> Any:
-    """The same alternatives as one Hyperscan database, or None where Hyperscan is missing.
+@functools.cache
+def _hyperscan_database() -> automaton.Database:
+    """The same alternatives as one Hyperscan database (only where Hyperscan is installed).
 
     Each alternative is extended to the end of its line, so Hyperscan reports each matching
     line once per kind, at the line's end, with the kind as the expression id.
     """
-    if hyperscan is None:
-        return None
-    expressions, ids, flags = [], [], []
+    expressions, ids = [], []
     for kind, alternatives in _ALTERNATIVES.items():
         for alternative in alternatives:
             expressions.append(alternative if alternative.endswith(b"$") else b"(?:" + alternative + rb")[^\n]*$")
             ids.append(kind)
-            flags.append(hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_CASELESS)
-    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
-    return database
-
-
-@functools.cache
-def _database() -> Any:
-    return _hyperscan_database()
-
-
-_THREAD = threading.local()
-
-
-def _engine_state() -> tuple[Any, Any]:
-    """The database and this thread's scratch space (a scan may not share one across threads)."""
-    database = _database()
-    scratch = getattr(_THREAD, "scratch", None)
-    if scratch is None:
-        scratch = _THREAD.scratch = hyperscan.Scratch(database)
-    return database, scratch
+    return automaton.Database(expressions, ids, [automaton.MULTILINE | automaton.CASELESS] * len(expressions))
 
 
 def available_engines() -> tuple[str, ...]:
     """The scan engines this machine has: Hyperscan (x86-64) when installed, and always RE2."""
-    return ("hyperscan", "re2") if hyperscan is not None else ("re2",)
+    return ("hyperscan", "re2") if automaton.available() else ("re2",)
 
 
 def _on_match(kind: int, _start: int, end: int, _flags: int, events: list[int]) -> None:
     events.append(end << 3 | kind)
 
 
-def _hyperscan_lines(buf: bytes, state: tuple[Any, Any]) -> Iterator[tuple[int, int, int]]:
+def _hyperscan_lines(buf: bytes, database: automaton.Database) -> Iterator[tuple[int, int, int]]:
     """(line start, line end, kind) of each candidate line of ``buf``, in order."""
-    database, scratch = state
     events: list[int] = []
-    database.scan(buf, match_event_handler=_on_match, context=events, scratch=scratch)
+    database.scan(buf, _on_match, events)
     # Sorted, the best kind of a line comes first among the events ending at that line.
     events.sort()
     rfind = buf.rfind
@@ -285,7 +258,7 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
     engine = engine or available_engines()[0]
     if engine not in available_engines():
         raise ValueError(f"scan engine {engine!r} is not available here")
-    state = _engine_state() if engine == "hyperscan" else None
+    database = _hyperscan_database() if engine == "hyperscan" else None
     groups: dict[bytes, int] = {}
     shapes: dict[bytes, int] = {}
     result = ScanResult()
@@ -301,7 +274,7 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
         count = buf.count
         counted = 0
         base = result.total_bytes
-        lines = _hyperscan_lines(buf, state) if state is not None else _re2_lines(buf, groups)
+        lines = _hyperscan_lines(buf, database) if database is not None else _re2_lines(buf, groups)
         for line_start, line_end, kind in lines:
             if line_end - line_start > MAX_HIT_BYTES:
                 line_end = line_start + MAX_HIT_BYTES
