@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 import re2
+
+from chalicelib import automaton
 
 MARK = "[REDACTED:{kind}]"
 
@@ -139,14 +142,17 @@ def _loosened(pattern: str) -> str:
     return re.sub(r"\{(\d+)(?:,\d*)?\}", lambda m: f"{{{min(int(m.group(1)), 24)},}}", pattern)
 
 
+# What Python's \s takes in ASCII text beyond RE2's [\t\n\f\r ]: str.isspace() says \v and \x1c-\x1f.
+_MORE_SPACE = "\\x0b\\x1c-\\x1f"
 _NON_ASCII = "\\x{80}-\\x{10ffff}"
 
 
-def _unicode_safe(pattern: str) -> str:
-    """The pattern for any text: RE2's \\s, \\w, \\d and \\b are ASCII-only, Python's are not.
+def _widened(pattern: str, extra: dict[str, str], drop_boundaries: bool = False) -> str:
+    """``pattern`` with each \\s, \\w or \\d, alone or in a class, also taking ``extra[escape]``.
 
-    Each of \\s, \\w and \\d also takes any non-ASCII character, in a class or alone; \\b is
-    dropped. Negated classes need nothing: RE2's [^\\s] already takes every non-ASCII one.
+    RE2's and Hyperscan's classes are ASCII-only and Python's are not; a wider trigger only
+    costs time. Negated classes need nothing: [^\\s] already takes what \\s lacks. Without
+    ``drop_boundaries``, \\b stays (right for ASCII text only).
     """
     out: list[str] = []
     i, size = 0, len(pattern)
@@ -154,7 +160,12 @@ def _unicode_safe(pattern: str) -> str:
         char = pattern[i]
         if char == "\\" and i + 1 < size:
             escape = pattern[i + 1]
-            out.append("" if escape == "b" else f"[\\{escape}{_NON_ASCII}]" if escape in "swd" else pattern[i : i + 2])
+            if escape == "b" and drop_boundaries:
+                pass
+            elif escape in extra:
+                out.append(f"[\\{escape}{extra[escape]}]")
+            else:
+                out.append(pattern[i : i + 2])
             i += 2
         elif char == "[":
             end = i + 1
@@ -164,14 +175,29 @@ def _unicode_safe(pattern: str) -> str:
             while end < size and pattern[end] != "]":
                 end += 2 if pattern[end] == "\\" else 1
             body = pattern[i + 1 : end]
-            if not negated and re.search(r"\\[swd]", body):
-                body = _NON_ASCII + body  # first, so that a trailing "-" stays a literal
+            if not negated:
+                # First, so that a trailing "-" stays a literal.
+                body = "".join(more for escape, more in extra.items() if "\\" + escape in body) + body
             out.append("[" + body + "]")
             i = end + 1
         else:
             out.append(char)
             i += 1
     return "".join(out)
+
+
+def _ascii_safe(pattern: str) -> str:
+    """The loosened rule for ASCII text."""
+    return _widened(_loosened(pattern), {"s": _MORE_SPACE})
+
+
+def _unicode_safe(pattern: str) -> str:
+    """The loosened rule for any text (read as UTF-8): \\s, \\w and \\d also take any non-ASCII character; no \\b."""
+    more = {"s": _MORE_SPACE + _NON_ASCII, "w": _NON_ASCII, "d": _NON_ASCII}
+    return _widened(_loosened(pattern), more, drop_boundaries=True)
+
+
+_RULES = (*(p.regex.pattern for p in PATTERNS), _GENERIC.pattern, _BASE64_TOKEN.pattern, _PERCENT)
 
 
 def _trigger_sets(multiline: bool = False) -> tuple[re2.Set, re2.Set, int]:
@@ -183,15 +209,26 @@ def _trigger_sets(multiline: bool = False) -> tuple[re2.Set, re2.Set, int]:
     joined by newlines they find at least what the line sets find on each line.
     """
     ascii_set, unicode_set = re2.Set.SearchSet(re2.Options()), re2.Set.SearchSet(re2.Options())
-    rules = (*(p.regex.pattern for p in PATTERNS), _GENERIC.pattern, _BASE64_TOKEN.pattern, _PERCENT)
     prefix = "(?m)" if multiline else ""
-    for pattern in rules:
-        loose = _loosened(pattern)
-        ascii_set.Add(prefix + loose)
-        unicode_set.Add(prefix + _unicode_safe(loose))
+    for pattern in _RULES:
+        ascii_set.Add(prefix + _ascii_safe(pattern))
+        unicode_set.Add(prefix + _unicode_safe(pattern))
     ascii_set.Compile()
     unicode_set.Compile()
-    return ascii_set, unicode_set, len(rules)
+    return ascii_set, unicode_set, len(_RULES)
+
+
+# The only non-ASCII characters Python's case-insensitive matching takes for an ASCII letter
+# (RE2 folds none of them, Hyperscan the last two): the trigger sets see them as that letter.
+_ASCII_FOLDS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+@functools.cache
+def _text_trigger_database(non_ascii: bool) -> automaton.Database:
+    """The text trigger sets as Hyperscan databases (compiled on first use)."""
+    expressions = [(_unicode_safe(p) if non_ascii else _ascii_safe(p)).encode() for p in _RULES]
+    flags = [automaton.MULTILINE | automaton.SINGLEMATCH | (automaton.UTF8 if non_ascii else 0)] * len(expressions)
+    return automaton.Database(expressions, list(range(len(expressions))), flags)
 
 
 _TRIGGERS, _UNICODE_TRIGGERS, _RULE_COUNT = _trigger_sets()
@@ -258,13 +295,23 @@ def _encoded_secret_kind(token: str) -> str | None:
     return None
 
 
+def _rules_in_text(text: str) -> Collection[int]:
+    """Indices of the rules that can match some line of ``text`` (lines joined by newlines)."""
+    ascii = text.isascii()
+    data = text.encode() if ascii else text.translate(_ASCII_FOLDS).encode()
+    if automaton.available():
+        # Hyperscan's automaton is built in advance; RE2 would build its states on this text.
+        return _text_trigger_database(not ascii).matching_ids(data)
+    return (_MATCH_TEXT_TRIGGERS if ascii else _MATCH_UNICODE_TEXT_TRIGGERS)(data) or ()
+
+
 def _nothing_to_redact(text: str) -> bool:
     """True when no rule can change any line of ``text`` (lines joined by newlines).
 
     Most excerpts: one set match over the whole text, and a look at each base64-looking word
     (hashes, paths), instead of a set match for each line.
     """
-    found = (_MATCH_TEXT_TRIGGERS if text.isascii() else _MATCH_UNICODE_TEXT_TRIGGERS)(text.encode())
+    found = _rules_in_text(text)
     if not found:
         return True
     if any(rule != _BASE64_RULE and rule != _PERCENT_RULE for rule in found):
@@ -276,7 +323,10 @@ def _nothing_to_redact(text: str) -> bool:
 def _rules_for(text: str) -> frozenset[int]:
     """Indices of the rules that can match ``text``."""
     # The sets' own matchers, on bytes: the wrapper's per-call conversions cost more than a match.
-    found = (_MATCH_TRIGGERS if text.isascii() else _MATCH_UNICODE_TRIGGERS)(text.encode())
+    if text.isascii():
+        found = _MATCH_TRIGGERS(text.encode())
+    else:
+        found = _MATCH_UNICODE_TRIGGERS(text.translate(_ASCII_FOLDS).encode())
     return frozenset(found) if found else _NO_RULES
 
 

@@ -155,6 +155,9 @@ _FRAGMENTS = [
     "\u017f",
     "漢",
     "\t",
+    "\x0b",
+    "\x1c",
+    "\n",
     '"',
     "'",
 ]
@@ -168,8 +171,15 @@ def test_the_trigger_sets_miss_no_rule_on_any_text(parts: list[str]) -> None:
     regexes = [*(p.regex for p in PATTERNS), redact_module._GENERIC, redact_module._BASE64_TOKEN]
     regexes.append(re.compile(redact_module._PERCENT))
     matching = {index for index, regex in enumerate(regexes) if regex.search(text)}
-    assert matching <= redact_module._rules_for(text)
-    assert matching <= frozenset(redact_module._UNICODE_TRIGGERS.Match(text) or ())
+    line_matching = {i for line in text.split("\n") for i, regex in enumerate(regexes) if regex.search(line)}
+    if "\n" not in text:
+        assert matching <= redact_module._rules_for(text)
+        assert matching <= frozenset(redact_module._UNICODE_TRIGGERS.Match(text) or ())
+    # Lines joined by newlines: Hyperscan where installed, and RE2's multi-line sets elsewhere.
+    assert line_matching <= set(redact_module._rules_in_text(text))
+    assert line_matching <= set(redact_module._UNICODE_TEXT_TRIGGERS.Match(text) or ())
+    if text.isascii():
+        assert line_matching <= set(redact_module._TEXT_TRIGGERS.Match(text) or ())
 
 
 @pytest.mark.parametrize(
@@ -179,13 +189,20 @@ def test_the_trigger_sets_miss_no_rule_on_any_text(parts: list[str]) -> None:
         "aws_secret_access_key\u00a0=\u00a0" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2Yz3a",  # no-break spaces
         "api_key\u2003:\u2003Zx9Yw8Vu7Ts6",
         "\u00e9token = Ab1Cd2Ef3Gh4",
+        "pa\u017f\u017fword = Zx9Yw8Vu7Ts6",  # long s: Python's IGNORECASE takes it for an s
+        "ap\u0131_key = Zx9Yw8Vu7Ts6",  # dotless i, for an i
+        "CREDENT\u0130AL = Zx9Yw8Vu7Ts6",  # dotted capital I, for an i
+        "DB_PASSWORD\x0b=\x0bZx9#kLm2$pQ7vR4t",  # \v and \x1c-\x1f are whitespace to Python
+        "DB_PASSWORD\x1c=\x1fZx9#kLm2$pQ7vR4t",
     ],
 )
 def test_the_unicode_trigger_set_sees_what_python_sees(text: str) -> None:
     regexes = [*(p.regex for p in PATTERNS), redact_module._GENERIC, redact_module._BASE64_TOKEN]
     matching = {index for index, regex in enumerate(regexes) if regex.search(text)}
     assert matching and matching <= redact_module._rules_for(text)
+    assert matching <= set(redact_module._rules_in_text(f"harmless\n{text}\nharmless"))
     assert "[REDACTED:" in Redactor().redact(text)
+    assert "[REDACTED:" in Redactor().redact_lines([(1, "harmless"), (2, text)])[1][1]
 
 
 _B64_CANARY = base64.b64encode(f"x-access-token:{CANARIES['github-token']}".encode()).decode()
