@@ -45,6 +45,8 @@ _STRONG = (
 _ZERO_COUNT = r"(?i)\b0 (?:errors?|failures?|failed|failing)\b|(?:errors?|failures?|failed)\W{1,3}0\b"
 _NONZERO_COUNT = r"(?i)\b[1-9]\d* (?:errors?|failures?|failed|failing)\b|\b(?:errors?|failures?|failed)\s*[:=]\s*[1-9]"
 _ZERO_PENALTY = -9
+# TAP's "not ok 3 - name" says a test failed, though " ok 3" reads like one that passed.
+_TAP_FAILURE = r"(?i)\bnot ok\b"
 _NOISE = (
     # A check that passed or was skipped, whatever words its name contains.
     (
@@ -92,7 +94,7 @@ def _compile_set() -> tuple[re2.Set, list[int]]:
         for pattern, weight in patterns:
             matcher.Add(pattern)
             weights.append(sign * weight)
-    for pattern in (_ZERO_COUNT, _NONZERO_COUNT):  # weighed in line_score, as a pair
+    for pattern in (_ZERO_COUNT, _NONZERO_COUNT, _TAP_FAILURE):  # weighed in line_score
         matcher.Add(pattern)
         weights.append(0)
     matcher.Compile()
@@ -101,7 +103,8 @@ def _compile_set() -> tuple[re2.Set, list[int]]:
 
 _SIGNALS, _WEIGHTS = _compile_set()
 _MATCH_SIGNALS = _SIGNALS._set.Match
-_ZERO, _NONZERO = len(_WEIGHTS) - 2, len(_WEIGHTS) - 1
+_ZERO, _NONZERO, _NOT_OK = len(_WEIGHTS) - 3, len(_WEIGHTS) - 2, len(_WEIGHTS) - 1
+_PASSED = len(_STRONG)  # the first noise pattern
 
 
 def line_score(text: bytes, base: int) -> int:
@@ -110,6 +113,8 @@ def line_score(text: bytes, base: int) -> int:
     # The set's own matcher takes UTF-8 bytes as they are (the wrapper would want str).
     found = _MATCH_SIGNALS(text) or ()
     for index in found:
+        if index == _PASSED and _NOT_OK in found:
+            continue
         weight = _WEIGHTS[index]
         if weight > score:
             score = weight

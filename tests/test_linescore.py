@@ -83,3 +83,9 @@ def test_a_field_named_error_in_a_dump_is_not_an_error() -> None:
 
 def test_caret_notation_colours_do_not_hide_a_line_start() -> None:
     assert scoring_form(b"^[[31mFAILED^[[0m tests/test_a.py::test_x") == b"FAILED tests/test_a.py::test_x"
+
+
+def test_tap_not_ok_is_a_failure_and_ok_a_pass() -> None:
+    assert line_score(b"not ok 23 dns - resolveTxtTCP", 1) >= 8
+    assert line_score(b"ok 23 dns - resolveTxtTCP", 1) < 0
+    assert line_score(b"not ok 4 - flaky # TODO not ok yet", 1) < 3  # a known failure stays noise
