@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from chalicelib.cleaning import clean_line
-from chalicelib.linefetch import fetch_lines, fetch_retained
+from chalicelib.linefetch import LineCache, RetainedLines, fetch_lines
 from chalicelib.linescore import DIGITS, line_key, line_score, repeat_form, scoring_form
 from chalicelib.logscan import (
     BLOCK_HEADER,
@@ -296,7 +296,7 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
 FULL_MARGIN = 16
 
 
-def _assemble(items: list[_Item], raw: dict[int, bytes], max_chars: int) -> list[tuple[int, str]]:
+def _assemble(items: list[_Item], raw: LineCache, max_chars: int) -> list[tuple[int, str]]:
     chosen: dict[int, str] = {}
     cleaned: dict[int, str] = {}
     used = 0
@@ -307,11 +307,12 @@ def _assemble(items: list[_Item], raw: dict[int, bytes], max_chars: int) -> list
         strays = 0
         order = range(item.end, item.start - 1, -1) if item.backward else range(item.start, item.end + 1)
         for lineno in order:
-            if lineno not in raw:
-                break
             text = cleaned.get(lineno)
             if text is None:
-                text = cleaned[lineno] = clean_line(raw[lineno])
+                line = raw.get(lineno, item.backward)
+                if line is None:
+                    break
+                text = cleaned[lineno] = clean_line(line)
             if item.extend and lineno > item.start + 6:
                 # A block of detail ends at the second line in a row that doesn't look like detail.
                 strays = 0 if _CONTINUATION.match(text) or len(text.strip()) <= 3 else strays + 1
@@ -333,7 +334,7 @@ def _assemble(items: list[_Item], raw: dict[int, bytes], max_chars: int) -> list
 GAP_LINES = 5
 
 
-def _fill_gaps(chosen: list[tuple[int, str]], raw: dict[int, bytes], max_chars: int) -> list[tuple[int, str]]:
+def _fill_gaps(chosen: list[tuple[int, str]], raw: LineCache, max_chars: int) -> list[tuple[int, str]]:
     """Close holes of a few lines between shown lines: a block with a missing line reads badly."""
     used = sum(len(t) + 1 for _, t in chosen)
     have = dict(chosen)
@@ -341,8 +342,11 @@ def _fill_gaps(chosen: list[tuple[int, str]], raw: dict[int, bytes], max_chars: 
     gaps: list[tuple[int, int, list[tuple[int, str]]]] = []
     for before, after in itertools.pairwise(numbers):
         missing = range(before + 1, after)
-        if 0 < len(missing) <= GAP_LINES and all(n in raw for n in missing):
-            lines = [(n, clean_line(raw[n])) for n in missing]
+        if 0 < len(missing) <= GAP_LINES:
+            found = [raw.get(n) for n in missing]
+            if None in found:
+                continue
+            lines = [(n, clean_line(line)) for n, line in zip(missing, found, strict=True) if line is not None]
             gaps.append((len(missing), sum(len(t) + 1 for _, t in lines), lines))
     for _, cost, lines in sorted(gaps, key=lambda gap: (gap[0], gap[1])):
         if used + cost <= max_chars:
@@ -399,16 +403,14 @@ def build_excerpt(
     with _without_cycle_collection():
         result = scan(blocks(), retain=RETAIN_BYTES)
         items, anchors, regions = plan(result, baseline)
-        wanted: set[int] = set()
-        for item in items:
-            # A few lines more on each side, so small gaps between windows can be closed.
-            wanted.update(range(max(1, item.start - GAP_LINES), min(item.end + GAP_LINES, result.total_lines) + 1))
-        if not wanted:
-            raw: dict[int, bytes] = {}
-        elif result.pieces is not None:
-            raw = fetch_retained(result, wanted)
+        if result.pieces is not None:
+            raw = LineCache(kept=RetainedLines(result))
         else:
-            raw = fetch_lines(blocks(), wanted, result.hits)
+            wanted: set[int] = set()
+            for item in items:
+                # A few lines more on each side, so small gaps between windows can be closed.
+                wanted.update(range(max(1, item.start - GAP_LINES), min(item.end + GAP_LINES, result.total_lines) + 1))
+            raw = LineCache(fetch_lines(blocks(), wanted, result.hits) if wanted else {})
     redactor = redactor or Redactor()
     # Kept for closing small gaps between the windows (not worth it in a tiny budget).
     reserve = min(1000, max_chars // 8) if max_chars >= 2000 else 0

@@ -1,7 +1,8 @@
 """The second pass over a log: the text of chosen line numbers, without splitting the log.
 
 The scan (chalicelib.logscan) knows where each candidate line starts; from there a few lines
-are walked or counted to reach each run of wanted lines. A log the scan kept is not read again.
+are walked or counted to reach each run of wanted lines. A log the scan kept is not read again:
+its lines are fetched in short runs as the excerpt reads them (LineCache).
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ MAX_FETCHED_BYTES = MAX_HIT_BYTES * 8
 _WALK_LIMIT = 64
 
 
-def _lines_from(buf: bytes, pos: int, wanted: int) -> list[bytes]:
-    """The ``wanted`` lines of ``buf`` that start at offset ``pos`` (fewer at its end)."""
-    guess = max(4096, wanted * 160)
+def _lines_from(buf: bytes, pos: int, wanted: int, least: int = 4096) -> list[bytes]:
+    """The ``wanted`` lines of ``buf`` that start at offset ``pos`` (fewer at its end).
+
+    Splits at least ``least`` bytes at a time: more than needed costs less than a second try.
+    """
+    guess = max(least, wanted * 160)
     while True:
         end = pos + guess
         if end >= len(buf):
@@ -53,9 +57,9 @@ class _Cursor:
         self.lineno, self.pos = number, pos
         return pos
 
-    def take(self, number: int, wanted: int) -> list[bytes]:
+    def take(self, number: int, wanted: int, least: int = 4096) -> list[bytes]:
         """Lines ``number`` to ``number + wanted - 1``; the cursor moves past them."""
-        lines = _lines_from(self.buf, self.seek(number), wanted)
+        lines = _lines_from(self.buf, self.seek(number), wanted, least)
         self.lineno, self.pos = number + len(lines), self.pos + sum(map(len, lines)) + len(lines)
         if lines and max(map(len, lines)) > MAX_FETCHED_BYTES:
             lines = [line[:MAX_FETCHED_BYTES] for line in lines]
@@ -114,3 +118,73 @@ def _fetch(pieces: Iterator[tuple[bytes, int]], wanted: set[int], known: Sequenc
         lineno += complete
         base += len(buf)
     return found
+
+
+class RetainedLines:
+    """Runs of lines of a log the scan kept (``result.pieces``), by number, split only where asked.
+
+    An excerpt looks at a few hundred lines of its windows; fetching each run on first use
+    spares splitting the far ends of windows it never reaches. Raises ValueError if the scan
+    did not keep the log.
+    """
+
+    def __init__(self, result: ScanResult) -> None:
+        if result.pieces is None:
+            raise ValueError("the scan did not keep this log; use fetch_lines")
+        self._pieces = [buf for buf, _ in result.pieces]
+        self._first_lines: list[int] = []
+        self._bases: list[int] = []
+        lineno, base = 1, 0
+        for buf, complete in result.pieces:
+            self._first_lines.append(lineno)
+            self._bases.append(base)
+            lineno += complete
+            base += len(buf)
+        self.total_lines = result.total_lines
+        self._known = result.hits
+        self._known_lines = [hit.lineno for hit in result.hits]
+
+    def run(self, first: int, count: int) -> list[bytes]:
+        """Lines ``first`` to ``first + count - 1`` that exist (none past the end)."""
+        first = max(first, 1)
+        count = min(count, self.total_lines - first + 1)
+        lines: list[bytes] = []
+        piece = bisect.bisect_right(self._first_lines, first) - 1
+        while count > 0 and piece < len(self._pieces):
+            # A piece ends with a newline (but the last): the line after it starts the next piece.
+            after = self._first_lines[piece + 1] if piece + 1 < len(self._pieces) else self.total_lines + 1
+            here = min(count, after - first)
+            if here > 0:
+                cursor = _Cursor(
+                    self._pieces[piece], self._first_lines[piece], self._bases[piece], self._known, self._known_lines
+                )
+                lines += cursor.take(first, here, least=here * 100)
+                first, count = first + here, count - here
+            piece += 1
+        return lines
+
+
+class LineCache:
+    """Raw lines by number, for choosing what to show.
+
+    A kept log's lines are fetched in runs of RUN_LINES on first use, in the direction the
+    reader goes; a streamed log's lines are the ``fetched`` ones (the second pass, done before).
+    """
+
+    RUN_LINES = 16
+
+    def __init__(self, fetched: dict[int, bytes] | None = None, kept: RetainedLines | None = None) -> None:
+        self._lines: dict[int, bytes] = fetched if fetched is not None else {}
+        self._kept = kept
+
+    def get(self, number: int, backward: bool = False) -> bytes | None:
+        """Line ``number``, or None past the log's ends (or, for a streamed log, if not fetched)."""
+        line = self._lines.get(number)
+        if line is None and self._kept is not None and 1 <= number <= self._kept.total_lines:
+            first = max(1, number - self.RUN_LINES + 1) if backward else number
+            run = self._kept.run(first, self.RUN_LINES)
+            # Lines already here stay as they are; the run fills only the rest.
+            for offset, text in enumerate(run):
+                self._lines.setdefault(first + offset, text)
+            line = self._lines.get(number)
+        return line

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.linefetch import fetch_lines, fetch_retained
+from chalicelib.linefetch import LineCache, RetainedLines, fetch_lines, fetch_retained
 from chalicelib.logscan import scan
 from tests.test_logscan import LOG, blocks_of
 
@@ -45,3 +45,39 @@ def test_a_log_over_the_retain_limit_is_not_kept() -> None:
     assert result.pieces is None
     with pytest.raises(ValueError, match="did not keep"):
         fetch_retained(result, {1})
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=5000),
+    st.lists(st.tuples(st.integers(min_value=-3, max_value=1250), st.integers(min_value=0, max_value=90)), max_size=12),
+    st.booleans(),
+)
+def test_runs_of_a_kept_log_are_its_lines(size: int, runs: list[tuple[int, int]], final_newline: bool) -> None:
+    data = b"".join(b"line %d %s\n" % (i, b"error" if i % 37 == 0 else b"x" * (i % 150)) for i in range(1, 1201))
+    data = data if final_newline else data + b"last line, no newline"
+    lines = data.split(b"\n")
+    lines = lines[:-1] if final_newline else lines
+    reader = RetainedLines(scan(blocks_of(data, size), retain=len(data)))
+    assert reader.total_lines == len(lines)
+    for first, count in runs:
+        assert reader.run(first, count) == lines[max(first, 1) - 1 : max(first, 1) - 1 + count]
+
+
+def test_runs_need_a_kept_log() -> None:
+    with pytest.raises(ValueError, match="did not keep"):
+        RetainedLines(scan(blocks_of(b"a\nb\n", 1)))
+
+
+def test_a_line_cache_fetches_runs_of_a_kept_log_in_the_readers_direction() -> None:
+    data = b"".join(b"line %d\n" % i for i in range(1, 101))
+    cache = LineCache(kept=RetainedLines(scan(blocks_of(data, 64), retain=len(data))))
+    assert cache.get(50, backward=True) == b"line 50"
+    assert cache.get(35) == b"line 35" and cache.get(34) == b"line 34"  # both in the run that ended at 50
+    assert cache.get(100) == b"line 100"
+    assert cache.get(0) is None and cache.get(101) is None
+
+
+def test_a_line_cache_of_a_streamed_log_has_only_the_fetched_lines() -> None:
+    cache = LineCache({3: b"three", 4: b"four"})
+    assert cache.get(3) == b"three" and cache.get(5) is None and cache.get(2, backward=True) is None
