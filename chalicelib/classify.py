@@ -136,6 +136,14 @@ _RULES: tuple[tuple[str, int, str], ...] = (
 )
 _COMPILED = tuple((cat, w, re.compile(p)) for cat, w, p in _RULES)
 
+# A test that failed because the network, the clock, a dependency or a secret failed it also
+# reports an assertion. When the excerpt shows such a cause among the test's own lines (within
+# CAUSE_LINES of them), strongly enough (a share of the assertion's score), the cause names the
+# failure: fixing the test would not help. Far from the test, it is another step's trouble.
+_CAUSES = ("network_or_flaky", "timeout_or_oom", "dependency_install", "permission_or_secret", "infrastructure")
+CAUSE_SHARE = 0.5
+CAUSE_LINES = 40
+
 
 @dataclass(frozen=True)
 class Classification:
@@ -153,6 +161,7 @@ def classify(lines: Sequence[tuple[int, str]], anchors: Sequence[int] = ()) -> C
     """
     scores: dict[str, float] = {}
     evidence: dict[str, list[tuple[int, str]]] = {}
+    weights: dict[str, list[tuple[int, float]]] = {}
     first_anchor = anchors[0] if anchors else None
     for lineno, text in lines:
         if not text.strip():
@@ -167,9 +176,23 @@ def classify(lines: Sequence[tuple[int, str]], anchors: Sequence[int] = ()) -> C
             if pattern.search(text):
                 scores[category] = scores.get(category, 0.0) + weight * near
                 evidence.setdefault(category, []).append((lineno, text))
+                weights.setdefault(category, []).append((lineno, weight * near))
     if not scores:
         return Classification("unknown", 0.2, [], {})
     best = max(scores, key=lambda c: (scores[c], -CATEGORIES.index(c)))
+    if best == "test_assertion":
+        best = _cause_of_test_failure(weights, scores[best]) or best
     total = sum(scores.values())
     confidence = round(min(0.95, 0.35 + 0.6 * scores[best] / total * min(1.0, scores[best] / 20)), 2)
     return Classification(best, confidence, evidence[best][:5], scores)
+
+
+def _cause_of_test_failure(weights: dict[str, list[tuple[int, float]]], test_score: float) -> str | None:
+    """The cause category shown among the failing test's lines, if strong enough (see _CAUSES)."""
+    test_lines = [lineno for lineno, _ in weights["test_assertion"]]
+
+    def close_score(category: str) -> float:
+        return sum(w for n, w in weights.get(category, []) if any(abs(n - t) <= CAUSE_LINES for t in test_lines))
+
+    cause = max(_CAUSES, key=close_score)
+    return cause if close_score(cause) >= CAUSE_SHARE * test_score else None

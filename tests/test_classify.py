@@ -58,3 +58,48 @@ def test_a_timeout_setting_is_not_a_timeout() -> None:
     lines = [(1, "  TESTFLAGS: -v --parallel=6 --timeout=30m"), (2, "ERROR: failed to solve: process did not complete")]
     assert classify(lines).category != "timeout_or_oom"
     assert classify([(1, "Error: The operation timed out after 30m")]).category == "timeout_or_oom"
+
+
+def _pytest_failure(captured: list[str], first: int = 500) -> list[tuple[int, str]]:
+    lines = [
+        "___________________ test_install_from_github ___________________",
+        "    def test_install_from_github(script):",
+        ">       result = script.pip('install', URL)",
+        "E       AssertionError: Script returned code: 1",
+        "tests/lib/__init__.py:681: AssertionError",
+        "----------------------------- Captured stdout call -----------------------------",
+        *captured,
+        "FAILED tests/functional/test_install.py::test_install_from_github - AssertionError: Script returned code: 1",
+        "= 1 failed, 1080 passed, 3 rerun in 451.05s =",
+    ]
+    return list(enumerate(lines, first))
+
+
+def test_a_test_failed_by_the_network_is_a_network_failure() -> None:
+    # pytest-rerunfailures ran it three times: each run's captured output says why it failed.
+    run = [
+        "Script result: python -m pip install https://github.com/pypa/pip-test-package/archive/master.zip",
+        "  return code: 1",
+        "-- stderr: --------------------",
+        "ERROR: Could not install packages due to an OSError: HTTPSConnectionPool(host='github.com', port=443): "
+        "Max retries exceeded with url: /x.zip (Caused by ResponseError('too many 502 error responses'))",
+        "----------------------------- Captured stdout call -----------------------------",
+    ]
+    lines = _pytest_failure(run * 3)
+    result = classify(lines, [503])
+    assert result.category == "network_or_flaky"
+    assert any("HTTPSConnectionPool" in text for _, text in result.evidence)
+
+
+def test_trouble_far_from_the_failing_test_does_not_explain_it() -> None:
+    # An optional native module failed to build during install, loudly; the test failed later.
+    install = [
+        (n, f".../node_modules/fuse-native install: Error: spawn node-gyp EACCES ({n})") for n in range(212, 216)
+    ]
+    lines = install + _pytest_failure(["expected 3 items"], first=600)
+    assert classify(lines, [603]).category == "test_assertion"
+
+
+def test_a_passing_mention_of_the_network_does_not_outweigh_the_assertion() -> None:
+    lines = _pytest_failure(["connecting to the mock server (Connection refused is expected here)"])
+    assert classify(lines, [503]).category == "test_assertion"
