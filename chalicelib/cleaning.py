@@ -6,15 +6,17 @@ import re
 
 MAX_LINE_CHARS = 1000
 
+# ESC first, outside the alternatives: Python's engine then looks for it as a literal.
 _ANSI = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, hyperlinks
-    r"|\x1b[@-Z\\-_=>]"  # two-byte escapes
+    r"\x1b(?:"
+    r"\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
+    r"|\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, hyperlinks
+    r"|[@-Z\\-_=>])"  # two-byte escapes
 )
 # Some downloads show ESC in caret notation: "^[[31m".
 _CARET_ANSI = re.compile(r"\^\[\[[0-?]*[ -/]*[@-~]|\^\[")
 # Logs often lose the ESC byte but keep the rest of a colour code.
-_ORPHAN_SGR = re.compile(r"(?<![\w\]])(?:\[(?:\d{1,3}(?:;\d{1,3})*)?m)+")
+_ORPHAN_SGR = re.compile(r"\[(?<![\w\]]\[)(?:\d{1,3}(?:;\d{1,3})*)?m(?:\[(?:\d{1,3}(?:;\d{1,3})*)?m)*")
 _GHA_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
 _GHA_GROUP = re.compile(r"^##\[(?:group|endgroup)\]")
 _TRAVIS_MARKER = re.compile(r"travis_(?:fold|time):(?:start|end):[\w.:=,-]*")
@@ -56,7 +58,9 @@ def clean_line(raw: bytes, max_chars: int = MAX_LINE_CHARS) -> str:
     if "travis_" in text:
         text = _TRAVIS_MARKER.sub("", text)
     if not text.isprintable():
-        text = _CONTROL.sub("", text.replace("\t", "    "))
+        text = text.replace("\t", "    ")
+        if not text.isprintable():  # most often it was only tabs
+            text = _CONTROL.sub("", text)
     text = text.rstrip()
     if len(text) > max_chars:
         cut = len(text) - max_chars
