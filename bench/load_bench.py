@@ -55,8 +55,11 @@ def main() -> None:
         port = sock.getsockname()[1]
     with tempfile.TemporaryDirectory() as out:
         env = {**os.environ, "OUT_DIR": out}
+        # Without the reloader, the process started here is the one serving: it is the one
+        # measured, and terminate() stops it (the reloader's worker would be left running).
+        command = ["local", "--no-autoreload", "--port", str(port), "--stage", "local"]
         server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "chalice"), "local", "--port", str(port), "--stage", "local"],
+            [str(Path(sys.executable).parent / "chalice"), *command],
             cwd=ROOT,
             env=env,
             stderr=subprocess.STDOUT,
