@@ -23,8 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 from chalicelib.classify import classify  # noqa: E402
 from chalicelib.cleaning import clean_line  # noqa: E402
-from chalicelib.excerpt import build_excerpt, forget_described_lines  # noqa: E402
+from chalicelib.excerpt import build_excerpt  # noqa: E402
 from chalicelib.logsource import iter_file_blocks  # noqa: E402
+from chalicelib.planning import forget_described_lines  # noqa: E402
 
 NO_LIMIT = 1 << 40
 LinesFn = Callable[[Path, int], set[int]]

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from chalicelib.errors import BadInputError, SelfHealingError
-from chalicelib.excerpt import DEFAULT_MAX_CHARS, baseline_keys, build_excerpt
+from chalicelib.excerpt import DEFAULT_MAX_CHARS, build_excerpt
 from chalicelib.logsource import iter_file_blocks
 from chalicelib.metadata import RunMetadata
+from chalicelib.planning import baseline_keys
 from chalicelib.redact import Redactor
 from chalicelib.settings import Settings
 

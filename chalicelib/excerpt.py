@@ -1,15 +1,13 @@
 """Choose the lines of a log that explain its failure, within a character budget.
 
-The scan (chalicelib.logscan) finds failure markers, step starts and error lines. Here each
-candidate line gets a score from what it says and where it stands: inside the step that failed,
-first in that step, or repeated noise. The best anchors get windows of context sized by the
-shape of what follows them (stack frames, indented detail), the failing step's last lines are
-added, and everything is trimmed to the budget in priority order.
+The scan (chalicelib.logscan) finds failure markers, step starts and error lines; the plan
+(chalicelib.planning) ranks them and lists windows of lines, most important first. Here the
+windows are filled in that order while the budget lasts (a window of detail ends where the
+detail does), small holes are closed, and the text is redacted and fitted to the budget.
 """
 
 from __future__ import annotations
 
-import bisect
 import gc
 import itertools
 import re
@@ -19,18 +17,8 @@ from dataclasses import dataclass
 
 from chalicelib.cleaning import clean_line
 from chalicelib.linefetch import LineCache, RetainedLines, fetch_lines
-from chalicelib.linescore import DIGITS, line_key, line_score, repeat_form, scoring_form
-from chalicelib.logscan import (
-    BLOCK_HEADER,
-    DIGIT_CLASSES,
-    FAIL_MARK,
-    LOCATION,
-    STEP_START,
-    Hit,
-    ScanResult,
-    scan,
-)
-from chalicelib.mentions import first_line_naming, first_mention_in_hits, listed_subjects, summary_heading
+from chalicelib.logscan import scan
+from chalicelib.planning import Item, plan
 from chalicelib.redact import Redactor
 
 DEFAULT_MAX_CHARS = 8000
@@ -62,241 +50,10 @@ class Excerpt:
         return "\n".join(f"{n:>6} | {t}" for n, t in self.lines)
 
 
-# After its third repeat a message is no candidate any more: its first saying is, and the
-# failing step's last lines are shown anyway. (Also spares the work of ranking thousands.)
-MAX_REPEATS = 3
-
-# What a line says (its key, repeat form and score) depends only on its text with digits as 0
-# or 1 (see DIGIT_CLASSES), so it is worked out once per shape. The table outlives one log: a
-# warm Lambda sees the same repositories' lines again (and the benchmark set shares about half).
-MAX_SAID = 50_000
-_SAID: dict[bytes, tuple[bytes, bytes, int]] = {}
-
-
-def forget_described_lines() -> None:
-    """Empty the table of described line shapes (a benchmark measures logs it has not seen)."""
-    _SAID.clear()
-
-
-_GROUP_BASE = {FAIL_MARK: 6, LOCATION: 6, BLOCK_HEADER: 7}
-
-
-@dataclass
-class _Region:
-    """A step that failed: from its start to its first failure marker."""
-
-    start: int
-    end: int
-    later_markers: list[int]
-
-
-def _failing_regions(hits: list[Hit]) -> list[_Region]:
-    regions: list[_Region] = []
-    step_start = 1
-    for hit in hits:
-        if hit.group == STEP_START:
-            step_start = hit.lineno
-        elif hit.group == FAIL_MARK:
-            if regions and regions[-1].end >= step_start:
-                # Markers after the first in one step are echoes (make's nested "Error 2",
-                # a runner's summary); the first one ends the output that explains it.
-                if len(regions[-1].later_markers) < 8:
-                    regions[-1].later_markers.append(hit.lineno)
-            else:
-                regions.append(_Region(step_start, hit.lineno, []))
-    return regions
-
-
-def baseline_keys(blocks: Iterable[bytes]) -> frozenset[bytes]:
-    """Keys of the error-looking lines of a successful run of the same job.
-
-    What a green run prints too is not the cause of a red one. Streams, like the scan.
-    """
-    return frozenset(line_key(h.raw) for h in scan(blocks).hits if h.group not in (STEP_START, FAIL_MARK))
-
-
-def _score_hits(
-    result: ScanResult, baseline: frozenset[bytes] = frozenset(), earlier: dict[int, int] | None = None
-) -> tuple[list[tuple[int, int]], list[_Region]]:
-    """Score candidate lines by what they say, then by where they stand.
-
-    ``earlier`` is filled with line -> the first line that said the same thing, when that came first.
-    """
-    hits = result.hits
-    regions = _failing_regions(hits)
-    seen: dict[bytes, int] = {}
-    first_at: dict[bytes, int] = {}
-    said = _SAID
-    located: list[tuple[int, int, int]] = []  # line, score, index of its failing region or -1
-    best: dict[int, int] = {}
-    region, region_count = 0, len(regions)
-    for lineno, group, raw, _ in hits:
-        if group == STEP_START or group == FAIL_MARK:
-            continue  # boundaries, shown through the regions they delimit
-        shape = raw.translate(DIGIT_CLASSES)
-        known = said.get(shape)
-        if known is None:
-            if len(said) >= MAX_SAID:
-                said.clear()  # bounded memory; lines are simply described again
-            clean = scoring_form(raw)
-            key = clean.translate(None, DIGITS).strip()
-            base = _GROUP_BASE.get(group, 1)
-            known = said[shape] = (key, repeat_form(key), line_score(clean, base) if key else 0)
-        key, template, score = known
-        if not key:
-            continue
-        if key in baseline:
-            score -= 8
-        repeats = seen.get(template, 0)
-        seen[template] = repeats + 1
-        if repeats > MAX_REPEATS:
-            continue
-        if repeats:
-            score -= 1 + repeats if repeats < 3 else 4  # what is printed again and again is rarely the cause
-        if key in first_at:
-            if earlier is not None:
-                earlier[lineno] = first_at[key]
-        else:
-            first_at[key] = lineno
-        # Hits come in line order and regions do not overlap: walk both together.
-        while region < region_count and regions[region].end < lineno:
-            region += 1
-        index = region if region < region_count and regions[region].start <= lineno else -1
-        if index >= 0 and score > best.get(index, score - 1):
-            best[index] = score
-        located.append((lineno, score, index))
-    last_fail = regions[-1].end if regions else None
-    first_done: set[int] = set()
-    scored: list[tuple[int, int]] = []
-    for lineno, score, index in located:
-        bonus = 0
-        if index >= 0:
-            bonus += 5 if index == 0 else 3
-            # What a step printed last before failing is most often why it failed...
-            distance = regions[index].end - lineno
-            bonus += 4 if distance <= 40 else 2 if distance <= 300 else 0
-            if index not in first_done and score >= 7 and score >= best[index]:
-                first_done.add(index)
-                bonus += 4  # ...unless an earlier error as strong as any explains the ones after it
-        elif last_fail is not None and lineno > last_fail:
-            bonus -= 3
-        scored.append((lineno, score + bonus))
-    return scored, regions
-
-
-@dataclass
-class _Item:
-    """A run of lines to add, in order, while the item's own cap and the budget last."""
-
-    start: int
-    end: int
-    cap: int
-    extend: bool = False  # stop at the first line that no longer looks like the anchor's detail
-    backward: bool = False  # take lines from the end: what a step printed last before failing
-
-
-OTHERS_EXTENDED = 6
-BLOCK_LOOKBACK = 150
-BLOCK_CAP = 5000
-
-
-def _block_header_before(hits: list[Hit], anchor: int) -> int | None:
-    """The header of the failure report the anchor stands in (pytest's ____ test ____, "1) ..."), if near."""
-    index = bisect.bisect_left(hits, anchor, key=lambda hit: hit.lineno) - 1
-    while index >= 0 and hits[index].lineno >= anchor - BLOCK_LOOKBACK:
-        if hits[index].group == BLOCK_HEADER:
-            # A section title right above the first report ("=== FAILURES ===") belongs to it.
-            above = hits[index - 1] if index > 0 else None
-            if above is not None and above.group == STEP_START and above.lineno == hits[index].lineno - 1:
-                return above.lineno
-            return hits[index].lineno
-        index -= 1
-    return None
-
-
-MENTION_LINES = 8
-MENTION_CAP = 1000
-MENTION_BEFORE, MENTION_AFTER = 3, 6
-SUMMARY_LINES, SUMMARY_CAP = 6, 600
-
-
-def _summary_items(result: ScanResult) -> list[_Item]:
-    """A failed-tests summary, and where the log first names each test it lists."""
-    heading = summary_heading(result)
-    if heading is None:
-        return []
-    items = [_Item(heading, heading + SUMMARY_LINES, SUMMARY_CAP)]
-    for subject in listed_subjects(result, heading):
-        first = first_line_naming(result, subject, heading)
-        if first is not None:
-            items.append(_Item(max(1, first - MENTION_BEFORE), first + MENTION_AFTER, MENTION_CAP))
-    return items
-
-
-def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[list[_Item], list[int], list[_Region]]:
-    """Decide which line ranges to show, most important first."""
-    earlier: dict[int, int] = {}
-    scored, regions = _score_hits(result, baseline, earlier)
-    scored.sort(key=lambda pair: (-pair[1], pair[0]))
-    anchors: list[int] = []
-    scores: dict[int, int] = {}
-    for lineno, score in scored:
-        if score < 3 or len(anchors) >= 16:
-            break
-        if any(abs(lineno - a) <= 4 for a in anchors):
-            continue
-        anchors.append(lineno)
-        scores[lineno] = score
-    top = scores[anchors[0]] if anchors else 0
-    close = [a for a in anchors[1:] if scores[a] >= top - 4][:4]
-    # The first place a log says something is where it says it with its context (a retried
-    # step repeats the same error later): show the first saying of the best anchors too.
-    for anchor in anchors[:2]:
-        first = earlier.get(anchor)
-        if first is not None and all(abs(first - a) > 4 for a in (anchors[0], *close)):
-            close.insert(0, first)
-    last = result.total_lines
-    items: list[_Item] = []
-    for region in regions[:2]:
-        items.append(_Item(region.end, region.end, 400))
-        items.append(_Item(region.start, region.start, 200))
-        for marker in region.later_markers[-2:]:
-            items.append(_Item(marker, marker, 300))
-    if anchors:
-        items.append(_Item(max(1, anchors[0] - 4), anchors[0] + 150, 5000, extend=True))
-        header = _block_header_before(result.hits, anchors[0])
-        if header is not None:
-            items.append(_Item(header, anchors[0], BLOCK_CAP))
-    items.extend(_summary_items(result))
-    for region in regions[:1]:
-        items.append(_Item(max(region.start, region.end - 10), region.end, 1000, backward=True))
-    for anchor in close:
-        items.append(_Item(max(1, anchor - 4), anchor + 4, 600))
-    for anchor in close[:2]:
-        items.append(_Item(max(1, anchor - 3), anchor + 60, 2500, extend=True))
-    mention = first_mention_in_hits(result.hits, anchors[0]) if anchors else None
-    if mention is not None and anchors[0] - mention > 4:
-        items.append(_Item(max(1, mention - 1), mention + MENTION_LINES, MENTION_CAP))
-    items.append(_Item(max(1, last - 5), last, 500, backward=True))
-    for region in regions[:1]:
-        items.append(_Item(max(region.start, region.end - 30), region.end, 1500, backward=True))
-    others = [anchor for anchor in anchors[1:] if anchor not in close]
-    for anchor in others:
-        items.append(_Item(max(1, anchor - 2), anchor + 8, 400, extend=True))
-    for region in regions[1:3]:
-        items.append(_Item(max(region.start, region.end - 15), region.end, 800, backward=True))
-    for anchor in others[:OTHERS_EXTENDED]:
-        items.append(_Item(max(1, anchor - 2), anchor + 30, 1000, extend=True))
-    if anchors:
-        items.append(_Item(max(1, anchors[0] - 10), anchors[0] + 400, 8000, extend=True))
-    items.append(_Item(max(1, last - 30), last, 2000, backward=True))
-    return items, anchors, regions
-
-
 FULL_MARGIN = 16
 
 
-def _assemble(items: list[_Item], raw: LineCache, max_chars: int) -> list[tuple[int, str]]:
+def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[int, str]]:
     chosen: dict[int, str] = {}
     cleaned: dict[int, str] = {}
     used = 0
@@ -397,7 +154,7 @@ def build_excerpt(
 
     A log of up to RETAIN_BYTES is kept from the first pass for the second; a larger one is
     streamed twice (``blocks()`` is called again), so memory stays bounded.
-    ``baseline`` holds the line keys of a successful run (see baseline_keys), demoted here.
+    ``baseline`` holds the line keys of a successful run (see planning.baseline_keys), demoted here.
     Raises whatever the block source raises (LogReadError, PayloadTooLargeError).
     """
     with _without_cycle_collection():

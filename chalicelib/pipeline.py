@@ -22,7 +22,7 @@ from chalicelib.caps import DailyCaps, LocalDailyCaps, S3DailyCaps
 from chalicelib.classify import classify
 from chalicelib.clients import s3_client, ses_client
 from chalicelib.errors import LogReadError, NotFoundError, SelfHealingError
-from chalicelib.excerpt import baseline_keys, build_excerpt
+from chalicelib.excerpt import build_excerpt
 from chalicelib.fingerprint import fingerprint
 from chalicelib.gh_actions import github_actions, source_files
 from chalicelib.heuristic import analyze_offline, step_name
@@ -40,6 +40,7 @@ from chalicelib.metadata import (
 )
 from chalicelib.metrics import emit_analysis
 from chalicelib.notify import notification_actions
+from chalicelib.planning import baseline_keys
 from chalicelib.prompt import build_prompt
 from chalicelib.redact import Redactor
 from chalicelib.settings import Settings

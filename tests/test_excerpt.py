@@ -9,9 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib import excerpt as excerpt_module
 from chalicelib.errors import LogReadError
-from chalicelib.excerpt import RETAIN_BYTES, baseline_keys, build_excerpt, forget_described_lines
+from chalicelib.excerpt import RETAIN_BYTES, build_excerpt
 from chalicelib.logsource import iter_bytes_blocks, iter_log_blocks
 from chalicelib.redact import Redactor
 from tests.conftest import example
@@ -52,6 +51,25 @@ def test_failing_step_wins_over_errors_in_steps_that_passed() -> None:
     )
     ex = excerpt_of(log, budget=120)
     assert [t for _, t in ex.lines if "Expected" in t]
+
+
+def test_a_command_that_failed_inside_a_longer_step_is_shown_with_what_it_printed() -> None:
+    # One CI step runs several checks; the second fails quietly, the step goes on and fails at its end.
+    log = (
+        b"$ bin/lint-all\n  EXECUTE > rubocop\n"
+        + b"".join(b"inspected lib/file_%d.rb: no offenses\n" % i for i in range(40))
+        + b"  EXECUTE > prettier\n$ prettier --list-different 'app/**/*.js'\n"
+        + b"app/assets/javascripts/routes/about.js\n"
+        + b"error Command failed with exit code 1.\n"
+        + b"  EXECUTE > eslint\n"
+        + b"".join(b"checked app/assets/javascripts/module_%d.js\n" % i for i in range(120))
+        + b"curl: (22) The requested URL returned error: 404 Not Found\n"
+        + b"".join(b"spec %d passed\n" % i for i in range(60))
+        + b'The command "bin/lint-all" exited with 1.\n'
+    )
+    texts = [t for _, t in excerpt_of(log).lines]
+    assert "app/assets/javascripts/routes/about.js" in texts
+    assert "error Command failed with exit code 1." in texts
 
 
 def test_secrets_never_reach_the_excerpt() -> None:
@@ -142,34 +160,6 @@ def test_text_rendering() -> None:
     assert ex.text() == "     1 | Error: one"
 
 
-def _red_and_green() -> tuple[bytes, bytes]:
-    herrings = b"".join(
-        b"Error: optional plugin %s could not be loaded, using the fallback\n" % name
-        for name in (b"alpha", b"beta", b"gamma", b"delta", b"epsilon")
-    )
-    filler = b"".join(b"collected item %d\n" % i for i in range(500))
-    green = b"##[group]Run pytest\n" + filler + herrings + b"1200 passed in 30.1s\n"
-    red = (
-        b"##[group]Run pytest\n"
-        + b"totals mismatch: 90 != 100\n"
-        + filler
-        + herrings
-        + b"##[error]Process completed with exit code 1.\n"
-    )
-    return red, green
-
-
-def test_lines_a_green_run_also_prints_are_demoted() -> None:
-    red, green = _red_and_green()
-    baseline = baseline_keys([green])
-    plain = build_excerpt(lambda: [red], 200)
-    sharpened = build_excerpt(lambda: [red], 200, baseline=baseline)
-    cause = "totals mismatch: 90 != 100"
-    assert cause not in dict(plain.lines).values()
-    assert cause in dict(sharpened.lines).values()
-    assert sharpened.anchors[0] == 2
-
-
 def test_the_garbage_collector_is_left_as_it_was_even_on_errors() -> None:
     def broken():  # type: ignore[no-untyped-def]
         yield b"error: first block\n"
@@ -187,15 +177,3 @@ def test_the_garbage_collector_is_left_as_it_was_even_on_errors() -> None:
         assert not gc.isenabled()  # a caller's choice is kept
     finally:
         gc.enable()
-
-
-def test_what_is_learned_of_lines_changes_no_excerpt_and_stays_bounded() -> None:
-    data = example("pytest-assertion.log")
-    forget_described_lines()
-    cold = excerpt_of(data)
-    assert excerpt_of(data) == cold  # warm: the same lines, anchors and markers
-    words = [bytes([97 + i % 26, 97 + i // 26 % 26, 97 + i // 676 % 26, 97 + i // 17576 % 26]) for i in range(60_000)]
-    excerpt_of(b"".join(b"error in module %s\n" % word for word in words))
-    assert len(excerpt_module._SAID) <= excerpt_module.MAX_SAID
-    forget_described_lines()
-    assert excerpt_of(data) == cold

@@ -1,0 +1,283 @@
+"""Which line ranges of a log to show, most important first.
+
+Each candidate line the scan (chalicelib.logscan) found gets a score from what it says
+(chalicelib.linescore) and where it stands: inside the step that failed, first in that step,
+or repeated noise. The best anchors get windows of context sized by what follows them, the
+failing step's last lines and the summaries' first mentions are added; chalicelib.excerpt then
+fills the windows in this order while the budget lasts.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from chalicelib.linescore import DIGITS, line_key, line_score, repeat_form, scoring_form
+from chalicelib.logscan import (
+    BLOCK_HEADER,
+    DIGIT_CLASSES,
+    ERROR_WORD,
+    FAIL_MARK,
+    LOCATION,
+    STEP_START,
+    Hit,
+    ScanResult,
+    scan,
+)
+from chalicelib.mentions import first_line_naming, first_mention_in_hits, listed_subjects, summary_heading
+
+# After its third repeat a message is no candidate any more: its first saying is, and the
+# failing step's last lines are shown anyway. (Also spares the work of ranking thousands.)
+MAX_REPEATS = 3
+
+# What a line says (its key, repeat form and score) depends only on its text with digits as 0
+# or 1 (see DIGIT_CLASSES), so it is worked out once per shape. The table outlives one log: a
+# warm Lambda sees the same repositories' lines again (and the benchmark set shares about half).
+MAX_SAID = 50_000
+_SAID: dict[bytes, tuple[bytes, bytes, int]] = {}
+
+
+def forget_described_lines() -> None:
+    """Empty the table of described line shapes (a benchmark measures logs it has not seen)."""
+    _SAID.clear()
+
+
+_GROUP_BASE = {FAIL_MARK: 6, LOCATION: 6, BLOCK_HEADER: 7}
+
+
+@dataclass
+class Region:
+    """A step that failed: from its start to its first failure marker."""
+
+    start: int
+    end: int
+    later_markers: list[int]
+
+
+def _failing_regions(hits: list[Hit]) -> list[Region]:
+    regions: list[Region] = []
+    step_start = 1
+    for hit in hits:
+        if hit.group == STEP_START:
+            step_start = hit.lineno
+        elif hit.group == FAIL_MARK:
+            if regions and regions[-1].end >= step_start:
+                # Markers after the first in one step are echoes (make's nested "Error 2",
+                # a runner's summary); the first one ends the output that explains it.
+                if len(regions[-1].later_markers) < 8:
+                    regions[-1].later_markers.append(hit.lineno)
+            else:
+                regions.append(Region(step_start, hit.lineno, []))
+    return regions
+
+
+def baseline_keys(blocks: Iterable[bytes]) -> frozenset[bytes]:
+    """Keys of the error-looking lines of a successful run of the same job.
+
+    What a green run prints too is not the cause of a red one. Streams, like the scan.
+    """
+    return frozenset(line_key(h.raw) for h in scan(blocks).hits if h.group not in (STEP_START, FAIL_MARK))
+
+
+def _score_hits(
+    result: ScanResult, baseline: frozenset[bytes] = frozenset(), earlier: dict[int, int] | None = None
+) -> tuple[list[tuple[int, int]], list[Region]]:
+    """Score candidate lines by what they say, then by where they stand.
+
+    ``earlier`` is filled with line -> the first line that said the same thing, when that came first.
+    """
+    hits = result.hits
+    regions = _failing_regions(hits)
+    seen: dict[bytes, int] = {}
+    first_at: dict[bytes, int] = {}
+    said = _SAID
+    located: list[tuple[int, int, int]] = []  # line, score, index of its failing region or -1
+    best: dict[int, int] = {}
+    region, region_count = 0, len(regions)
+    for lineno, group, raw, _ in hits:
+        if group == STEP_START or group == FAIL_MARK:
+            continue  # boundaries, shown through the regions they delimit
+        shape = raw.translate(DIGIT_CLASSES)
+        known = said.get(shape)
+        if known is None:
+            if len(said) >= MAX_SAID:
+                said.clear()  # bounded memory; lines are simply described again
+            clean = scoring_form(raw)
+            key = clean.translate(None, DIGITS).strip()
+            base = _GROUP_BASE.get(group, 1)
+            known = said[shape] = (key, repeat_form(key), line_score(clean, base) if key else 0)
+        key, template, score = known
+        if not key:
+            continue
+        if key in baseline:
+            score -= 8
+        repeats = seen.get(template, 0)
+        seen[template] = repeats + 1
+        if repeats > MAX_REPEATS:
+            continue
+        if repeats:
+            score -= 1 + repeats if repeats < 3 else 4  # what is printed again and again is rarely the cause
+        if key in first_at:
+            if earlier is not None:
+                earlier[lineno] = first_at[key]
+        else:
+            first_at[key] = lineno
+        # Hits come in line order and regions do not overlap: walk both together.
+        while region < region_count and regions[region].end < lineno:
+            region += 1
+        index = region if region < region_count and regions[region].start <= lineno else -1
+        if index >= 0 and score > best.get(index, score - 1):
+            best[index] = score
+        located.append((lineno, score, index))
+    last_fail = regions[-1].end if regions else None
+    first_done: set[int] = set()
+    scored: list[tuple[int, int]] = []
+    for lineno, score, index in located:
+        bonus = 0
+        if index >= 0:
+            bonus += 5 if index == 0 else 3
+            # What a step printed last before failing is most often why it failed...
+            distance = regions[index].end - lineno
+            bonus += 4 if distance <= 40 else 2 if distance <= 300 else 0
+            if index not in first_done and score >= 7 and score >= best[index]:
+                first_done.add(index)
+                bonus += 4  # ...unless an earlier error as strong as any explains the ones after it
+        elif last_fail is not None and lineno > last_fail:
+            bonus -= 3
+        scored.append((lineno, score + bonus))
+    return scored, regions
+
+
+@dataclass
+class Item:
+    """A run of lines to add, in order, while the item's own cap and the budget last."""
+
+    start: int
+    end: int
+    cap: int
+    extend: bool = False  # stop at the first line that no longer looks like the anchor's detail
+    backward: bool = False  # take lines from the end: what a step printed last before failing
+
+
+OTHERS_EXTENDED = 6
+BLOCK_LOOKBACK = 150
+BLOCK_CAP = 5000
+
+
+def _block_header_before(hits: list[Hit], anchor: int) -> int | None:
+    """The header of the failure report the anchor stands in (pytest's ____ test ____, "1) ..."), if near."""
+    index = bisect.bisect_left(hits, anchor, key=lambda hit: hit.lineno) - 1
+    while index >= 0 and hits[index].lineno >= anchor - BLOCK_LOOKBACK:
+        if hits[index].group == BLOCK_HEADER:
+            # A section title right above the first report ("=== FAILURES ===") belongs to it.
+            above = hits[index - 1] if index > 0 else None
+            if above is not None and above.group == STEP_START and above.lineno == hits[index].lineno - 1:
+                return above.lineno
+            return hits[index].lineno
+        index -= 1
+    return None
+
+
+MENTION_LINES = 8
+MENTION_CAP = 1000
+MENTION_BEFORE, MENTION_AFTER = 3, 6
+SUMMARY_LINES, SUMMARY_CAP = 6, 600
+
+
+def _summary_items(result: ScanResult) -> list[Item]:
+    """A failed-tests summary, and where the log first names each test it lists."""
+    heading = summary_heading(result)
+    if heading is None:
+        return []
+    items = [Item(heading, heading + SUMMARY_LINES, SUMMARY_CAP)]
+    for subject in listed_subjects(result, heading):
+        first = first_line_naming(result, subject, heading)
+        if first is not None:
+            items.append(Item(max(1, first - MENTION_BEFORE), first + MENTION_AFTER, MENTION_CAP))
+    return items
+
+
+# A command inside a failing step that failed before the step did ("error Command failed with
+# exit code 1.", "returned non-zero exit status 2"): the lines just above it say why.
+_SUBCOMMAND_FAILED = re.compile(
+    rb"(?i)command failed|returned (?:a )?non-?zero"
+    rb"|exit(?:ed)? with (?:code |status )?[1-9]|exit (?:code|status):? [1-9]"
+)
+SUBCOMMAND_LINES = 4
+
+
+def _first_failed_subcommand(hits: list[Hit], region: Region) -> int | None:
+    """The first line in the region, before its end, that says a command in it failed."""
+    index = bisect.bisect_left(hits, region.start, key=lambda hit: hit.lineno)
+    while index < len(hits) and hits[index].lineno < region.end:
+        hit = hits[index]
+        if hit.group == ERROR_WORD and _SUBCOMMAND_FAILED.search(hit.raw):
+            return hit.lineno
+        index += 1
+    return None
+
+
+def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[list[Item], list[int], list[Region]]:
+    """Decide which line ranges to show, most important first."""
+    earlier: dict[int, int] = {}
+    scored, regions = _score_hits(result, baseline, earlier)
+    scored.sort(key=lambda pair: (-pair[1], pair[0]))
+    anchors: list[int] = []
+    scores: dict[int, int] = {}
+    for lineno, score in scored:
+        if score < 3 or len(anchors) >= 16:
+            break
+        if any(abs(lineno - a) <= 4 for a in anchors):
+            continue
+        anchors.append(lineno)
+        scores[lineno] = score
+    top = scores[anchors[0]] if anchors else 0
+    close = [a for a in anchors[1:] if scores[a] >= top - 4][:4]
+    # The first place a log says something is where it says it with its context (a retried
+    # step repeats the same error later): show the first saying of the best anchors too.
+    for anchor in anchors[:2]:
+        first = earlier.get(anchor)
+        if first is not None and all(abs(first - a) > 4 for a in (anchors[0], *close)):
+            close.insert(0, first)
+    last = result.total_lines
+    items: list[Item] = []
+    for region in regions[:2]:
+        items.append(Item(region.end, region.end, 400))
+        items.append(Item(region.start, region.start, 200))
+        for marker in region.later_markers[-2:]:
+            items.append(Item(marker, marker, 300))
+    for region in regions[:1]:
+        failed = _first_failed_subcommand(result.hits, region)
+        if failed is not None:
+            items.append(Item(max(region.start, failed - SUBCOMMAND_LINES), failed, 600, backward=True))
+    if anchors:
+        items.append(Item(max(1, anchors[0] - 4), anchors[0] + 150, 5000, extend=True))
+        header = _block_header_before(result.hits, anchors[0])
+        if header is not None:
+            items.append(Item(header, anchors[0], BLOCK_CAP))
+    items.extend(_summary_items(result))
+    for region in regions[:1]:
+        items.append(Item(max(region.start, region.end - 10), region.end, 1000, backward=True))
+    for anchor in close:
+        items.append(Item(max(1, anchor - 4), anchor + 4, 600))
+    for anchor in close[:2]:
+        items.append(Item(max(1, anchor - 3), anchor + 60, 2500, extend=True))
+    mention = first_mention_in_hits(result.hits, anchors[0]) if anchors else None
+    if mention is not None and anchors[0] - mention > 4:
+        items.append(Item(max(1, mention - 1), mention + MENTION_LINES, MENTION_CAP))
+    items.append(Item(max(1, last - 5), last, 500, backward=True))
+    for region in regions[:1]:
+        items.append(Item(max(region.start, region.end - 30), region.end, 1500, backward=True))
+    others = [anchor for anchor in anchors[1:] if anchor not in close]
+    for anchor in others:
+        items.append(Item(max(1, anchor - 2), anchor + 8, 400, extend=True))
+    for region in regions[1:3]:
+        items.append(Item(max(region.start, region.end - 15), region.end, 800, backward=True))
+    for anchor in others[:OTHERS_EXTENDED]:
+        items.append(Item(max(1, anchor - 2), anchor + 30, 1000, extend=True))
+    if anchors:
+        items.append(Item(max(1, anchors[0] - 10), anchors[0] + 400, 8000, extend=True))
+    items.append(Item(max(1, last - 30), last, 2000, backward=True))
+    return items, anchors, regions

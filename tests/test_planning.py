@@ -1,0 +1,68 @@
+"""The plan: which lines rank first and which windows are listed, in what order."""
+
+from __future__ import annotations
+
+from chalicelib import planning
+from chalicelib.excerpt import build_excerpt
+from chalicelib.logscan import scan
+from chalicelib.planning import baseline_keys, forget_described_lines, plan
+from tests.conftest import example
+from tests.test_excerpt import excerpt_of
+
+
+def _red_and_green() -> tuple[bytes, bytes]:
+    herrings = b"".join(
+        b"Error: optional plugin %s could not be loaded, using the fallback\n" % name
+        for name in (b"alpha", b"beta", b"gamma", b"delta", b"epsilon")
+    )
+    filler = b"".join(b"collected item %d\n" % i for i in range(500))
+    green = b"##[group]Run pytest\n" + filler + herrings + b"1200 passed in 30.1s\n"
+    red = (
+        b"##[group]Run pytest\n"
+        + b"totals mismatch: 90 != 100\n"
+        + filler
+        + herrings
+        + b"##[error]Process completed with exit code 1.\n"
+    )
+    return red, green
+
+
+def test_lines_a_green_run_also_prints_are_demoted() -> None:
+    red, green = _red_and_green()
+    baseline = baseline_keys([green])
+    plain = build_excerpt(lambda: [red], 200)
+    sharpened = build_excerpt(lambda: [red], 200, baseline=baseline)
+    cause = "totals mismatch: 90 != 100"
+    assert cause not in dict(plain.lines).values()
+    assert cause in dict(sharpened.lines).values()
+    assert sharpened.anchors[0] == 2
+
+
+def test_what_is_learned_of_lines_changes_no_excerpt_and_stays_bounded() -> None:
+    data = example("pytest-assertion.log")
+    forget_described_lines()
+    cold = excerpt_of(data)
+    assert excerpt_of(data) == cold  # warm: the same lines, anchors and markers
+    words = [bytes([97 + i % 26, 97 + i // 26 % 26, 97 + i // 676 % 26, 97 + i // 17576 % 26]) for i in range(60_000)]
+    excerpt_of(b"".join(b"error in module %s\n" % word for word in words))
+    assert len(planning._SAID) <= planning.MAX_SAID
+    forget_described_lines()
+    assert excerpt_of(data) == cold
+
+
+def test_a_command_that_failed_inside_the_failing_step_gets_the_lines_above_it() -> None:
+    log = (
+        b"$ bin/lint-all\n"
+        + b"".join(b"inspected lib/file_%d.rb: no offenses\n" % i for i in range(40))
+        + b"app/assets/javascripts/routes/about.js\n"  # line 42
+        + b"error Command failed with exit code 1.\n"  # line 43
+        + b"".join(b"checked module_%d.js\n" % i for i in range(120))
+        + b'The command "bin/lint-all" exited with 1.\n'
+    )
+    items, _, regions = plan(scan([log]))
+    assert (regions[0].start, regions[0].end) == (1, 164)
+    assert any(item.backward and item.end == 43 and item.start <= 42 for item in items)
+    # A region whose only failure marker is its end has no such window.
+    quiet = b"$ make\n" + b"".join(b"cc -c file_%d.c\n" % i for i in range(50)) + b'The command "make" exited with 2.\n'
+    items, _, _ = plan(scan([quiet]))
+    assert not any(item.backward and item.end < 50 for item in items)
