@@ -110,7 +110,7 @@ def test_records_validate_against_the_published_schema(s3: Any) -> None:
 def test_green_log_of_the_same_job_sharpens_the_analysis(s3: Any) -> None:
     import gzip
 
-    from tests.test_excerpt import _red_and_green
+    from tests.test_planning import _red_and_green
 
     red, green = _red_and_green()
     svc = services(s3, EXCERPT_MAX_CHARS="200")
