@@ -7,12 +7,14 @@ import re
 MAX_LINE_CHARS = 1000
 
 # ESC first, outside the alternatives: Python's engine then looks for it as a literal.
-_ANSI = re.compile(
+ANSI_ESCAPE = (
     r"\x1b(?:"
     r"\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
     r"|\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, hyperlinks
+    r"|[()*+][ -~]"  # character set designation: tput sgr0 writes "\x1b(B"
     r"|[@-Z\\-_=>])"  # two-byte escapes
 )
+_ANSI = re.compile(ANSI_ESCAPE)
 # Some downloads show ESC in caret notation: "^[[31m".
 _CARET_ANSI = re.compile(r"\^\[\[[0-?]*[ -/]*[@-~]|\^\[")
 # Logs often lose the ESC byte but keep the rest of a colour code.

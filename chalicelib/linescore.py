@@ -9,10 +9,12 @@ import re
 
 import re2
 
-from chalicelib.cleaning import last_carriage_state
+from chalicelib.cleaning import ANSI_ESCAPE, last_carriage_state
 
 DIGITS = b"0123456789"
-_SGR_BYTES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\(B")
+# Terminal escapes, as clean_line removes them: "\x1b[?1h\x1b=" before a line's text would hide
+# where the text starts.
+_SGR_BYTES = re.compile(ANSI_ESCAPE.encode())
 _CARET_SGR_BYTES = re.compile(rb"\^\[\[[0-9;?]*[A-Za-z]")  # "^[[31m": ESC in caret notation
 
 # (pattern, weight): the best matching strong pattern sets a line's score, the worst noise

@@ -10,6 +10,8 @@ def test_ansi_colours_and_orphaned_codes_are_removed() -> None:
     assert clean_line(b"\x1b[31;1mERROR\x1b[0m: boom") == "ERROR: boom"
     assert clean_line(b"FAIL [39m[22mtest/a.js") == "FAIL test/a.js"
     assert clean_line(b"\x1b]8;;https://x\x07link\x1b]8;;\x07") == "link"
+    assert clean_line(b"\x1b(B\x1b[mplain again") == "plain again"  # tput sgr0
+    assert clean_line(b"\x1b[?1h\x1b=    [-] a failed test") == "    [-] a failed test"  # keypad mode
 
 
 def test_github_actions_timestamp_and_group_markers() -> None:

@@ -89,3 +89,8 @@ def test_tap_not_ok_is_a_failure_and_ok_a_pass() -> None:
     assert line_score(b"not ok 23 dns - resolveTxtTCP", 1) >= 8
     assert line_score(b"ok 23 dns - resolveTxtTCP", 1) < 0
     assert line_score(b"not ok 4 - flaky # TODO not ok yet", 1) < 3  # a known failure stays noise
+
+
+def test_terminal_modes_before_a_line_do_not_hide_its_start() -> None:
+    assert line_score(scoring_form(b"\x1b[?1h\x1b=\x1b[31m    [-] Should validate the schema 191ms"), 1) >= 9
+    assert scoring_form(b"\x1b(B\x1b[mFAIL x") == b"FAIL x"
