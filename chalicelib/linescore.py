@@ -22,7 +22,7 @@ _CARET_SGR_BYTES = re.compile(rb"\^\[\[[0-9;?]*[A-Za-z]")  # "^[[31m": ESC in ca
 _STRONG = (
     (r"Traceback \(most recent call last\)|^E {2,}\S|\b\w*(?:Error|Exception):(?: |$)", 10),
     (r"(?i)assert(?:ion)?(?:error| failed)|panicked at|failed asserting|<<< (?:FAILURE|ERROR)!", 10),
-    (r"^\s*(?:---\s*)?(?:FAIL|FAILED|FAILURE|ERROR)\b|\bFAIL(?:ED)?\b|^\s*\d+\) |^\s*[✖✗×❌✘] |^\s*\[-\] ", 9),
+    (r"^\s*(?:---\s*)?(?:FAIL|FAILED|FAILURE|ERROR)\b|\bFAIL(?:ED)?\b|^\s*\d+\) |^\s*[✖✗×❌✘] |[✖✗❌✘] |^\s*\[-\] ", 9),
     (r"(?i)\berror(?:\[\w+\])?:|\berror\b[^:]*:|\bERR!|^\s*!!|\bfatal\b|not ok \d", 8),
     (
         r"(?i)cannot find|can't find|could ?not (?:find|resolve|load|open|connect|compile)|no such file"

@@ -94,3 +94,8 @@ def test_tap_not_ok_is_a_failure_and_ok_a_pass() -> None:
 def test_terminal_modes_before_a_line_do_not_hide_its_start() -> None:
     assert line_score(scoring_form(b"\x1b[?1h\x1b=\x1b[31m    [-] Should validate the schema 191ms"), 1) >= 9
     assert scoring_form(b"\x1b(B\x1b[mFAIL x") == b"FAIL x"
+
+
+def test_a_cross_mark_is_a_failure_wherever_it_stands() -> None:
+    assert line_score(scoring_form(b"> \x1b[31m\xe2\x9d\x8c  \x1b[0mSource/JSON.swift:97:2: unknown attribute"), 1) >= 9
+    assert line_score("  2 × 3 = 6".encode(), 1) < 3  # a multiplication sign inside a line is not one
