@@ -31,6 +31,10 @@ _CONTINUATION = re.compile(
 )
 
 
+# A check that passed is not detail of a failure, however it is indented ("    --- PASS: x").
+_PASSED_CHECK = re.compile(r"\s*(?:--- PASS\b|PASS(?:ED)?\b|ok\b|[✓✔√]|\[\+\])")
+
+
 @dataclass(frozen=True)
 class Excerpt:
     """The chosen lines (raw line number, cleaned and redacted text) and what led to them."""
@@ -72,7 +76,8 @@ def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[i
                 text = cleaned[lineno] = clean_line(line)
             if item.extend and lineno > item.start + 6:
                 # A block of detail ends at the second line in a row that doesn't look like detail.
-                strays = 0 if _CONTINUATION.match(text) or len(text.strip()) <= 3 else strays + 1
+                detail = _CONTINUATION.match(text) is not None and _PASSED_CHECK.match(text) is None
+                strays = 0 if detail or len(text.strip()) <= 3 else strays + 1
                 if strays >= 2:
                     break
             cost = len(text) + 1

@@ -72,6 +72,21 @@ def test_a_command_that_failed_inside_a_longer_step_is_shown_with_what_it_printe
     assert "error Command failed with exit code 1." in texts
 
 
+def test_passed_checks_are_not_shown_as_detail_of_a_failure() -> None:
+    passes = b"".join(b"    --- PASS: TestAlpha/Case_%d (0.00s)\n" % i for i in range(150))
+    log = (
+        b"$ go test ./...\n--- FAIL: TestAlpha (0.02s)\n"
+        + passes
+        + b"    --- FAIL: TestAlpha/Broken (0.00s)\n        repo_test.go:131: expected 'a' but actual is 'b'\n"
+        + passes
+        + b'FAIL\nexit status 1\nThe command "go test ./..." exited with 1.\n'
+    )
+    ex = excerpt_of(log)
+    assert "        repo_test.go:131: expected 'a' but actual is 'b'" in dict(ex.lines).values()
+    assert ex.anchors[0] == 2  # the parent test's FAIL; its window stops where the passes start
+    assert not [n for n, _ in ex.lines if 20 <= n <= 140]
+
+
 def test_secrets_never_reach_the_excerpt() -> None:
     log = "\n".join(f"Error: failed with {value}" for value in CANARIES.values()).encode()
     ex = excerpt_of(log)
