@@ -44,8 +44,9 @@ _RULES: tuple[tuple[str, int, str], ...] = (
     (
         "lint",
         8,
-        r"(?i)\beslint\b|\bflake8\b|\bruff\b|\bpylint\b|\brubocop\b|\bprettier\b|\bstylelint\b|"
-        r"\bmarkdownlint\b|\bgolangci-lint\b|\bgolint\b|\bclippy\b|\bshellcheck\b|\bhadolint\b|"
+        # A linter by name, not as part of a path or package name (".../eslint-plugin-x/").
+        r"(?i)(?<![\w/.-])(?:eslint|flake8|ruff|pylint|rubocop|prettier|stylelint|markdownlint|golangci-lint"
+        r"|golint|clippy|shellcheck|hadolint)(?![\w/.-])|"
         r"code style|would reformat|forgot to (?:format|run)|lint(?:ing)? (?:errors?|failed)|"
         r"\b\d+ problems? \(\d+ errors?|\bSC\d{4}\b|\bMD\d{3}\b|gofmt|black\b.*reformat|"
         r"(?-i:^\S+:\d+:\d+: [EWFCN]\d{3}\b)|(?-i:\s(?:error|warning)\s+.+\s[a-z@][\w/-]+\s*$)",

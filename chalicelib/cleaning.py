@@ -19,7 +19,8 @@ _ANSI = re.compile(ANSI_ESCAPE)
 _CARET_ANSI = re.compile(r"\^\[\[[0-?]*[ -/]*[@-~]|\^\[")
 # Logs often lose the ESC byte but keep the rest of a colour code.
 _ORPHAN_SGR = re.compile(r"\[(?<![\w\]]\[)(?:\d{1,3}(?:;\d{1,3})*)?m(?:\[(?:\d{1,3}(?:;\d{1,3})*)?m)*")
-_GHA_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
+GHA_TIMESTAMP = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?"
+_GHA_TIMESTAMP = re.compile(GHA_TIMESTAMP)
 _GHA_GROUP = re.compile(r"^##\[(?:group|endgroup)\]")
 _TRAVIS_MARKER = re.compile(r"travis_(?:fold|time):(?:start|end):[\w.:=,-]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")

@@ -9,12 +9,13 @@ import re
 
 import re2
 
-from chalicelib.cleaning import ANSI_ESCAPE, last_carriage_state
+from chalicelib.cleaning import ANSI_ESCAPE, GHA_TIMESTAMP, last_carriage_state
 
 DIGITS = b"0123456789"
 # Terminal escapes, as clean_line removes them: "\x1b[?1h\x1b=" before a line's text would hide
 # where the text starts.
 _SGR_BYTES = re.compile(ANSI_ESCAPE.encode())
+_GHA_TIMESTAMP_BYTES = re.compile(GHA_TIMESTAMP.encode())
 _CARET_SGR_BYTES = re.compile(rb"\^\[\[[0-9;?]*[A-Za-z]")  # "^[[31m": ESC in caret notation
 
 # (pattern, weight): the best matching strong pattern sets a line's score, the worst noise
@@ -32,7 +33,8 @@ _STRONG = (
     ),
     (r"(?i)\bkilled\b|out of memory|timed out|timeout|segmentation fault|core dumped|exceeded", 8),
     (
-        r"(?i)expected.*(?:but|got|to (?:be|equal)|actual|received)|^\s*(?:expected|actual|received)\b"
+        r"(?i)expected.*(?:but|got|to (?:be|equal)|actual|received)|^\s*(?:expected|actual|received)(?: \w+)?\s*:"
+        r"|^\s*[-+] (?:expected|received)\b"
         r"|but (?:was|got)\b|mismatch|differ",
         7,
     ),
@@ -136,6 +138,9 @@ def scoring_form(raw: bytes) -> bytes:
         raw = _SGR_BYTES.sub(b"", raw)
     if b"^[" in raw:
         raw = _CARET_SGR_BYTES.sub(b"", raw)
+    if raw[:1].isdigit():
+        # GitHub Actions' timestamp would keep the patterns that read a line's start from it.
+        raw = _GHA_TIMESTAMP_BYTES.sub(b"", raw, count=1)
     return raw
 
 

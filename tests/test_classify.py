@@ -103,3 +103,10 @@ def test_trouble_far_from_the_failing_test_does_not_explain_it() -> None:
 def test_a_passing_mention_of_the_network_does_not_outweigh_the_assertion() -> None:
     lines = _pytest_failure(["connecting to the mock server (Connection refused is expected here)"])
     assert classify(lines, [503]).category == "test_assertion"
+
+
+def test_a_linter_named_in_a_path_is_not_a_lint_failure() -> None:
+    lines = [(1, "  roots: /work/test, /work/packages/eslint-plugin-internal, /work/packages/next")]
+    assert classify(lines).category != "lint"
+    run = [(1, "$ npx eslint src/ --max-warnings 0"), (2, "✖ 3 problems (3 errors, 0 warnings)")]
+    assert classify(run).category == "lint"

@@ -99,3 +99,15 @@ def test_terminal_modes_before_a_line_do_not_hide_its_start() -> None:
 def test_a_cross_mark_is_a_failure_wherever_it_stands() -> None:
     assert line_score(scoring_form(b"> \x1b[31m\xe2\x9d\x8c  \x1b[0mSource/JSON.swift:97:2: unknown attribute"), 1) >= 9
     assert line_score("  2 × 3 = 6".encode(), 1) < 3  # a multiplication sign inside a line is not one
+
+
+def test_a_github_actions_timestamp_does_not_hide_a_line_start() -> None:
+    stamp = b"2026-05-04T06:35:53.2091076Z "
+    assert line_score(scoring_form(stamp + b"  1) Cart renders the total:"), 1) >= 9
+    assert line_score(scoring_form(stamp + b"npm warn deprecated inflight@1.0.6: this module is not supported"), 1) < 5
+    assert line_score(scoring_form(stamp + b"    Expected: 90"), 1) >= 7
+
+
+def test_code_that_names_an_expected_value_is_not_an_assertion() -> None:
+    assert line_score(b"        expected = concat(", 1) < 3
+    assert line_score(b"Expected value: 3", 1) >= 7 and line_score(b"- Expected  - 1", 1) >= 7
