@@ -17,6 +17,9 @@ import re2
 
 from chalicelib import automaton
 
+# A line's start, after the timestamp GitHub Actions puts before each line of a job's log.
+_START = rb"^(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?)?"
+
 # Kinds of candidate line, best first: when a line is of several kinds, the lowest number wins.
 FAIL_MARK, STEP_START, BLOCK_HEADER, LOCATION, SUMMARY, ERROR_WORD = 1, 2, 3, 4, 5, 6
 
@@ -37,10 +40,16 @@ _ALTERNATIVES: dict[int, tuple[bytes, ...]] = {
         rb"Build step '.*' failed",
         rb"##\[error\]",
     ),
-    STEP_START: (rb"(?:^|\x1b\[0K)\$ \S", rb"##\[group\]", rb"^===== .* =====\r?$", rb"section_start:\d+:"),
+    STEP_START: (
+        _START + rb"\$ \S",
+        rb"\x1b\[0K\$ \S",
+        rb"##\[group\]",
+        _START + rb"===== .* =====\r?$",
+        rb"section_start:\d+:",
+    ),
     # Headers of a failure report: pytest, mocha/rspec/phpunit numbering, cargo, jest.
     BLOCK_HEADER: tuple(
-        rb"^(?:[ \t]*\x1b\[[\d;]*m)*" + header
+        _START + rb"(?:[ \t]*\x1b\[[\d;]*m)*" + header
         for header in (
             rb"_{3,} \S.* _{3,}",
             rb"[ \t]{0,4}\d{1,4}\) \S",
@@ -52,14 +61,14 @@ _ALTERNATIVES: dict[int, tuple[bytes, ...]] = {
     LOCATION: (
         rb"\S\.\w{1,6}:\d+:\d+",
         rb"\S\.\w{1,6}\(\d+,\d+\)",
-        rb"^[ \t]*\d+:\d+[ \t]+(?:error|warning)",
+        _START + rb"[ \t]*\d+:\d+[ \t]+(?:error|warning)",
         rb"\.\w{1,6}:\d+:[ \t\r]",
         rb"\.\w{1,6}:\d+:$",
     ),
     # A heading over a list of what failed, alone on its line (colours and rules around it; ASCII
     # punctuation written out, as RE2 and Hyperscan differ on what \W means for invalid UTF-8).
     SUMMARY: (
-        rb"^(?:[\t\r -/:-@\[-^`{-~]|\x1b\[[\d;]*m)*(?:failed tests?(?: summary)?|test summary report"
+        _START + rb"(?:[\t\r -/:-@\[-^`{-~]|\x1b\[[\d;]*m)*(?:failed tests?(?: summary)?|test summary report"
         rb"|summary of (?:failures|failed tests?)|failures|failing tests?|failed (?:examples|specs?|scenarios)"
         rb"|the following tests failed)(?:[\t\r -/:-@\[-^`{-~]|\x1b\[[\d;]*m)*$",
     ),
@@ -84,12 +93,12 @@ _ALTERNATIVES: dict[int, tuple[bytes, ...]] = {
         rb"no tests? (?:found|ran|were found|to run|executed)",
         rb"exiting with (?:code|status) [1-9]",
         rb"\[-\]",
-        rb"^[ \t]*!!",
+        _START + rb"[ \t]*!!",
         rb"does ?n[o']t exist",
         rb"not installed",
         rb"no matching",
         rb"issues :-\(",
-        rb"^E[ \t]{2,}",
+        _START + rb"E[ \t]{2,}",
         rb"\bnot permitted",
         rb"\boom\b",
         rb"oom.?kill",
@@ -128,6 +137,19 @@ _WINNER = {
 # Digits 1-9 as 1: the patterns tell only 0 from the others, so lines equal under this map are
 # of one kind, and a repeated line (counters, times) is classified once.
 DIGIT_CLASSES = bytes.maketrans(b"23456789", b"11111111")
+
+
+def line_shape(raw: bytes) -> bytes:
+    """The line with digits 1-9 as 1, after a GitHub Actions timestamp if it has one.
+
+    Lines of one shape say the same thing; a timestamp would make each line of a log unique.
+    """
+    if raw[10:11] == b"T" and raw[:1].isdigit():
+        cut = raw.find(b"Z ", 19, 40)
+        if cut > 0:
+            raw = raw[cut + 2 :]
+    return raw.translate(DIGIT_CLASSES)
+
 
 MAX_HITS = 60_000
 # An error line said again (same text but for its numbers) is kept this many times: the
@@ -280,7 +302,7 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
                 line_end = line_start + MAX_HIT_BYTES
             raw = buf[line_start:line_end]
             if kind == ERROR_WORD or kind == LOCATION:
-                shape = raw.translate(DIGIT_CLASSES)
+                shape = line_shape(raw)
                 said = shapes.get(shape, 0)
                 if not said and len(shapes) >= MAX_SHAPES:
                     shapes.clear()  # memory stays bounded; a few repeats more are kept

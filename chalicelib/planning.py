@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from chalicelib.linescore import DIGITS, line_key, line_score, repeat_form, scoring_form
 from chalicelib.logscan import (
     BLOCK_HEADER,
-    DIGIT_CLASSES,
     ERROR_WORD,
     FAIL_MARK,
     LOCATION,
     STEP_START,
     Hit,
     ScanResult,
+    line_shape,
     scan,
 )
 from chalicelib.mentions import first_line_naming, first_mention_in_hits, listed_subjects, summary_heading
@@ -99,7 +99,7 @@ def _score_hits(
     for lineno, group, raw, _ in hits:
         if group == STEP_START or group == FAIL_MARK:
             continue  # boundaries, shown through the regions they delimit
-        shape = raw.translate(DIGIT_CLASSES)
+        shape = line_shape(raw)
         known = said.get(shape)
         if known is None:
             if len(said) >= MAX_SAID:

@@ -92,8 +92,23 @@ TRICKY = (
 )
 
 
+STAMPED = b"".join(b"2026-05-04T06:35:%02d.2091076Z " % i + line + b"\n" for i, line in enumerate(TRICKY.split(b"\n")))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_github_actions_timestamp_changes_no_line_kind(engine: str) -> None:
+    plain, stamped = scan([TRICKY], engine=engine), scan([STAMPED], engine=engine)
+    assert [(h.lineno, h.group) for h in stamped.hits] == [(h.lineno, h.group) for h in plain.hits]
+    assert BLOCK_HEADER in {h.group for h in stamped.hits} and SUMMARY in {h.group for h in stamped.hits}
+
+
+def test_a_line_said_again_later_is_a_repeat_whatever_its_timestamp() -> None:
+    data = b"".join(b"2026-05-04T06:%02d:53.%07dZ error: retrying\n" % (i % 60, i * 7919) for i in range(100))
+    assert scan([data]).repeated_hits == 100 - KEEP_REPEATS
+
+
 @pytest.mark.skipif(len(ENGINES) < 2, reason="Hyperscan is not installed on this platform")
-@pytest.mark.parametrize("data", [LOG, TRICKY, TRICKY.replace(b"\n", b"\r\n")])
+@pytest.mark.parametrize("data", [LOG, TRICKY, TRICKY.replace(b"\n", b"\r\n"), STAMPED])
 def test_engines_find_the_same_lines(data: bytes) -> None:
     hyper, fallback = scan([data], engine="hyperscan"), scan([data], engine="re2")
     assert hyper.hits == fallback.hits and hyper.total_lines == fallback.total_lines
