@@ -51,6 +51,12 @@ _NONZERO_COUNT = r"(?i)\b[1-9]\d* (?:errors?|failures?|failed|failing)\b|\b(?:er
 _ZERO_PENALTY = -9
 # TAP's "not ok 3 - name" says a test failed, though " ok 3" reads like one that passed.
 _TAP_FAILURE = r"(?i)\bnot ok\b"
+# A command that failed ("error Command failed with exit code 1.", "returned non-zero exit
+# status 2"): inside a longer step, the lines just above it say why (see chalicelib.planning).
+_COMMAND_FAILED = (
+    r"(?i)command failed|returned (?:a )?non-?zero|exit(?:ed)? with (?:code |status )?[1-9]"
+    r"|exit (?:code|status):? [1-9]"
+)
 _NOISE = (
     # A check that passed or was skipped, whatever words its name contains.
     (
@@ -98,7 +104,7 @@ def _compile_set() -> tuple[re2.Set, list[int]]:
         for pattern, weight in patterns:
             matcher.Add(pattern)
             weights.append(sign * weight)
-    for pattern in (_ZERO_COUNT, _NONZERO_COUNT, _TAP_FAILURE):  # weighed in line_score
+    for pattern in (_ZERO_COUNT, _NONZERO_COUNT, _TAP_FAILURE, _COMMAND_FAILED):  # weighed in line_signals
         matcher.Add(pattern)
         weights.append(0)
     matcher.Compile()
@@ -107,12 +113,17 @@ def _compile_set() -> tuple[re2.Set, list[int]]:
 
 _SIGNALS, _WEIGHTS = _compile_set()
 _MATCH_SIGNALS = _SIGNALS._set.Match
-_ZERO, _NONZERO, _NOT_OK = len(_WEIGHTS) - 3, len(_WEIGHTS) - 2, len(_WEIGHTS) - 1
+_ZERO, _NONZERO, _NOT_OK, _COMMAND = range(len(_WEIGHTS) - 4, len(_WEIGHTS))
 _PASSED = len(_STRONG)  # the first noise pattern
 
 
 def line_score(text: bytes, base: int) -> int:
     """The line's strongest signal weight (at least ``base``) less its worst noise weight."""
+    return line_signals(text, base)[0]
+
+
+def line_signals(text: bytes, base: int) -> tuple[int, bool]:
+    """line_score, and whether the line says that a command failed."""
     score, penalty = base, 0
     # The set's own matcher takes UTF-8 bytes as they are (the wrapper would want str).
     found = _MATCH_SIGNALS(text) or ()
@@ -126,7 +137,7 @@ def line_score(text: bytes, base: int) -> int:
             penalty = weight
     if _ZERO in found and _NONZERO not in found:
         penalty = min(penalty, _ZERO_PENALTY)
-    return score + penalty
+    return score + penalty, _COMMAND in found
 
 
 def scoring_form(raw: bytes) -> bytes:

@@ -17,8 +17,9 @@ import re2
 
 from chalicelib import automaton
 
-# A line's start, after the timestamp GitHub Actions puts before each line of a job's log.
-_START = rb"^(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?)?"
+# A line's start, after the timestamp GitHub Actions puts before each line of a job's log
+# ("2026-05-04T06:35:53.2091076Z "), read loosely: the exact form doubles Hyperscan's compile time.
+_START = rb"^(?:\d[\d:.T-]*Z ?)?"
 
 # Kinds of candidate line, best first: when a line is of several kinds, the lowest number wins.
 FAIL_MARK, STEP_START, BLOCK_HEADER, LOCATION, SUMMARY, ERROR_WORD = 1, 2, 3, 4, 5, 6

@@ -10,14 +10,12 @@ fills the windows in this order while the budget lasts.
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from chalicelib.linescore import DIGITS, line_key, line_score, repeat_form, scoring_form
+from chalicelib.linescore import DIGITS, line_key, line_signals, repeat_form, scoring_form
 from chalicelib.logscan import (
     BLOCK_HEADER,
-    ERROR_WORD,
     FAIL_MARK,
     LOCATION,
     STEP_START,
@@ -36,7 +34,7 @@ MAX_REPEATS = 3
 # or 1 (see DIGIT_CLASSES), so it is worked out once per shape. The table outlives one log: a
 # warm Lambda sees the same repositories' lines again (and the benchmark set shares about half).
 MAX_SAID = 50_000
-_SAID: dict[bytes, tuple[bytes, bytes, int]] = {}
+_SAID: dict[bytes, tuple[bytes, bytes, int, bool]] = {}
 
 
 def forget_described_lines() -> None:
@@ -83,10 +81,12 @@ def baseline_keys(blocks: Iterable[bytes]) -> frozenset[bytes]:
 
 def _score_hits(
     result: ScanResult, baseline: frozenset[bytes] = frozenset(), earlier: dict[int, int] | None = None
-) -> tuple[list[tuple[int, int]], list[Region]]:
+) -> tuple[list[tuple[int, int]], list[Region], int | None]:
     """Score candidate lines by what they say, then by where they stand.
 
     ``earlier`` is filled with line -> the first line that said the same thing, when that came first.
+    Also returns the first line inside the first failing step, before its end, that says a
+    command failed (a command of a longer step), if any.
     """
     hits = result.hits
     regions = _failing_regions(hits)
@@ -96,6 +96,7 @@ def _score_hits(
     located: list[tuple[int, int, int]] = []  # line, score, index of its failing region or -1
     best: dict[int, int] = {}
     region, region_count = 0, len(regions)
+    failed_command: int | None = None
     for lineno, group, raw, _ in hits:
         if group == STEP_START or group == FAIL_MARK:
             continue  # boundaries, shown through the regions they delimit
@@ -107,10 +108,17 @@ def _score_hits(
             clean = scoring_form(raw)
             key = clean.translate(None, DIGITS).strip()
             base = _GROUP_BASE.get(group, 1)
-            known = said[shape] = (key, repeat_form(key), line_score(clean, base) if key else 0)
-        key, template, score = known
+            score, says_failed = line_signals(clean, base) if key else (0, False)
+            known = said[shape] = (key, repeat_form(key), score, says_failed)
+        key, template, score, says_failed = known
         if not key:
             continue
+        # Hits come in line order and regions do not overlap: walk both together.
+        while region < region_count and regions[region].end < lineno:
+            region += 1
+        index = region if region < region_count and regions[region].start <= lineno else -1
+        if says_failed and index == 0 and failed_command is None and lineno < regions[0].end:
+            failed_command = lineno
         if key in baseline:
             score -= 8
         repeats = seen.get(template, 0)
@@ -124,10 +132,6 @@ def _score_hits(
                 earlier[lineno] = first_at[key]
         else:
             first_at[key] = lineno
-        # Hits come in line order and regions do not overlap: walk both together.
-        while region < region_count and regions[region].end < lineno:
-            region += 1
-        index = region if region < region_count and regions[region].start <= lineno else -1
         if index >= 0 and score > best.get(index, score - 1):
             best[index] = score
         located.append((lineno, score, index))
@@ -147,7 +151,7 @@ def _score_hits(
         elif last_fail is not None and lineno > last_fail:
             bonus -= 3
         scored.append((lineno, score + bonus))
-    return scored, regions
+    return scored, regions, failed_command
 
 
 @dataclass
@@ -199,30 +203,13 @@ def _summary_items(result: ScanResult) -> list[Item]:
     return items
 
 
-# A command inside a failing step that failed before the step did ("error Command failed with
-# exit code 1.", "returned non-zero exit status 2"): the lines just above it say why.
-_SUBCOMMAND_FAILED = re.compile(
-    rb"(?i)command failed|returned (?:a )?non-?zero"
-    rb"|exit(?:ed)? with (?:code |status )?[1-9]|exit (?:code|status):? [1-9]"
-)
 SUBCOMMAND_LINES = 4
-
-
-def _first_failed_subcommand(hits: list[Hit], region: Region) -> int | None:
-    """The first line in the region, before its end, that says a command in it failed."""
-    index = bisect.bisect_left(hits, region.start, key=lambda hit: hit.lineno)
-    while index < len(hits) and hits[index].lineno < region.end:
-        hit = hits[index]
-        if hit.group == ERROR_WORD and _SUBCOMMAND_FAILED.search(hit.raw):
-            return hit.lineno
-        index += 1
-    return None
 
 
 def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[list[Item], list[int], list[Region]]:
     """Decide which line ranges to show, most important first."""
     earlier: dict[int, int] = {}
-    scored, regions = _score_hits(result, baseline, earlier)
+    scored, regions, failed_command = _score_hits(result, baseline, earlier)
     scored.sort(key=lambda pair: (-pair[1], pair[0]))
     anchors: list[int] = []
     scores: dict[int, int] = {}
@@ -248,10 +235,10 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
         items.append(Item(region.start, region.start, 200))
         for marker in region.later_markers[-2:]:
             items.append(Item(marker, marker, 300))
-    for region in regions[:1]:
-        failed = _first_failed_subcommand(result.hits, region)
-        if failed is not None:
-            items.append(Item(max(region.start, failed - SUBCOMMAND_LINES), failed, 600, backward=True))
+    if failed_command is not None:
+        # A command that failed inside the failing step, before the step did: what it printed last.
+        start = max(regions[0].start, failed_command - SUBCOMMAND_LINES)
+        items.append(Item(start, failed_command, 600, backward=True))
     if anchors:
         items.append(Item(max(1, anchors[0] - 4), anchors[0] + 150, 5000, extend=True))
         header = _block_header_before(result.hits, anchors[0])
