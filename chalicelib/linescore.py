@@ -26,7 +26,7 @@ _STRONG = (
     (r"^\s*(?:---\s*)?(?:FAIL|FAILED|FAILURE|ERROR)\b|\bFAIL(?:ED)?\b|^\s*\d+\) |^\s*[✖✗×❌✘] |[✖✗❌✘] |^\s*\[-\] ", 9),
     (r"(?i)\berror(?:\[\w+\])?:|\berror\b[^:]*:|\bERR!|^\s*!!|\bfatal\b|not ok \d", 8),
     (
-        r"(?i)cannot find|can't find|could ?not (?:find|resolve|load|open|connect|compile)|no such file"
+        r"(?i)cannot find|can't find|could ?not (?:find|resolve|load|open|connect|compile)|no such file|\bfailed to\b"
         r"|command not found|not found|modulenotfound|importerror|unable to|does ?n[o']t exist"
         r"|no tests? (?:found|ran|were found|to run|executed)|exiting with (?:code|status) [1-9]",
         8,

@@ -111,3 +111,8 @@ def test_a_github_actions_timestamp_does_not_hide_a_line_start() -> None:
 def test_code_that_names_an_expected_value_is_not_an_assertion() -> None:
     assert line_score(b"        expected = concat(", 1) < 3
     assert line_score(b"Expected value: 3", 1) >= 7 and line_score(b"- Expected  - 1", 1) >= 7
+
+
+def test_failed_to_is_an_error() -> None:
+    assert line_score(b"[fail] Failed to upload index.html (Access key cannot be null.)", 1) >= 8
+    assert line_score(b"Error: Failed to fetch https://registry.npmjs.org/left-pad", 1) >= 8
