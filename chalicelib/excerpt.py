@@ -60,6 +60,7 @@ FULL_MARGIN = 16
 def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[int, str]]:
     chosen: dict[int, str] = {}
     cleaned: dict[int, str] = {}
+    known = raw.known  # most lines are there already: spare a call for each
     used = 0
     for item in items:
         if max_chars - used < FULL_MARGIN:
@@ -70,9 +71,11 @@ def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[i
         for lineno in order:
             text = cleaned.get(lineno)
             if text is None:
-                line = raw.get(lineno, item.backward)
+                line = known.get(lineno)
                 if line is None:
-                    break
+                    line = raw.get(lineno, item.backward)
+                    if line is None:
+                        break
                 text = cleaned[lineno] = clean_line(line)
             if item.extend and lineno > item.start + 6:
                 # A block of detail ends at the second line in a row that doesn't look like detail.

@@ -174,17 +174,17 @@ class LineCache:
     RUN_LINES = 16
 
     def __init__(self, fetched: dict[int, bytes] | None = None, kept: RetainedLines | None = None) -> None:
-        self._lines: dict[int, bytes] = fetched if fetched is not None else {}
+        self.known: dict[int, bytes] = fetched if fetched is not None else {}  # the lines fetched so far
         self._kept = kept
 
     def get(self, number: int, backward: bool = False) -> bytes | None:
         """Line ``number``, or None past the log's ends (or, for a streamed log, if not fetched)."""
-        line = self._lines.get(number)
+        line = self.known.get(number)
         if line is None and self._kept is not None and 1 <= number <= self._kept.total_lines:
             first = max(1, number - self.RUN_LINES + 1) if backward else number
             run = self._kept.run(first, self.RUN_LINES)
             # Lines already here stay as they are; the run fills only the rest.
             for offset, text in enumerate(run):
-                self._lines.setdefault(first + offset, text)
-            line = self._lines.get(number)
+                self.known.setdefault(first + offset, text)
+            line = self.known.get(number)
         return line
