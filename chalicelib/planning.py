@@ -83,7 +83,7 @@ def baseline_keys(blocks: Iterable[bytes]) -> frozenset[bytes]:
 def _score_hits(
     result: ScanResult, baseline: frozenset[bytes] = frozenset(), earlier: dict[int, int] | None = None
 ) -> tuple[list[tuple[int, int]], list[Region], int | None]:
-    """Score candidate lines by what they say, then by where they stand.
+    """Score candidate lines by what they say, then by where they stand: (-score, line), sorted.
 
     ``earlier`` is filled with line -> the first line that said the same thing, when that came first.
     Also returns the first line inside the first failing step, before its end, that says a
@@ -152,7 +152,8 @@ def _score_hits(
                 bonus += 4  # ...unless an earlier error as strong as any explains the ones after it
         elif last_fail is not None and lineno > last_fail:
             bonus -= 3
-        scored.append((lineno, score + bonus))
+        scored.append((-score - bonus, lineno))
+    scored.sort()  # best first, then earliest: tuples compare without a key function per line
     return scored, regions, failed_command
 
 
@@ -212,10 +213,10 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
     """Decide which line ranges to show, most important first."""
     earlier: dict[int, int] = {}
     scored, regions, failed_command = _score_hits(result, baseline, earlier)
-    scored.sort(key=lambda pair: (-pair[1], pair[0]))
     anchors: list[int] = []
     scores: dict[int, int] = {}
-    for lineno, score in scored:
+    for negative, lineno in scored:
+        score = -negative
         if score < 3 or len(anchors) >= 16:
             break
         if any(abs(lineno - a) <= 4 for a in anchors):
