@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import math
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 import re2
 
-from chalicelib import automaton
+from chalicelib.triggers import Triggers
 
 MARK = "[REDACTED:{kind}]"
 
@@ -130,124 +129,10 @@ def _base64_tokens(data: bytes) -> set[bytes]:
         pos = end  # a token is never empty
 
 
-def _loosened(pattern: str) -> str:
-    """A rule as RE2 can run it, matching at least what the rule matches (in ASCII text).
-
-    Lookarounds, which RE2 lacks, are dropped (a lookbehind kept as its literal); counted
-    repeats are cut to at most 24 with no upper bound: long ones multiply the automaton's
-    states across 25 rules, and RE2's cache thrashes (10x slower).
-    """
-    pattern = re.sub(r"\(\?<=([^()]*)\)", lambda m: m.group(1), pattern)
-    pattern = re.sub(r"\(\?!([^()]*)\)", "", pattern)
-    return re.sub(r"\{(\d+)(?:,\d*)?\}", lambda m: f"{{{min(int(m.group(1)), 24)},}}", pattern)
-
-
-# What Python's \s takes in ASCII text beyond RE2's [\t\n\f\r ]: str.isspace() says \v and \x1c-\x1f.
-_MORE_SPACE = "\\x0b\\x1c-\\x1f"
-_NON_ASCII = "\\x{80}-\\x{10ffff}"
-
-
-def _widened(pattern: str, extra: dict[str, str], drop_boundaries: bool = False) -> str:
-    """``pattern`` with each \\s, \\w or \\d, alone or in a class, also taking ``extra[escape]``.
-
-    RE2's and Hyperscan's classes are ASCII-only and Python's are not; a wider trigger only
-    costs time. Negated classes need nothing: [^\\s] already takes what \\s lacks. Without
-    ``drop_boundaries``, \\b stays (right for ASCII text only).
-    """
-    out: list[str] = []
-    i, size = 0, len(pattern)
-    while i < size:
-        char = pattern[i]
-        if char == "\\" and i + 1 < size:
-            escape = pattern[i + 1]
-            if escape == "b" and drop_boundaries:
-                pass
-            elif escape in extra:
-                out.append(f"[\\{escape}{extra[escape]}]")
-            else:
-                out.append(pattern[i : i + 2])
-            i += 2
-        elif char == "[":
-            end = i + 1
-            negated = end < size and pattern[end] == "^"
-            end += 1 if negated else 0
-            end += 1 if end < size and pattern[end] == "]" else 0
-            while end < size and pattern[end] != "]":
-                end += 2 if pattern[end] == "\\" else 1
-            body = pattern[i + 1 : end]
-            if not negated:
-                # First, so that a trailing "-" stays a literal.
-                body = "".join(more for escape, more in extra.items() if "\\" + escape in body) + body
-            out.append("[" + body + "]")
-            i = end + 1
-        else:
-            out.append(char)
-            i += 1
-    return "".join(out)
-
-
-def _ascii_safe(pattern: str) -> str:
-    """The loosened rule for ASCII text."""
-    return _widened(_loosened(pattern), {"s": _MORE_SPACE})
-
-
-def _unicode_safe(pattern: str) -> str:
-    """The loosened rule for any text (read as UTF-8): \\s, \\w and \\d also take any non-ASCII character; no \\b."""
-    more = {"s": _MORE_SPACE + _NON_ASCII, "w": _NON_ASCII, "d": _NON_ASCII}
-    return _widened(_loosened(pattern), more, drop_boundaries=True)
-
-
 _RULES = (*(p.regex.pattern for p in PATTERNS), _GENERIC.pattern, _BASE64_TOKEN.pattern, _PERCENT)
-
-
-def _trigger_sets(multiline: bool = False) -> tuple[re2.Set, re2.Set, int]:
-    """Two RE2 sets that tell which rules can match a text, so the others are skipped.
-
-    A looser trigger only costs time. The first set is for ASCII text (most lines); the second,
-    Unicode-safe one for any other. Indices: PATTERNS, then the generic rule, the base64 rule,
-    percent-encoding. ``multiline`` sets read ``^`` and ``$`` at every line, so that on lines
-    joined by newlines they find at least what the line sets find on each line.
-    """
-    ascii_set, unicode_set = re2.Set.SearchSet(re2.Options()), re2.Set.SearchSet(re2.Options())
-    prefix = "(?m)" if multiline else ""
-    for pattern in _RULES:
-        ascii_set.Add(prefix + _ascii_safe(pattern))
-        unicode_set.Add(prefix + _unicode_safe(pattern))
-    ascii_set.Compile()
-    unicode_set.Compile()
-    return ascii_set, unicode_set, len(_RULES)
-
-
-# The only non-ASCII characters Python's case-insensitive matching takes for an ASCII letter
-# (RE2 folds none of them, Hyperscan the last two): the trigger sets see them as that letter.
-_ASCII_FOLDS = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
-
-
-def _folded(text: str) -> str:
-    # Four substring searches: str.translate would look up every character in Python.
-    for char, letter in _ASCII_FOLDS.items():
-        if char in text:
-            text = text.replace(char, letter)
-    return text
-
-
-@functools.cache
-def _text_trigger_database(non_ascii: bool) -> automaton.Database:
-    """The text trigger sets as Hyperscan databases (compiled on first use)."""
-    expressions = [(_unicode_safe(p) if non_ascii else _ascii_safe(p)).encode() for p in _RULES]
-    flags = [automaton.MULTILINE | automaton.SINGLEMATCH | (automaton.UTF8 if non_ascii else 0)] * len(expressions)
-    return automaton.Database(expressions, list(range(len(expressions))), flags)
-
-
-_TRIGGERS, _UNICODE_TRIGGERS, _RULE_COUNT = _trigger_sets()
-_TEXT_TRIGGERS, _UNICODE_TEXT_TRIGGERS, _ = _trigger_sets(multiline=True)
-# The percent-encoding rule is applied on "%" alone (see Redactor.redact).
+# Indices of the rules after PATTERNS. The percent-encoding rule is applied on "%" alone (see Redactor.redact).
 _GENERIC_RULE, _BASE64_RULE, _PERCENT_RULE = len(PATTERNS), len(PATTERNS) + 1, len(PATTERNS) + 2
-_NO_RULES: frozenset[int] = frozenset()
-_MATCH_TRIGGERS = _TRIGGERS._set.Match
-_MATCH_UNICODE_TRIGGERS = _UNICODE_TRIGGERS._set.Match
-_MATCH_TEXT_TRIGGERS = _TEXT_TRIGGERS._set.Match
-_MATCH_UNICODE_TEXT_TRIGGERS = _UNICODE_TEXT_TRIGGERS._set.Match
+TRIGGERS = Triggers(_RULES)
 
 
 def shannon_entropy(value: str) -> float:
@@ -303,39 +188,19 @@ def _encoded_secret_kind(token: str) -> str | None:
     return None
 
 
-def _rules_in_text(text: str) -> Collection[int]:
-    """Indices of the rules that can match some line of ``text`` (lines joined by newlines)."""
-    ascii = text.isascii()
-    data = text.encode() if ascii else _folded(text).encode()
-    if automaton.available():
-        # Hyperscan's automaton is built in advance; RE2 would build its states on this text.
-        return _text_trigger_database(not ascii).matching_ids(data)
-    return (_MATCH_TEXT_TRIGGERS if ascii else _MATCH_UNICODE_TEXT_TRIGGERS)(data) or ()
-
-
 def _nothing_to_redact(text: str) -> bool:
     """True when no rule can change any line of ``text`` (lines joined by newlines).
 
     Most excerpts: one set match over the whole text, and a look at each base64-looking word
     (hashes, paths), instead of a set match for each line.
     """
-    found = _rules_in_text(text)
+    found = TRIGGERS.lines(text)
     if not found:
         return True
     if any(rule != _BASE64_RULE and rule != _PERCENT_RULE for rule in found):
         return False
     # A newline is not in a token's alphabet: the words found here are the ones each line has.
     return all(_encoded_secret_kind(token.decode()) is None for token in _base64_tokens(text.encode()))
-
-
-def _rules_for(text: str) -> frozenset[int]:
-    """Indices of the rules that can match ``text``."""
-    # The sets' own matchers, on bytes: the wrapper's per-call conversions cost more than a match.
-    if text.isascii():
-        found = _MATCH_TRIGGERS(text.encode())
-    else:
-        found = _MATCH_UNICODE_TRIGGERS(_folded(text).encode())
-    return frozenset(found) if found else _NO_RULES
 
 
 class Redactor:
@@ -354,7 +219,7 @@ class Redactor:
         """Return ``text`` with every secret replaced by a mark naming its kind."""
         if self._runtime is not None:
             text = self._runtime.sub(MARK.format(kind="service-secret"), text)
-        rules = _rules_for(text)
+        rules = TRIGGERS.line(text)
         if not rules:
             return text
         for index, pattern in enumerate(PATTERNS):
@@ -362,7 +227,7 @@ class Redactor:
                 replaced = self._apply(pattern, text)
                 if replaced != text:
                     # A replacement can make a later rule match (rare): look again.
-                    text, rules = replaced, _rules_for(replaced)
+                    text, rules = replaced, TRIGGERS.line(replaced)
         if _GENERIC_RULE in rules:
             text = _GENERIC.sub(self._generic, text)
         if _BASE64_RULE in rules:
@@ -410,11 +275,8 @@ class Redactor:
                 return [(lineno, self.redact(text)) if "%" in text else (lineno, text) for lineno, text in lines]
             if self._runtime is None:
                 # Most lines are plain ASCII no rule can match: one set match each, no more.
-                rules_in = _MATCH_TRIGGERS
-                return [
-                    (lineno, text) if text.isascii() and not rules_in(text.encode()) else (lineno, self.redact(text))
-                    for lineno, text in lines
-                ]
+                clear = TRIGGERS.ascii_line_is_clear
+                return [(lineno, text) if clear(text) else (lineno, self.redact(text)) for lineno, text in lines]
             return [(lineno, self.redact(text)) for lineno, text in lines]
         out: list[tuple[int, str]] = []
         in_key = False
