@@ -114,6 +114,8 @@ class Triggers:
 
     def __init__(self, rules: Sequence[str], engine: str | None = None) -> None:
         self.engine = engine or ("hyperscan" if automaton.available() else "re2")
+        if self.engine not in ("hyperscan", "re2"):
+            raise ValueError(f"unknown trigger engine {self.engine!r}")
         if self.engine == "hyperscan" and not automaton.available():
             raise ValueError("Hyperscan is not installed on this machine")
         ascii_rules = [ascii_safe(rule) for rule in rules]

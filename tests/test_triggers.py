@@ -64,11 +64,12 @@ def test_loosening_drops_what_re2_lacks_and_widens_classes() -> None:
     assert unicode_safe(r"\bx\d") == r"x[\d\x{80}-\x{10ffff}]"
 
 
-def test_a_missing_engine_is_refused() -> None:
-    if automaton.available():
-        pytest.skip("Hyperscan is installed here")
-    with pytest.raises(ValueError, match="not installed"):
-        Triggers(["x"], engine="hyperscan")
+def test_an_unknown_or_missing_engine_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown trigger engine"):
+        Triggers(["x"], engine="pcre")
+    if not automaton.available():
+        with pytest.raises(ValueError, match="not installed"):
+            Triggers(["x"], engine="hyperscan")
 
 
 def test_an_ascii_line_no_rule_can_match_is_clear() -> None:
