@@ -71,11 +71,13 @@ def first_line_naming(result: ScanResult, subject: bytes, before: int) -> int | 
     """The number of the first line that contains ``subject``, if before line ``before``."""
     if result.pieces is None:
         return None
+    # The whole name: "src/app" is not named by "src/app-utils", "src/app/x.py" or "src/app.py".
+    named = re.compile(re.escape(subject) + rb"(?![\w/\\-]|\.\w)")
     lineno = 1
     for piece, newlines in result.pieces:
-        at = piece.find(subject)
-        if at >= 0:
-            found = lineno + piece.count(b"\n", 0, at)
+        match = named.search(piece)
+        if match is not None:
+            found = lineno + piece.count(b"\n", 0, match.start())
             return found if found < before else None
         lineno += newlines
     return None

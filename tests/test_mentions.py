@@ -98,3 +98,14 @@ def test_a_summary_line_leads_back_to_the_first_line_that_names_its_subject() ->
     assert first_mention_in_hits(hits, 306) is None  # named nowhere before
     ex = build_excerpt(lambda: iter_bytes_blocks(log, "log", 1 << 40), 2000)
     assert ex.anchors[0] == 305 and 3 in dict(ex.lines)
+
+
+def test_a_name_is_found_whole_not_inside_a_longer_one() -> None:
+    log = (
+        b"Lockfiles considered:\n  - /work/tokio/tokio-macros/Cargo.toml\n"
+        + b"cargo test\n" * 3
+        + b"   Compiling tokio v1.52.1 (/work/tokio)\n"
+    )
+    result = scan([log], retain=len(log))
+    assert first_line_naming(result, b"/work/tokio", 99) == 6
+    assert first_line_naming(result, b"/work/tokio-macros", 99) is None
