@@ -57,12 +57,14 @@ def listed_subjects(result: ScanResult, heading: int) -> list[bytes]:
         return []
     lines = fetch_retained(result, set(range(heading + 1, heading + 1 + LISTED_LINES)))
     found: list[bytes] = []
+    listed = False
     for lineno in sorted(lines):
         text = lines[lineno]
         if _SEPARATOR.match(scoring_form(text)):
-            if found:
-                break
+            if listed:
+                break  # the list ended (a rule under the heading does not end it)
             continue
+        listed = True
         found.extend(s for s in subjects(text) if s not in found)
     return found[:MAX_SUBJECTS]
 

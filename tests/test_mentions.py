@@ -109,3 +109,14 @@ def test_a_name_is_found_whole_not_inside_a_longer_one() -> None:
     result = scan([log], retain=len(log))
     assert first_line_naming(result, b"/work/tokio", 99) == 6
     assert first_line_naming(result, b"/work/tokio-macros", 99) is None
+
+
+def test_a_summary_list_ends_at_its_first_blank_line() -> None:
+    log = (
+        b"$ cargo test\n    failures:\n        compile_fail_full\n\n    test result: FAILED. 0 passed; 1 failed\n"
+        b"   Compiling tokio v1.52.1 (/work/tokio/tokio)\n"
+    )
+    result = scan([log], retain=len(log))
+    heading = summary_heading(result)
+    assert heading == 2
+    assert listed_subjects(result, heading) == []
