@@ -25,7 +25,7 @@ _ALLOWED = {
     "actor",
     "author_email",
 }
-_ID = re.compile(r"^\d{8}-[0-9a-f]{16}$")
+_ID = re.compile(r"[0-9]{8}-[0-9a-f]{16}")  # matched whole: "$" would let a final newline through
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,6 @@ def parse_analyze(body: bytes, max_bytes: int, logs_prefix: str = "logs/") -> An
 
 def check_analysis_id(analysis_id: str) -> str:
     """Raise BadInputError unless ``analysis_id`` has the form ``yyyymmdd-<16 hex>``."""
-    if not _ID.match(analysis_id):
+    if _ID.fullmatch(analysis_id) is None:
         raise BadInputError("analysis id must look like 20260101-0123456789abcdef")
     return analysis_id

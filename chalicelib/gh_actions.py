@@ -22,7 +22,7 @@ from chalicelib.caps import DailyCaps
 from chalicelib.errors import SelfHealingError
 from chalicelib.gh_client import GitHubError, github_for_repo, translate
 from chalicelib.issue_state import MARKER, IssueState, marker, read_marker
-from chalicelib.links import build_links
+from chalicelib.links import build_links, is_commit_sha, is_repo_name
 from chalicelib.patches import (
     PatchLimits,
     PatchRejectedError,
@@ -169,7 +169,7 @@ class GitHubIssue(_GitHubAction):
     kind = "github_issue"
 
     def applies(self, analysis: Analysis) -> bool:
-        return bool(re.match(r"^[\w.-]+/[\w.-]+$", analysis.metadata.get("repo", "")))
+        return is_repo_name(analysis.metadata.get("repo", ""))
 
     def _run(self, analysis: Analysis) -> ActionResult:
         session = self.session
@@ -222,9 +222,9 @@ class GitHubPullRequest(_GitHubAction):
         meta = analysis.metadata
         return bool(
             (analysis.edits or analysis.fix_plan)
-            and re.match(r"^[0-9a-f]{7,40}$", meta.get("sha", ""))
+            and is_commit_sha(meta.get("sha", ""))
             and meta.get("branch")
-            and re.match(r"^[\w.-]+/[\w.-]+$", meta.get("repo", ""))
+            and is_repo_name(meta.get("repo", ""))
         ) or meta.get("branch", "").startswith(HEAL_PREFIX)
 
     def _run(self, analysis: Analysis) -> ActionResult:

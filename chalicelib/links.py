@@ -11,9 +11,20 @@ from dataclasses import dataclass
 from chalicelib.analysis import Analysis
 from chalicelib.settings import Settings
 
-_REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
-_SHA = re.compile(r"^[0-9a-f]{7,40}$")
-_RUN_ID = re.compile(r"^\d+$")
+# Matched whole (fullmatch): "$" would also let a final newline through.
+_REPO = re.compile(r"[\w.-]+/[\w.-]+")
+_SHA = re.compile(r"[0-9a-f]{7,40}")
+_RUN_ID = re.compile(r"[0-9]+")
+
+
+def is_repo_name(value: str) -> bool:
+    """Whether ``value`` is an ``owner/name`` a link or an API call may use."""
+    return _REPO.fullmatch(value) is not None
+
+
+def is_commit_sha(value: str) -> bool:
+    """Whether ``value`` is a commit SHA (7 to 40 lowercase hex digits)."""
+    return _SHA.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
@@ -29,11 +40,10 @@ def build_links(analysis: Analysis, settings: Settings) -> Links:
     meta = analysis.metadata
     server = settings.github_server_url
     repo = meta.get("repo", "")
-    good_repo = bool(_REPO.match(repo))
-    run = (
-        f"{server}/{repo}/actions/runs/{meta['run_id']}" if good_repo and _RUN_ID.match(meta.get("run_id", "")) else ""
-    )
-    commit = f"{server}/{repo}/commit/{meta['sha']}" if good_repo and _SHA.match(meta.get("sha", "")) else ""
+    good_repo = is_repo_name(repo)
+    good_run = _RUN_ID.fullmatch(meta.get("run_id", "")) is not None
+    run = f"{server}/{repo}/actions/runs/{meta['run_id']}" if good_repo and good_run else ""
+    commit = f"{server}/{repo}/commit/{meta['sha']}" if good_repo and is_commit_sha(meta.get("sha", "")) else ""
     source = analysis.source
     log_object = (
         f"s3://{source.get('bucket')}/{source.get('key')}"

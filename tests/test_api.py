@@ -32,3 +32,6 @@ def test_analysis_ids() -> None:
     assert check_analysis_id("20261126-0123456789abcdef")
     with pytest.raises(BadInputError):
         check_analysis_id("../../etc/passwd")
+    for near_miss in ("20261126-0123456789abcdef\n", "٢٠٢٦١١٢٦-0123456789abcdef"):  # a final newline, Arabic digits
+        with pytest.raises(BadInputError):
+            check_analysis_id(near_miss)
