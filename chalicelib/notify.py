@@ -28,7 +28,8 @@ from chalicelib.render import render
 from chalicelib.settings import Settings
 
 log = logging.getLogger(__name__)
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)$")
+# Matched whole (fullmatch): "$" would let a final newline into a mail header.
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 _SES_RETRYABLE = {"Throttling", "ThrottlingException", "TooManyRequestsException", "ServiceUnavailable"}
 
 
@@ -41,7 +42,7 @@ class RetryableError(ActionError):
 
 
 def valid_addresses(addresses: tuple[str, ...] | list[str]) -> list[str]:
-    return [a for a in addresses if _EMAIL.match(a)]
+    return [a for a in addresses if _EMAIL.fullmatch(a)]
 
 
 def mime_message(sender: str, to: list[str], subject: str, text: str, html: str) -> bytes:
@@ -57,7 +58,7 @@ def recipients(analysis: Analysis, settings: Settings) -> list[str]:
     """MAIL_TO, plus the commit author when their address's domain is in MAIL_AUTHOR_DOMAINS."""
     out = valid_addresses(settings.mail_to)
     author = analysis.metadata.get("author_email", "")
-    match = _EMAIL.match(author)
+    match = _EMAIL.fullmatch(author)
     if match and match.group(1).lower() in settings.mail_author_domains and author not in out:
         out.append(author)
     return out

@@ -17,6 +17,7 @@ from moto.ses import ses_backends
 from app import app
 from chalicelib.digest import build_digest, send_digest
 from chalicelib.metadata import RunMetadata
+from chalicelib.notify import valid_addresses
 from chalicelib.pipeline import analyze_text, build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET, ROOT, STAGE, example
@@ -217,3 +218,9 @@ def test_digest_schedule_through_chalice(s3: Any) -> None:
             ),
         )
     assert result.payload["status"] == "dry_run" and result.payload["failures"] == 0
+
+
+def test_an_address_with_a_line_break_is_not_an_address() -> None:
+    assert valid_addresses(["ops@example.com", "ops@example.com\nBcc: all@example.com", "dev@example.com\n"]) == [
+        "ops@example.com"
+    ]
