@@ -19,8 +19,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-_ID = re.compile(r"^\d{8}-[0-9a-f]{16}$")
-_DAY = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/?$")
+# Matched whole (fullmatch): "$" would also let a final newline through.
+_ID = re.compile(r"[0-9]{8}-[0-9a-f]{16}")
+_DAY = re.compile(r"([0-9]{4})/([0-9]{2})/([0-9]{2})/?")
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def _parse_time(value: str) -> datetime | None:
 def summarize(record: dict[str, Any]) -> Row | None:
     """A record's row; None for anything that is not a sound record."""
     created = _parse_time(record.get("created_at", ""))
-    if created is None or not _ID.match(str(record.get("id", ""))):
+    if created is None or not _ID.fullmatch(str(record.get("id", ""))):
         return None
     meta = record.get("metadata") or {}
     issue = pr = ""
@@ -110,7 +111,7 @@ class LocalSource:
         base = self.root / self.prefix
         found = []
         for path in base.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]"):
-            match = _DAY.match(str(path.relative_to(base)).replace("\\", "/"))
+            match = _DAY.fullmatch(str(path.relative_to(base)).replace("\\", "/"))
             if match and path.is_dir():
                 found.append(date(*map(int, match.groups())))
         return sorted(found, reverse=True)
@@ -124,7 +125,7 @@ class LocalSource:
 
     def record(self, analysis_id: str) -> dict[str, Any] | None:
         path = self.root / _record_key(self.prefix, analysis_id)
-        if not _ID.match(analysis_id) or not path.is_file():
+        if not _ID.fullmatch(analysis_id) or not path.is_file():
             return None
         data: dict[str, Any] = json.loads(path.read_text())
         return data
@@ -147,7 +148,7 @@ class S3Source:
         for year in self._prefixes(self.prefix):
             for month in self._prefixes(year):
                 for day in self._prefixes(month):
-                    match = _DAY.match(day[len(self.prefix) :])
+                    match = _DAY.fullmatch(day[len(self.prefix) :])
                     if match:
                         found.append(date(*map(int, match.groups())))
         return sorted(found, reverse=True)
@@ -166,7 +167,7 @@ class S3Source:
                     continue
 
     def record(self, analysis_id: str) -> dict[str, Any] | None:
-        if not _ID.match(analysis_id):
+        if not _ID.fullmatch(analysis_id):
             return None
         try:
             body = self.s3.get_object(Bucket=self.bucket, Key=_record_key(self.prefix, analysis_id))["Body"].read()
