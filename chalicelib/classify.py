@@ -192,8 +192,9 @@ def _cause_of_test_failure(weights: dict[str, list[tuple[int, float]]], test_sco
     """The cause category shown among the failing test's lines, if strong enough (see _CAUSES)."""
     test_lines = [lineno for lineno, _ in weights["test_assertion"]]
 
-    def close_score(category: str) -> float:
-        return sum(w for n, w in weights.get(category, []) if any(abs(n - t) <= CAUSE_LINES for t in test_lines))
-
-    cause = max(_CAUSES, key=close_score)
-    return cause if close_score(cause) >= CAUSE_SHARE * test_score else None
+    close = {
+        category: sum(w for n, w in weights.get(category, []) if any(abs(n - t) <= CAUSE_LINES for t in test_lines))
+        for category in _CAUSES
+    }
+    cause = max(_CAUSES, key=close.__getitem__)
+    return cause if close[cause] >= CAUSE_SHARE * test_score else None

@@ -86,13 +86,6 @@ def fetch_lines(blocks: Iterable[bytes], wanted: set[int], known: Sequence[Hit] 
     return _fetch(((buf, buf.count(b"\n")) for buf in complete_lines(blocks)), wanted, known)
 
 
-def fetch_retained(result: ScanResult, wanted: set[int]) -> dict[int, bytes]:
-    """The second pass over a log the scan kept (``result.pieces``); raises ValueError if it did not."""
-    if result.pieces is None:
-        raise ValueError("the scan did not keep this log; use fetch_lines")
-    return _fetch(iter(result.pieces), wanted, result.hits)
-
-
 def _fetch(pieces: Iterator[tuple[bytes, int]], wanted: set[int], known: Sequence[Hit]) -> dict[int, bytes]:
     found: dict[int, bytes] = {}
     if not wanted:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from chalicelib.linefetch import fetch_retained
+from chalicelib.linefetch import RetainedLines
 from chalicelib.linescore import scoring_form
 from chalicelib.logscan import STEP_START, SUMMARY, Hit, ScanResult
 
@@ -55,11 +55,9 @@ def listed_subjects(result: ScanResult, heading: int) -> list[bytes]:
     """Subjects named in the few lines under a summary heading (needs the kept log)."""
     if result.pieces is None:
         return []
-    lines = fetch_retained(result, set(range(heading + 1, heading + 1 + LISTED_LINES)))
     found: list[bytes] = []
     listed = False
-    for lineno in sorted(lines):
-        text = lines[lineno]
+    for text in RetainedLines(result).run(heading + 1, LISTED_LINES):
         if _SEPARATOR.match(scoring_form(text)):
             if listed:
                 break  # the list ended (a rule under the heading does not end it)

@@ -10,7 +10,7 @@ property tests compare the triggers with Python on every rule.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import re2
 
@@ -104,6 +104,11 @@ def _set(patterns: Sequence[str]) -> re2.Set:
     return matcher
 
 
+def _matcher(matcher: re2.Set) -> Callable[[bytes], Collection[int]]:
+    match = matcher._set.Match
+    return lambda data: match(data) or ()
+
+
 class Triggers:
     """Which of ``rules`` (Python regex sources; results are their indices) can match a text.
 
@@ -122,17 +127,21 @@ class Triggers:
         unicode_rules = [unicode_safe(rule) for rule in rules]
         self.line_ascii, self.line_unicode = _set(ascii_rules), _set(unicode_rules)
         self._match_line_ascii, self._match_line_unicode = self.line_ascii._set.Match, self.line_unicode._set.Match
-        # ^ and $ at every line, so that lines joined by newlines give at least what each line gives.
-        self.text_ascii = _set(["(?m)" + rule for rule in ascii_rules])
-        self.text_unicode = _set(["(?m)" + rule for rule in unicode_rules])
-        self._databases: tuple[automaton.Database, automaton.Database] | None = None
-        if self.engine == "hyperscan":
+        # For texts of many lines, one matcher for ASCII text and one for any other.
+        self._text_matchers: tuple[Callable[[bytes], Collection[int]], Callable[[bytes], Collection[int]]]
+        self.text_sets: tuple[re2.Set, re2.Set] | None = None
+        if self.engine == "re2":
+            # ^ and $ at every line, so that lines joined by newlines give at least what each line gives.
+            self.text_sets = (_set(["(?m)" + r for r in ascii_rules]), _set(["(?m)" + r for r in unicode_rules]))
+            self._text_matchers = (_matcher(self.text_sets[0]), _matcher(self.text_sets[1]))
+        else:
             flags = automaton.MULTILINE | automaton.SINGLEMATCH
             ids = list(range(len(rules)))
-            self._databases = (
-                automaton.Database([rule.encode() for rule in ascii_rules], ids, [flags] * len(ids)),
-                automaton.Database([rule.encode() for rule in unicode_rules], ids, [flags | automaton.UTF8] * len(ids)),
+            ascii_db = automaton.Database([rule.encode() for rule in ascii_rules], ids, [flags] * len(ids))
+            unicode_db = automaton.Database(
+                [rule.encode() for rule in unicode_rules], ids, [flags | automaton.UTF8] * len(ids)
             )
+            self._text_matchers = (ascii_db.matching_ids, unicode_db.matching_ids)
 
     def line(self, text: str) -> frozenset[int]:
         """Indices of the rules that can match the line ``text``."""
@@ -151,6 +160,4 @@ class Triggers:
         """Indices of the rules that can match some line of ``text`` (lines joined by newlines)."""
         ascii = text.isascii()
         data = text.encode() if ascii else folded(text).encode()
-        if self._databases is not None:
-            return self._databases[0 if ascii else 1].matching_ids(data)
-        return (self.text_ascii if ascii else self.text_unicode)._set.Match(data) or ()
+        return self._text_matchers[0 if ascii else 1](data)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from chalicelib.analysis import ActionResult
@@ -45,5 +43,5 @@ def test_messages_link_only_what_github_created() -> None:
         ActionResult("github_issue", "acme/shop", "created", url="https://github.com/acme/shop/issues/7"),
         ActionResult("github_pr", "acme/shop", "dry_run", url="s3://bucket/drafts/pr.md"),
     ]
-    links = message_links(dataclasses.replace(analysis), SETTINGS)
+    links = message_links(analysis, SETTINGS)
     assert links["issue"] == "https://github.com/acme/shop/issues/7" and links["pr"] == ""
