@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-MAX_LINE_CHARS = 1000
+# A line's first 300 characters hold its message: the rest of a very long line (a command
+# line, a data dump, a minified bundle) would crowd out the lines around it in a small budget.
+MAX_LINE_CHARS = 300
 
 # ESC first, outside the alternatives: Python's engine then looks for it as a literal.
 ANSI_ESCAPE = (
@@ -24,6 +26,20 @@ _GHA_TIMESTAMP = re.compile(GHA_TIMESTAMP)
 _GHA_GROUP = re.compile(r"^##\[(?:group|endgroup)\]")
 _TRAVIS_MARKER = re.compile(r"travis_(?:fold|time):(?:start|end):[\w.:=,-]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# Where CI systems check out the repository: GitHub Actions (hosted, in a container, self-hosted),
+# Travis CI (Linux, macOS, Windows), GitLab CI and CircleCI. A path under it is shown from the
+# repository's root ("./src/app.py"): shorter, the same on every runner, and the path a fix edits.
+_WORKSPACE = re.compile(
+    r"(?<![\w.-])(?:"
+    r"(?:/home|/Users)/runner/work/[\w.-]+/[\w.-]+"
+    r"|/__w/[\w.-]+/[\w.-]+"
+    r"|(?:/[\w.-]+)*/_work/[\w.-]+/[\w.-]+"
+    r"|(?:/home|/Users)/travis/build/[\w.-]+/[\w.-]+"
+    r"|/builds/[\w.-]+/[\w.-]+"
+    r"|/home/circleci/project"
+    r")(?=/)"
+    r"|(?<![\w.-])[A-Z]:\\(?:a|Users\\travis\\build)\\[\w.-]+\\[\w.-]+(?=\\)"
+)
 
 
 def last_carriage_state(raw: bytes) -> bytes:
@@ -60,6 +76,13 @@ def clean_line(raw: bytes, max_chars: int = MAX_LINE_CHARS) -> str:
         text = _GHA_GROUP.sub("", text)
     if "travis_" in text:
         text = _TRAVIS_MARKER.sub("", text)
+    # A few substring tests cost less than a search, and most lines hold no checkout path.
+    if "/" in text and (
+        "/work/" in text or "/build" in text or "/__w/" in text or "_work/" in text or "/project/" in text
+    ):
+        text = _WORKSPACE.sub(".", text)
+    elif ":\\" in text:
+        text = _WORKSPACE.sub(".", text)
     if not text.isprintable():
         text = text.replace("\t", "    ")
         if not text.isprintable():  # most often it was only tabs

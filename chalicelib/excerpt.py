@@ -25,7 +25,7 @@ DEFAULT_MAX_CHARS = 8000
 
 _CONTINUATION = re.compile(
     r"^(?:\s+\S|\s*$|\s*(?:at |in |from |File \"|Caused by|\.\.\.|\||[-+@]{1,3}[ \w'\"]|\^|~|# )"
-    r"|[>E] |\S+:\d+|\s*\d+[:|] )"
+    r"|[>E=] |\S+:\d+|\s*\d+[:|] )"
     r"|(?i:.*\b(?:error|fail|expected|actual|but was|assert|exception|warning|not found|cannot|undefined|missing)"
     r"|\s*(?:\*\*|\+\+|--|==|##|!!))"
 )
@@ -97,6 +97,8 @@ def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[i
 
 
 GAP_LINES = 5
+# Kept for closing small gaps between the windows (not worth it in a tiny budget).
+GAP_RESERVE = 500
 
 
 def _fill_gaps(chosen: list[tuple[int, str]], raw: LineCache, max_chars: int) -> list[tuple[int, str]]:
@@ -177,8 +179,7 @@ def build_excerpt(
                 wanted.update(range(max(1, item.start - GAP_LINES), min(item.end + GAP_LINES, result.total_lines) + 1))
             raw = LineCache(fetch_lines(blocks(), wanted, result.hits) if wanted else {})
     redactor = redactor or Redactor()
-    # Kept for closing small gaps between the windows (not worth it in a tiny budget).
-    reserve = min(1000, max_chars // 8) if max_chars >= 2000 else 0
+    reserve = min(GAP_RESERVE, max_chars // 8) if max_chars >= 2000 else 0
     lines = _fill_gaps(_assemble(items, raw, max_chars - reserve), raw, max_chars)
     lines = redactor.redact_lines(lines)
     lines = _fit(lines, max_chars, anchors)

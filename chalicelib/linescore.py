@@ -23,7 +23,11 @@ _CARET_SGR_BYTES = re.compile(rb"\^\[\[[0-9;?]*[A-Za-z]")  # "^[[31m": ESC in ca
 _STRONG = (
     (r"Traceback \(most recent call last\)|^E {2,}\S|\b\w*(?:Error|Exception):(?: |$)", 10),
     (r"(?i)assert(?:ion)?(?:error| failed)|panicked at|failed asserting|<<< (?:FAILURE|ERROR)!", 10),
+    # The sanitizers of clang and gcc: "==4242==ERROR: AddressSanitizer: heap-use-after-free",
+    # UBSan's "x.c:3:5: runtime error: signed integer overflow", "SUMMARY: ThreadSanitizer: data race".
+    (r"==\d+==\s*ERROR: \w+Sanitizer|\bSUMMARY: \w+Sanitizer|\bruntime error: ", 10),
     (r"^\s*(?:---\s*)?(?:FAIL|FAILED|FAILURE|ERROR)\b|\bFAIL(?:ED)?\b|^\s*\d+\) |^\s*[✖✗×❌✘] |[✖✗❌✘] |^\s*\[-\] ", 9),
+    (r"^\s*stack traceback:", 9),  # Lua's, below the error it traces
     (r"(?i)\berror(?:\[\w+\])?:|\berror\b[^:]*:|\bERR!|^\s*!!|\bfatal\b|not ok \d", 8),
     (
         r"(?i)cannot find|can't find|could ?not (?:find|resolve|load|open|connect|compile)|no such file|\bfailed to\b"
@@ -137,7 +141,8 @@ def line_signals(text: bytes, base: int) -> tuple[int, bool]:
             penalty = weight
     if _ZERO in found and _NONZERO not in found:
         penalty = min(penalty, _ZERO_PENALTY)
-    return score + penalty, _COMMAND in found
+    # A check that passed says nothing failed: "returns non-zero exit code: 49 ms OK" is a test's name.
+    return score + penalty, _COMMAND in found and (_PASSED not in found or _NOT_OK in found)
 
 
 def scoring_form(raw: bytes) -> bytes:

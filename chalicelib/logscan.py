@@ -71,7 +71,7 @@ _ALTERNATIVES: dict[int, tuple[bytes, ...]] = {
     SUMMARY: (
         _START + rb"(?:[\t\r -/:-@\[-^`{-~]|\x1b\[[\d;]*m)*(?:failed tests?(?: summary)?|test summary report"
         rb"|summary of (?:failures|failed tests?)|failures|failing tests?|failed (?:examples|specs?|scenarios)"
-        rb"|the following tests failed)(?:[\t\r -/:-@\[-^`{-~]|\x1b\[[\d;]*m)*$",
+        rb"|the following tests failed|short test summary info)(?:[\t\r -/:-@\[-^`{-~]|\x1b\[[\d;]*m)*$",
     ),
     ERROR_WORD: (
         *rb"error fail exception traceback fatal panic abort denied conflict refused unresolved errno".split(),

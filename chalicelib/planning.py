@@ -171,6 +171,11 @@ class Item:
 OTHERS_EXTENDED = 6
 BLOCK_LOOKBACK = 150
 BLOCK_CAP = 5000
+# The best anchor's window first takes up to TOP_CAP characters; once the summaries are in, it
+# may go on to TOP_MORE_CAP: the rest of a long report (a stack trace, a sanitizer's) is worth
+# more than the windows after it.
+TOP_CAP = 5000
+TOP_MORE_CAP = 6000
 
 
 def _block_header_before(hits: list[Hit], anchor: int) -> int | None:
@@ -243,11 +248,18 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
         start = max(regions[0].start, failed_command - SUBCOMMAND_LINES)
         items.append(Item(start, failed_command, 600, backward=True))
     if anchors:
-        items.append(Item(max(1, anchors[0] - 4), anchors[0] + 150, 5000, extend=True))
+        best = Item(max(1, anchors[0] - 4), anchors[0] + 150, TOP_CAP, extend=True)
+        items.append(best)
+    for region in regions[:1]:
+        # The line above the failure marker: most often the tool's own verdict ("= 2 failed in 3s =").
+        items.append(Item(max(region.start, region.end - 1), region.end - 1, 300))
+    if anchors:
         header = _block_header_before(result.hits, anchors[0])
         if header is not None:
             items.append(Item(header, anchors[0], BLOCK_CAP))
     items.extend(_summary_items(result))
+    if anchors:
+        items.append(Item(best.start, best.end, TOP_MORE_CAP, extend=True))
     for region in regions[:1]:
         items.append(Item(max(region.start, region.end - 10), region.end, 1000, backward=True))
     for anchor in close:

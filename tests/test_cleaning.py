@@ -54,3 +54,30 @@ def test_escapes_in_caret_notation_are_stripped() -> None:
     raw = b"2026-05-04T06:35:22.5Z [gw1]^[[36m [ 94%] ^[[0m^[[33mRERUN^[[0m tests/test_a.py::test_x"
     assert clean_line(raw) == "[gw1] [ 94%] RERUN tests/test_a.py::test_x"
     assert clean_line(b"^[^[E       AssertionError: boom^[") == "E       AssertionError: boom"
+
+
+def test_paths_under_the_checkout_are_shown_from_the_repository_root() -> None:
+    assert clean_line(b'  File "/home/runner/work/shop/shop/src/cart.py", line 3') == '  File "./src/cart.py", line 3'
+    assert clean_line(b"    at /home/travis/build/acme/shop/lib/a.js:1:2") == "    at ./lib/a.js:1:2"
+    assert clean_line(b"/Users/runner/work/shop/shop/Sources/A.swift:9: error") == "./Sources/A.swift:9: error"
+    assert clean_line(b"/__w/shop/shop/t.py:1: in test_x") == "./t.py:1: in test_x"  # a container job
+    assert clean_line(b"/opt/actions-runner/_work/shop/shop/t.py:1") == "./t.py:1"  # self-hosted
+    assert clean_line(b"/builds/group/shop/main.go:4:2: undefined: x") == "./main.go:4:2: undefined: x"
+    assert clean_line(b"/home/circleci/project/app.js:3") == "./app.js:3"
+    assert clean_line(rb"D:\a\shop\shop\src\Cart.cs(3,4): error CS0103") == r".\src\Cart.cs(3,4): error CS0103"
+    assert clean_line(rb"C:\Users\travis\build\acme\shop\Tests\A.ps1:3") == r".\Tests\A.ps1:3"
+
+
+def test_other_paths_and_urls_are_left_alone() -> None:
+    for text in (
+        "cd /home/travis/build/acme/shop",  # the checkout itself, not a path under it
+        "https://example.com/home/runner/work/a/b/c",
+        "/srv/home/runner/work/a/b/c",
+        "/usr/lib/python3/dist-packages/x.py:3",
+    ):
+        assert clean_line(text.encode()) == text
+
+
+def test_lines_are_capped_at_300_characters_by_default() -> None:
+    text = clean_line(b"E   AssertionError: " + b"y" * 400)
+    assert len(text) == 300 + len(" …[120 more chars]") and text.endswith("…[120 more chars]")

@@ -192,3 +192,37 @@ def test_the_garbage_collector_is_left_as_it_was_even_on_errors() -> None:
         assert not gc.isenabled()  # a caller's choice is kept
     finally:
         gc.enable()
+
+
+def _sanitizer_log(quote: bytes = b"") -> bytes:
+    frames = b"".join(
+        quote + b"    #%d 0x4fb9%02x in handler_%d /src/server/handlers/module_%d.c:%d:3\n" % (i, i, i, i, 100 + i)
+        for i in range(80)
+    )
+    others = b"".join(
+        b"$ check-%d\nerror: check %d could not reach the mirror at https://mirror.example.com/pool/main/%d\n"
+        % (i, i, i)
+        + b"".join(b"progress %d of 40\n" % k for k in range(40))
+        for i in range(12)
+    )
+    return (
+        b"$ make test\n"
+        + b"".join(b"compiling unit %d\n" % i for i in range(50))
+        + quote
+        + b"==4242==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000000010\n"  # line 52
+        + frames
+        + quote
+        + b"SUMMARY: AddressSanitizer: heap-use-after-free /src/server/a.c:3 in f\n"  # line 133
+        + b"".join(b"cleanup %d\n" % i for i in range(30))
+        + b"make: *** [test] Error 1\n"
+        + others
+    )
+
+
+@pytest.mark.parametrize("quote", [b"", b"= ", b"> "])
+def test_a_long_report_under_the_best_anchor_is_shown_whole(quote: bytes) -> None:
+    # 5,500 characters of stack frames: more than the first window takes, less than the budget;
+    # a test harness may quote the report it read from a file ("= ").
+    ex = excerpt_of(_sanitizer_log(quote))
+    assert ex.anchors[0] == 52
+    assert set(range(52, 134)) <= {n for n, _ in ex.lines}

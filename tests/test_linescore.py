@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.linescore import line_key, line_score, repeat_form, scoring_form
+from chalicelib.linescore import line_key, line_score, line_signals, repeat_form, scoring_form
 from chalicelib.logscan import DIGIT_CLASSES
 
 
@@ -116,3 +116,23 @@ def test_code_that_names_an_expected_value_is_not_an_assertion() -> None:
 def test_failed_to_is_an_error() -> None:
     assert line_score(b"[fail] Failed to upload index.html (Access key cannot be null.)", 1) >= 8
     assert line_score(b"Error: Failed to fetch https://registry.npmjs.org/left-pad", 1) >= 8
+
+
+def test_sanitizer_reports_are_failures() -> None:
+    assert line_score(b"==16563==ERROR: AddressSanitizer: heap-use-after-free on address 0x6020", 1) >= 10
+    assert line_score(b"SUMMARY: AddressSanitizer: SEGV sanitizer_atomic_clang.h:81:10", 1) >= 10
+    assert line_score(b"src/eval.c:1210:7: runtime error: signed integer overflow", 1) >= 10
+    assert line_score(b"SUMMARY: ThreadSanitizer: data race src/queue.c:42 in push", 1) >= 10
+
+
+def test_a_lua_traceback_ranks_below_the_error_it_traces() -> None:
+    error = line_score(b"  /src/tests/libs/tap.lua:85: Missing 1 expected call", 6)
+    traceback = line_score(b"  stack traceback:", 1)
+    assert traceback == 9 and line_score(b"Traceback (most recent call last):", 1) == 10
+    assert error < traceback  # the error line is shown through the traceback's window
+
+
+def test_a_passed_check_does_not_say_that_a_command_failed() -> None:
+    assert line_signals(b"error Command failed with exit code 1.", 1)[1]
+    assert not line_signals(b"shell functions os_system returns non-zero exit code: 49.05 ms OK", 1)[1]
+    assert line_signals(b"not ok 3 - exited with code 2", 1)[1]

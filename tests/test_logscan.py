@@ -150,3 +150,9 @@ def test_scans_in_parallel_threads_agree() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda _: scan(blocks_of(data, 4096)).hits, range(8)))
     assert all(hits == expected for hits in results)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_pytest_short_summary_heads_a_list_of_failures(engine: str) -> None:
+    data = b"2026-04-23T08:47:06.2888753Z ========= short test summary info =========\nFAILED tests/test_a.py::test_x\n"
+    assert [h.group for h in scan([data], engine=engine).hits][:1] == [SUMMARY]

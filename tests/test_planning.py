@@ -66,3 +66,33 @@ def test_a_command_that_failed_inside_the_failing_step_gets_the_lines_above_it()
     quiet = b"$ make\n" + b"".join(b"cc -c file_%d.c\n" % i for i in range(50)) + b'The command "make" exited with 2.\n'
     items, _, _ = plan(scan([quiet]))
     assert not any(item.backward and item.end < 50 for item in items)
+
+
+def _pytest_run_with_a_summary() -> bytes:
+    return (
+        b"##[group]Run pytest\n"
+        + b"E   RuntimeError: the worker pool died\n"  # line 2
+        + b"".join(b"    at worker_%d (/src/pool/worker_%d.py:%d)\n" % (i, i, i) for i in range(120))
+        + b"=========== short test summary info ===========\n"  # line 123
+        + b"".join(b"FAILED tests/test_%d.py::test_pool - RuntimeError\n" % i for i in range(40))
+        + b"= 40 failed, 162298 passed in 759.43s (0:12:39) =\n"  # line 164
+        + b"##[error]Process completed with exit code 1.\n"  # line 165
+    )
+
+
+def test_the_verdict_above_the_failure_marker_comes_right_after_the_best_window() -> None:
+    items, anchors, _ = plan(scan([_pytest_run_with_a_summary()]))
+    assert anchors[0] == 2
+    order = [(item.start, item.end) for item in items]
+    top = order.index((1, 152))
+    assert order[top + 1] == (164, 164)
+    assert order.index((123, 123 + planning.SUMMARY_LINES)) > top + 1
+
+
+def test_the_best_window_goes_on_after_the_summaries() -> None:
+    items, _, _ = plan(scan([_pytest_run_with_a_summary()]))
+    windows = [index for index, item in enumerate(items) if (item.start, item.end) == (1, 152)]
+    first, more = windows[:2]
+    assert (items[first].cap, items[more].cap) == (planning.TOP_CAP, planning.TOP_MORE_CAP)
+    summary = next(index for index, item in enumerate(items) if item.start == 123)
+    assert first < summary < more
