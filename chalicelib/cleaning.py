@@ -29,17 +29,18 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # Where CI systems check out the repository: GitHub Actions (hosted, in a container, self-hosted),
 # Travis CI (Linux, macOS, Windows), GitLab CI and CircleCI. A path under it is shown from the
 # repository's root ("./src/app.py"): shorter, the same on every runner, and the path a fix edits.
+# Each starts with "/" (a literal first character lets Python's engine skip to it); the
+# look-behind after it keeps "https://host/home/runner/work/..." and "x/home/..." as they are.
 _WORKSPACE = re.compile(
-    r"(?<![\w.-])(?:"
-    r"(?:/home|/Users)/runner/work/[\w.-]+/[\w.-]+"
-    r"|/__w/[\w.-]+/[\w.-]+"
-    r"|(?:/[\w.-]+)*/_work/[\w.-]+/[\w.-]+"
-    r"|(?:/home|/Users)/travis/build/[\w.-]+/[\w.-]+"
-    r"|/builds/[\w.-]+/[\w.-]+"
-    r"|/home/circleci/project"
+    r"/(?<![\w.-]/)(?:"
+    r"(?:home|Users)/(?:runner/work|travis/build)/[\w.-]+/[\w.-]+"
+    r"|__w/[\w.-]+/[\w.-]+"
+    r"|(?:[\w.-]+/){0,8}_work/[\w.-]+/[\w.-]+"
+    r"|builds/[\w.-]+/[\w.-]+"
+    r"|home/circleci/project"
     r")(?=/)"
-    r"|(?<![\w.-])[A-Z]:\\(?:a|Users\\travis\\build)\\[\w.-]+\\[\w.-]+(?=\\)"
 )
+_WINDOWS_WORKSPACE = re.compile(r"(?<![\w.-])[A-Z]:\\(?:a|Users\\travis\\build)\\[\w.-]+\\[\w.-]+(?=\\)")
 
 
 def last_carriage_state(raw: bytes) -> bytes:
@@ -82,7 +83,7 @@ def clean_line(raw: bytes, max_chars: int = MAX_LINE_CHARS) -> str:
     ):
         text = _WORKSPACE.sub(".", text)
     elif ":\\" in text:
-        text = _WORKSPACE.sub(".", text)
+        text = _WINDOWS_WORKSPACE.sub(".", text)
     if not text.isprintable():
         text = text.replace("\t", "    ")
         if not text.isprintable():  # most often it was only tabs

@@ -60,6 +60,7 @@ FULL_MARGIN = 16
 def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[int, str]]:
     chosen: dict[int, str] = {}
     cleaned: dict[int, str] = {}
+    details: dict[int, bool] = {}  # a window read again (see planning.TOP_MORE_CAP) asks again
     known = raw.known  # most lines are there already: spare a call for each
     used = 0
     for item in items:
@@ -79,8 +80,12 @@ def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[i
                 text = cleaned[lineno] = clean_line(line)
             if item.extend and lineno > item.start + 6:
                 # A block of detail ends at the second line in a row that doesn't look like detail.
-                detail = _CONTINUATION.match(text) is not None and _PASSED_CHECK.match(text) is None
-                strays = 0 if detail or len(text.strip()) <= 3 else strays + 1
+                detail = details.get(lineno)
+                if detail is None:
+                    detail = details[lineno] = (
+                        _CONTINUATION.match(text) is not None and _PASSED_CHECK.match(text) is None
+                    ) or len(text.strip()) <= 3
+                strays = 0 if detail else strays + 1
                 if strays >= 2:
                     break
             cost = len(text) + 1
