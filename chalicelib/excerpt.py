@@ -60,15 +60,22 @@ FULL_MARGIN = 16
 def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[int, str]]:
     chosen: dict[int, str] = {}
     cleaned: dict[int, str] = {}
-    details: dict[int, bool] = {}  # a window read again (see planning.TOP_MORE_CAP) asks again
+    details: dict[int, bool] = {}
+    # A window listed again with a larger cap (see planning.TOP_MORE_CAP) goes on where its cap
+    # stopped it: the lines before are chosen already or did not fit, and the budget only shrinks.
+    stopped: dict[tuple[int, int, bool, bool], tuple[int, int, int] | None] = {}
     known = raw.known  # most lines are there already: spare a call for each
     used = 0
     for item in items:
         if max_chars - used < FULL_MARGIN:
             break  # nothing worth showing fits any more: spare cleaning lines that cannot
-        spent = 0
-        strays = 0
-        order = range(item.end, item.start - 1, -1) if item.backward else range(item.start, item.end + 1)
+        window = (item.start, item.end, item.extend, item.backward)
+        resume = stopped.get(window, (item.end if item.backward else item.start, 0, 0))
+        if resume is None:
+            continue  # it ended at the log's end, its range's end or the end of its detail
+        first, spent, strays = resume
+        stopped[window] = None
+        order = range(first, item.start - 1, -1) if item.backward else range(first, item.end + 1)
         for lineno in order:
             text = cleaned.get(lineno)
             if text is None:
@@ -78,6 +85,7 @@ def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[i
                     if line is None:
                         break
                 text = cleaned[lineno] = clean_line(line)
+            before = strays
             if item.extend and lineno > item.start + 6:
                 # A block of detail ends at the second line in a row that doesn't look like detail.
                 detail = details.get(lineno)
@@ -89,9 +97,10 @@ def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[i
                 if strays >= 2:
                     break
             cost = len(text) + 1
-            spent += cost
-            if spent > item.cap and lineno != (item.end if item.backward else item.start):
+            if spent + cost > item.cap and lineno != (item.end if item.backward else item.start):
+                stopped[window] = (lineno, spent, before)
                 break
+            spent += cost
             if lineno in chosen:
                 continue
             if used + cost > max_chars:

@@ -136,6 +136,8 @@ class RetainedLines:
         self.total_lines = result.total_lines
         self._known = result.hits
         self._known_lines = [hit.lineno for hit in result.hits]
+        # Where the last run ended: a window read forward asks for the run after it next.
+        self._cursor: tuple[int, _Cursor] | None = None
 
     def run(self, first: int, count: int) -> list[bytes]:
         """Lines ``first`` to ``first + count - 1`` that exist (none past the end)."""
@@ -148,9 +150,18 @@ class RetainedLines:
             after = self._first_lines[piece + 1] if piece + 1 < len(self._pieces) else self.total_lines + 1
             here = min(count, after - first)
             if here > 0:
-                cursor = _Cursor(
-                    self._pieces[piece], self._first_lines[piece], self._bases[piece], self._known, self._known_lines
-                )
+                last = self._cursor
+                if last is not None and last[0] == piece and last[1].lineno <= first:
+                    cursor = last[1]
+                else:
+                    cursor = _Cursor(
+                        self._pieces[piece],
+                        self._first_lines[piece],
+                        self._bases[piece],
+                        self._known,
+                        self._known_lines,
+                    )
+                    self._cursor = (piece, cursor)
                 lines += cursor.take(first, here, least=here * 100)
                 first, count = first + here, count - here
             piece += 1

@@ -121,6 +121,11 @@ def iter_log_blocks(stream: IO[bytes], name: str, max_bytes: int) -> Iterator[by
             spool.write(block)
         spool.seek(0)
         return _capped(_unzip(spool, name), name, max_bytes)  # type: ignore[arg-type]
+    if stream.seekable():
+        # Read from the start again rather than yield the 4 bytes on their own: a first block
+        # that ends in a newline reaches the scan without being copied (logscan.complete_lines).
+        stream.seek(0)
+        return _capped(_read_blocks(stream), name, max_bytes)
     return _capped(_read_blocks(stream, head), name, max_bytes)
 
 

@@ -10,8 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.errors import LogReadError
-from chalicelib.excerpt import RETAIN_BYTES, build_excerpt
+from chalicelib.excerpt import RETAIN_BYTES, _assemble, build_excerpt
+from chalicelib.linefetch import LineCache, RetainedLines
+from chalicelib.logscan import scan
 from chalicelib.logsource import iter_bytes_blocks, iter_log_blocks
+from chalicelib.planning import Item
 from chalicelib.redact import Redactor
 from tests.conftest import example
 from tests.test_redact import CANARIES
@@ -226,3 +229,12 @@ def test_a_long_report_under_the_best_anchor_is_shown_whole(quote: bytes) -> Non
     ex = excerpt_of(_sanitizer_log(quote))
     assert ex.anchors[0] == 52
     assert set(range(52, 134)) <= {n for n, _ in ex.lines}
+
+
+def test_a_window_listed_again_with_a_larger_cap_goes_on_where_it_stopped() -> None:
+    log = b"".join(b"    at frame_%d (/src/mod_%d.js:%d:7)\n" % (i, i, i) for i in range(300))
+    result = scan([log], retain=len(log))
+    window = Item(1, 250, 2000, extend=True)
+    twice = _assemble([window, Item(1, 250, 6000, extend=True)], LineCache(kept=RetainedLines(result)), 8000)
+    once = _assemble([Item(1, 250, 6000, extend=True)], LineCache(kept=RetainedLines(result)), 8000)
+    assert twice == once and sum(len(t) + 1 for _, t in once) > 2000

@@ -37,6 +37,14 @@ def test_plain_text_passes_through() -> None:
     assert read_all(b"a\nb\n") == b"a\nb\n"
 
 
+def test_a_small_plain_log_comes_as_one_block() -> None:
+    # Not its first 4 bytes apart: a block that ends at a newline reaches the scan uncopied.
+    assert list(iter_bytes_blocks(b"$ make\nerror: boom\n", "log", 1000)) == [b"$ make\nerror: boom\n"]
+    unseekable = io.BufferedReader(io.BytesIO(b"$ make\n"))  # type: ignore[arg-type]
+    unseekable.seekable = lambda: False  # type: ignore[method-assign]
+    assert b"".join(iter_log_blocks(unseekable, "log", 1000)) == b"$ make\n"
+
+
 def test_gzip_including_concatenated_members_and_padding() -> None:
     data = gzip.compress(b"first\n" * 300_000) + gzip.compress(b"second\n") + b"\x00" * 16
     out = read_all(data)
