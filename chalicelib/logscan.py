@@ -229,22 +229,20 @@ def _on_match(kind: int, _start: int, end: int, _flags: int, events: list[int]) 
     events.append(end << 3 | kind)
 
 
-def _hyperscan_lines(buf: bytes, database: automaton.Database) -> Iterator[tuple[int, int, int]]:
-    """(line start, line end, kind) of each candidate line of ``buf``, in order."""
+# An event is a candidate line's end offset and kind in one int (end << 3 | kind): sorted, the
+# events of a line come together and its best kind first; a list of ints spares a tuple per line.
+
+
+def _hyperscan_events(buf: bytes, database: automaton.Database) -> list[int]:
+    """The events of ``buf``'s candidate lines, sorted (a line may have one per kind)."""
     events: list[int] = []
     database.scan(buf, _on_match, events)
-    # Sorted, the best kind of a line comes first among the events ending at that line.
     events.sort()
-    rfind = buf.rfind
-    last_end = -1
-    for event in events:
-        end = event >> 3
-        if end != last_end:
-            last_end = end
-            yield rfind(b"\n", 0, end) + 1, end, event & 7
+    return events
 
 
-def _re2_lines(buf: bytes, groups: dict[bytes, int]) -> Iterator[tuple[int, int, int]]:
+def _re2_events(buf: bytes, groups: dict[bytes, int]) -> list[int]:
+    """The events of ``buf``'s candidate lines, one per line, in order."""
     # The low-level matcher returns spans without building match objects; after a hit the
     # search resumes at the next line, so each line is reported once.
     match = _SCAN._regexp.Match
@@ -253,10 +251,11 @@ def _re2_lines(buf: bytes, groups: dict[bytes, int]) -> Iterator[tuple[int, int,
     find, rfind = buf.find, buf.rfind
     size = len(buf)
     pos = 0
+    events: list[int] = []
     while pos < size:
         start = match(unanchored, buf, pos, size)[0][0]
         if start < 0:
-            return
+            break
         line_start = rfind(b"\n", 0, start) + 1
         line_end = find(b"\n", start)
         if line_end < 0:
@@ -268,8 +267,9 @@ def _re2_lines(buf: bytes, groups: dict[bytes, int]) -> Iterator[tuple[int, int,
             if len(groups) > 50_000:
                 groups.clear()
             kind = groups[shape] = _WINNER[tuple(sorted(kinds(line)))]
-        yield line_start, line_end, kind
+        events.append(line_end << 3 | kind)
         pos = line_end + 1
+    return events
 
 
 def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) -> ScanResult:
@@ -298,8 +298,16 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
         count = buf.count
         counted = 0
         base = result.total_bytes
-        lines = _hyperscan_lines(buf, database) if database is not None else _re2_lines(buf, groups)
-        for line_start, line_end, kind in lines:
+        events = _hyperscan_events(buf, database) if database is not None else _re2_events(buf, groups)
+        rfind = buf.rfind
+        last_end = -1
+        for event in events:
+            line_end = event >> 3
+            if line_end == last_end:
+                continue  # the same line again, of a worse kind
+            last_end = line_end
+            kind = event & 7
+            line_start = rfind(b"\n", 0, line_end) + 1
             if line_end - line_start > MAX_HIT_BYTES:
                 line_end = line_start + MAX_HIT_BYTES
             raw = buf[line_start:line_end]
