@@ -92,16 +92,19 @@ def category_accuracy(pairs: list[tuple[Path, str]]) -> tuple[float, list[str]]:
     return right / len(pairs), wrong
 
 
-def throughput(root: Path, budget: int) -> tuple[float, float]:
+def throughput(root: Path, budget: int, passes: int = 3) -> tuple[float, float]:
+    """MB/s of the fastest of ``passes`` passes over all logs, each as cold as a new process."""
     files = sorted(root.glob("logchunks/*/build.log")) + sorted(root.glob("logdx/*/raw.log"))
     size = sum(f.stat().st_size for f in files)
-    # Cold, as a new process: what the passes above learned of these very lines must not count.
-    forget_described_lines()
-    start = time.perf_counter()
-    for path in files:
-        build_excerpt(lambda p=path: iter_file_blocks(str(p), NO_LIMIT), budget)
-    elapsed = time.perf_counter() - start
-    return size / elapsed / 1e6, size / 1e6
+    best = float("inf")
+    for _ in range(passes):
+        # What earlier passes learned of these very lines must not count.
+        forget_described_lines()
+        start = time.perf_counter()
+        for path in files:
+            build_excerpt(lambda p=path: iter_file_blocks(str(p), NO_LIMIT), budget)
+        best = min(best, time.perf_counter() - start)
+    return size / best / 1e6, size / 1e6
 
 
 def generate_log(path: Path, size: int) -> None:
@@ -184,7 +187,8 @@ def main() -> None:
         for line in wrong:
             print(f"    {line}")
     mb_per_s, total_mb = throughput(root, args.budget)
-    print(f"  throughput: {mb_per_s:.1f} MB/s over {total_mb:.0f} MB ({sys.version.split()[0]}, one core)")
+    version = sys.version.split()[0]
+    print(f"  throughput: {mb_per_s:.1f} MB/s over {total_mb:.0f} MB (best of 3 cold passes, {version}, one core)")
     if args.big_log_mb:
         peak, speed = peak_rss_mb(args.big_log_mb * 1024 * 1024)
         print(f"  generated {args.big_log_mb} MiB log: peak RSS {peak:.0f} MB, {speed:.0f} MB/s end to end")
