@@ -10,6 +10,7 @@ fills the windows in this order while the budget lasts.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from chalicelib.logscan import (
     BLOCK_HEADER,
     DIGIT_CLASSES,
     FAIL_MARK,
+    HOOK_FAILED,
     LOCATION,
     STEP_START,
     Hit,
@@ -212,6 +214,16 @@ def _summary_items(result: ScanResult) -> list[Item]:
 
 
 SUBCOMMAND_LINES = 4
+# pre-commit prints a failed hook's output under its verdict line ("mypy....Failed", the hook's
+# id, duration and exit code, a blank line): the first lines of each such report, and the line
+# above it (the end of the previous hook's output, most often its own summary).
+_HOOK_FAILED = re.compile(HOOK_FAILED, re.IGNORECASE)
+MAX_HOOKS, HOOK_BEFORE, HOOK_AFTER, HOOK_CAP = 4, 2, 7, 900
+
+
+def _failed_hook_items(hits: list[Hit]) -> list[Item]:
+    headers = [hit.lineno for hit in hits if hit.group == BLOCK_HEADER and _HOOK_FAILED.search(hit.raw)]
+    return [Item(max(1, line - HOOK_BEFORE), line + HOOK_AFTER, HOOK_CAP) for line in headers[:MAX_HOOKS]]
 
 
 def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[list[Item], list[int], list[Region]]:
@@ -258,6 +270,7 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
         if header is not None:
             items.append(Item(header, anchors[0], BLOCK_CAP))
     items.extend(_summary_items(result))
+    items.extend(_failed_hook_items(result.hits))
     if anchors:
         items.append(Item(best.start, best.end, TOP_MORE_CAP, extend=True))
     for region in regions[:1]:

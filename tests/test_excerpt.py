@@ -238,3 +238,39 @@ def test_a_window_listed_again_with_a_larger_cap_goes_on_where_it_stopped() -> N
     twice = _assemble([window, Item(1, 250, 6000, extend=True)], LineCache(kept=RetainedLines(result)), 8000)
     once = _assemble([Item(1, 250, 6000, extend=True)], LineCache(kept=RetainedLines(result)), 8000)
     assert twice == once and sum(len(t) + 1 for _, t in once) > 2000
+
+
+def _pre_commit_log() -> bytes:
+    def hook(name: bytes, errors: int) -> bytes:
+        report = b"".join(
+            b"pkg/module_%d.py:%d: error: Module has no attribute 'x%d'  [attr-defined]\n" % (i, i, i)
+            for i in range(errors)
+        )
+        return (
+            name.ljust(60, b".")
+            + b"\x1b[41mFailed\x1b[m\n"
+            + b"- hook id: "
+            + name
+            + b"\n- duration: 12.5s\n- exit code: 1\n\n"
+            + report
+            + b"Found %d errors in %d files\n\n" % (errors, errors)
+        )
+
+    return (
+        b"##[group]Run pre-commit run --all-files\n"
+        + b"".join(name.ljust(60, b".") + b"Passed\n" for name in (b"isort", b"black", b"flake8"))
+        + hook(b"pyright", 120)
+        + hook(b"mypy", 150)
+        + hook(b"stubtest", 90)
+        + b"##[error]Process completed with exit code 1.\n"
+    )
+
+
+def test_each_failed_pre_commit_hook_shows_the_start_of_its_report() -> None:
+    log = _pre_commit_log()
+    lines = log.split(b"\n")
+    shown = dict(excerpt_of(log).lines)
+    for name in (b"mypy", b"stubtest"):
+        header = next(n for n, line in enumerate(lines, 1) if line.startswith(name + b"...."))
+        assert {header, header + 5, header + 6} <= set(shown), name  # the verdict and the first errors
+        assert shown[header - 2].startswith("Found ")  # the previous hook's own summary

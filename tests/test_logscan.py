@@ -156,3 +156,13 @@ def test_scans_in_parallel_threads_agree() -> None:
 def test_pytest_short_summary_heads_a_list_of_failures(engine: str) -> None:
     data = b"2026-04-23T08:47:06.2888753Z ========= short test summary info =========\nFAILED tests/test_a.py::test_x\n"
     assert [h.group for h in scan([data], engine=engine).hits][:1] == [SUMMARY]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_pre_commit_hook_verdict_heads_its_report(engine: str) -> None:
+    data = (
+        b"2026-04-23T08:38:17.8950769Z mypy....................................\x1b[41mFailed\x1b[m\n"
+        b"2026-04-23T08:38:17.8951756Z \x1b[2m- hook id: mypy\x1b[m\n"
+        b"ruff.........................................Passed\n"
+    )
+    assert [h.group for h in scan([data], engine=engine).hits][:1] == [BLOCK_HEADER]
