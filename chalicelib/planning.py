@@ -232,14 +232,16 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
     scored, regions, failed_command = _score_hits(result, baseline, earlier)
     anchors: list[int] = []
     scores: dict[int, int] = {}
+    near: set[int] = set()  # the lines within 4 of an anchor: no anchor of their own
     for negative, lineno in scored:
         score = -negative
         if score < 3 or len(anchors) >= 16:
             break
-        if any(abs(lineno - a) <= 4 for a in anchors):
+        if lineno in near:
             continue
         anchors.append(lineno)
         scores[lineno] = score
+        near.update(range(lineno - 4, lineno + 5))
     top = scores[anchors[0]] if anchors else 0
     close = [a for a in anchors[1:] if scores[a] >= top - 4][:4]
     # The first place a log says something is where it says it with its context (a retried
