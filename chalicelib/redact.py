@@ -111,6 +111,7 @@ _PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----
 _PEM_END = re.compile(r"-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----")
 _PEM_BODY = re.compile(r"^\s*(?:[A-Za-z0-9+/=]{40,}|[A-Za-z0-9+/]{8,}={0,2}|[\w-]+: .*)\s*$")
 _PERCENT = r"%[0-9A-Fa-f]{2}"
+_PERCENT_ESCAPE = re.compile(_PERCENT)
 # The same tokens, found by RE2 in bytes (Python's engine retries each start in a word; the
 # wrapper's findall builds match objects): its low-level matcher returns spans only.
 _MATCH_BASE64_TOKEN = re2.compile(_BASE64_TOKEN.pattern.encode())._regexp.Match
@@ -271,8 +272,13 @@ class Redactor:
             if (self._runtime is None or not self._runtime.search(joined)) and _nothing_to_redact(joined):
                 if "%" not in joined:
                     return list(lines)
-                # Percent-encoded text is decoded and looked at again, line by line.
-                return [(lineno, self.redact(text)) if "%" in text else (lineno, text) for lineno, text in lines]
+                # Percent-encoded text is decoded and looked at again, line by line ("50%" decodes
+                # to itself: only a line with an escape like "%3D" can change).
+                encoded = _PERCENT_ESCAPE.search
+                return [
+                    (lineno, self.redact(text)) if "%" in text and encoded(text) else (lineno, text)
+                    for lineno, text in lines
+                ]
             if self._runtime is None:
                 # Most lines are plain ASCII no rule can match: one set match each, no more.
                 clear = TRIGGERS.ascii_line_is_clear

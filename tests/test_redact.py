@@ -64,6 +64,14 @@ def test_base64_and_url_encoded_secrets_are_redacted() -> None:
     assert token not in Redactor().redact("url=" + quote(f"https://x/?t={token}", safe=""))
 
 
+def test_url_encoded_secrets_are_redacted_among_lines_with_plain_percent_signs() -> None:
+    slack = "https://hooks.slack.com/services/T0A1B2C3D/B0A1B2C3D/abcdefghij0123456789ABCD"
+    lines = [(1, "[ 50%] Building CXX object src/a.o"), (2, "notify=" + quote(slack, safe="")), (3, "100% done")]
+    out = Redactor().redact_lines(lines)
+    assert out[0] == lines[0] and out[2] == lines[2]
+    assert "hooks.slack.com" not in out[1][1] and "[REDACTED:" in out[1][1]
+
+
 def test_runtime_secrets_by_value_base64_and_url_encoding() -> None:
     secret = "my-own-service-key-Zz9!"
     redactor = Redactor([secret])
