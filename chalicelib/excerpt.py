@@ -60,7 +60,7 @@ FULL_MARGIN = 16
 def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[int, str]]:
     chosen: dict[int, str] = {}
     cleaned: dict[int, str] = {}
-    details: dict[int, bool] = {}
+    details: dict[int, bool] = {}  # whether a line reads as detail, asked once per line
     # A window listed again with a larger cap (see planning.TOP_MORE_CAP) goes on where its cap
     # stopped it: the lines before are chosen already or did not fit, and the budget only shrinks.
     stopped: dict[tuple[int, int, bool, bool], tuple[int, int, int] | None] = {}

@@ -67,6 +67,11 @@ def listed_subjects(result: ScanResult, heading: int) -> list[bytes]:
     return found[:MAX_SUBJECTS]
 
 
+# What continues a name, so that it was not the whole name: "src/app" is not named by
+# "src/app-utils", "src/app/x.py" or "src/app.py".
+_NAME_GOES_ON = re.compile(rb"[\w/\\-]|\.\w")
+
+
 def first_line_naming(result: ScanResult, subject: bytes, before: int) -> int | None:
     """The number of the first line that contains ``subject``, if before line ``before``."""
     if result.pieces is None:
@@ -82,8 +87,3 @@ def first_line_naming(result: ScanResult, subject: bytes, before: int) -> int | 
             return found if found < before else None
         lineno += newlines
     return None
-
-
-# What continues a name, so that it was not the whole name: "src/app" is not named by
-# "src/app-utils", "src/app/x.py" or "src/app.py".
-_NAME_GOES_ON = re.compile(rb"[\w/\\-]|\.\w")
