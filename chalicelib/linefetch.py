@@ -33,6 +33,29 @@ def _lines_from(buf: bytes, pos: int, wanted: int, least: int = 4096) -> list[by
         guess *= 4
 
 
+_SKIP_STEP = 8192
+
+
+def _skip_lines(buf: bytes, pos: int, skip: int) -> int:
+    """The offset after the next ``skip`` newlines from ``pos`` (the buffer's end if it has fewer)."""
+    # Far lines are counted past a step at a time (no line objects), the step halved whenever
+    # the line sought lies inside it; the last few lines are walked.
+    count, size, step = buf.count, len(buf), _SKIP_STEP
+    while skip > _WALK_LIMIT and step >= _WALK_LIMIT:
+        here = count(b"\n", pos, pos + step) if pos + step < size else skip
+        if here < skip:
+            skip -= here
+            pos += step
+        else:
+            step //= 2
+    find = buf.find
+    for _ in range(skip):
+        pos = find(b"\n", pos) + 1
+        if not pos:
+            return len(buf)
+    return pos
+
+
 class _Cursor:
     """A line number and the offset where it starts in one buffer, moved forward only."""
 
@@ -47,13 +70,7 @@ class _Cursor:
             k = bisect.bisect_right(self.known_lines, number) - 1
             if k >= 0 and self.known_lines[k] > self.lineno and self.known[k].offset >= self.base:
                 self.lineno, self.pos = self.known_lines[k], self.known[k].offset - self.base
-        buf, pos, skip = self.buf, self.pos, number - self.lineno
-        if skip > _WALK_LIMIT:
-            pos += sum(map(len, _lines_from(buf, pos, skip))) + skip
-        else:
-            find = buf.find
-            for _ in range(skip):
-                pos = find(b"\n", pos) + 1
+        pos = _skip_lines(self.buf, self.pos, number - self.lineno)
         self.lineno, self.pos = number, pos
         return pos
 
@@ -186,9 +203,8 @@ class LineCache:
         line = self.known.get(number)
         if line is None and self._kept is not None and 1 <= number <= self._kept.total_lines:
             first = max(1, number - self.RUN_LINES + 1) if backward else number
-            run = self._kept.run(first, self.RUN_LINES)
-            # Lines already here stay as they are; the run fills only the rest.
-            for offset, text in enumerate(run):
-                self.known.setdefault(first + offset, text)
+            # A line fetched again is the same slice of the same piece: overwriting it changes nothing.
+            run = self._kept.run(first, self.RUN_LINES)  # fewer lines at the log's end
+            self.known.update(zip(range(first, first + len(run)), run, strict=True))
             line = self.known.get(number)
         return line

@@ -42,6 +42,26 @@ def test_a_kept_log_gives_the_same_lines_without_a_second_read(size: int, wanted
     assert got == fetch_lines(blocks_of(data, size), wanted, kept.hits)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=1 << 16),
+    st.sets(st.integers(min_value=1, max_value=6100), max_size=40),
+    st.integers(min_value=0, max_value=40),
+)
+def test_lines_far_from_any_scanned_line_are_found(size: int, wanted: set[int], width: int) -> None:
+    # Few hits and lines of many lengths, empty ones too: the cursor counts its way over
+    # thousands of lines to reach each run.
+    data = b"".join(
+        b"error %d\n" % i if i % 2500 == 0 else b"x" * ((i * 7) % (width + 1)) + b"\n" for i in range(1, 6001)
+    )
+    lines = data.split(b"\n")[:-1]
+    expected = {n: lines[n - 1] for n in wanted if n <= len(lines)}
+    kept = scan(blocks_of(data, size), retain=len(data))
+    assert fetch_lines(blocks_of(data, size), wanted, kept.hits) == expected
+    reader = RetainedLines(kept)
+    assert {n: reader.run(n, 1)[0] for n in sorted(wanted) if n <= reader.total_lines} == expected
+
+
 def test_a_log_over_the_retain_limit_is_not_kept() -> None:
     result = scan(blocks_of(LOG * 100, 64), retain=len(LOG))
     assert result.pieces is None
