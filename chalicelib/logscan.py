@@ -57,8 +57,9 @@ _ALTERNATIVES: dict[int, tuple[bytes, ...]] = {
             _START + rb"(?:[ \t]*\x1b\[[\d;]*m)*" + header
             for header in (
                 rb"_{3,} \S.* _{3,}",
-                rb"[ \t]{0,4}\d{1,4}\) \S",
-                rb"[ \t]*\d{1,4}\)[ \t]*\r?$",
+                # mocha's "  1) title", or "  1) " alone with the title below. (Its ") " is the
+                # literal Hyperscan looks for: a bare "1)" form cost 15% of its time over every log.)
+                rb"[ \t]{0,4}\d{1,4}\) (?:\S[^\n]*|[ \t]*\r?)$",
                 rb"-{3,} \S.* -{3,}",
                 rb"[ \t]*" + "●".encode() + rb" \S",
             )

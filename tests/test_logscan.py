@@ -166,3 +166,18 @@ def test_a_pre_commit_hook_verdict_heads_its_report(engine: str) -> None:
         b"ruff.........................................Passed\n"
     )
     assert [h.group for h in scan([data], engine=engine).hits][:1] == [BLOCK_HEADER]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_mocha_numbers_head_failure_reports_with_the_title_on_the_line_or_below(engine: str) -> None:
+    data = (
+        b"  1) Reuse program structure\r\n"
+        b"       fails if change affects imports:\r\n"
+        b"  2) \r\n"
+        b"       \r\n"
+        b"         conformance tests\r\n"
+        b"  see (3)\r\n"
+        b"  total: 4)\r\n"
+    )
+    hits = scan([data], engine=engine).hits
+    assert [(h.lineno, h.group) for h in hits if h.group == BLOCK_HEADER] == [(1, BLOCK_HEADER), (3, BLOCK_HEADER)]
