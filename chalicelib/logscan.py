@@ -160,11 +160,15 @@ def line_shape(raw: bytes) -> bytes:
     return raw.translate(DIGIT_CLASSES)
 
 
-MAX_HITS = 60_000
+# At most MAX_HIT_BYTES of each line, so the kept hits hold some 30 MB at worst (a log of long
+# distinct error lines); the logs we know have fewer than 2,000.
+MAX_HITS = 40_000
 # An error line said again (same text but for its numbers) is kept this many times: the
 # excerpt ranks a message by its first sayings and passes over it after its third repeat.
 KEEP_REPEATS = 4
-MAX_SHAPES = 100_000
+# The shapes counted for that are bounded by the bytes they hold, not by their number: a log of
+# long distinct error lines would otherwise hold some 60 MB of them.
+MAX_SHAPE_BYTES = 8 << 20
 _KEEP_FIRST = 2_000
 MAX_HIT_BYTES = 600
 
@@ -194,13 +198,25 @@ class ScanResult:
         return self.first_hits + list(self.recent_hits) if self.recent_hits else self.first_hits
 
 
+# A line longer than this (a minified bundle, a log without newlines) is scanned in pieces of
+# about this size: memory stays bounded, and only a line's start is ever shown.
+MAX_LINE_PIECE = 1 << 20
+
+
 def complete_lines(blocks: Iterable[bytes]) -> Iterator[bytes]:
-    """Re-cut blocks so that each ends at a newline (the last may not): the scan's pieces."""
+    """Re-cut blocks so that each ends at a newline: the scan's pieces.
+
+    The last piece may not end at a newline, nor may the pieces of a line longer than
+    MAX_LINE_PIECE (the pieces after the first go on with the same line).
+    """
     carry = b""
     for block in blocks:
         cut = block.rfind(b"\n")
         if cut < 0:
             carry += block
+            if len(carry) >= MAX_LINE_PIECE:
+                yield carry
+                carry = b""
             continue
         if not carry and cut == len(block) - 1:
             yield block
@@ -292,6 +308,7 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
     database = _hyperscan_database() if engine == "hyperscan" else None
     groups: dict[bytes, int] = {}
     shapes: dict[bytes, int] = {}
+    shape_bytes = 0
     result = ScanResult()
     first, recent = result.first_hits, result.recent_hits
     pieces: list[tuple[bytes, int]] | None = [] if retain > 0 else None
@@ -301,6 +318,8 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
     # Hit(...) would run NamedTuple's Python-level __new__ for each of some 10^5 lines.
     new_hit = tuple.__new__
     for buf in complete_lines(blocks):
+        if not ends_with_newline and result.total_bytes:
+            pieces = None  # a line in pieces: RetainedLines reads whole lines only
         buffer_start = lineno
         count = buf.count
         counted = 0
@@ -322,8 +341,11 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
                 # Inline for lines without a GitHub Actions timestamp: a call per line costs more.
                 shape = raw.translate(DIGIT_CLASSES) if raw[10:11] != b"T" else line_shape(raw)
                 said = shapes.get(shape, 0)
-                if not said and len(shapes) >= MAX_SHAPES:
-                    shapes.clear()  # memory stays bounded; a few repeats more are kept
+                if not said:
+                    shape_bytes += len(shape)
+                    if shape_bytes > MAX_SHAPE_BYTES:
+                        shapes.clear()  # memory stays bounded; a few repeats more are kept
+                        shape_bytes = len(shape)
                 shapes[shape] = said + 1
                 if said >= KEEP_REPEATS:
                     repeated += 1

@@ -36,13 +36,24 @@ MAX_REPEATS = 3
 # What a line says (its key, repeat form and score) depends only on its text with digits as 0
 # or 1 (see DIGIT_CLASSES), so it is worked out once per shape. The table outlives one log: a
 # warm Lambda sees the same repositories' lines again (and the benchmark set shares about half).
-MAX_SAID = 50_000
-_SAID: dict[bytes, tuple[bytes, bytes, int, bool]] = {}
+# It is bounded by the bytes its entries hold (each line's shape and key), so long distinct
+# lines cannot fill memory. Keys and repeat forms are also kept as their hashes: a log's tables
+# of what it said count them by hash, as the text of 10^5 long lines would take some 40 MB.
+MAX_SAID_BYTES = 8 << 20
+_SAID: dict[bytes, tuple[bytes, int, int, int, bool]] = {}
+_said_bytes = 0
+
+
+def said_bytes() -> int:
+    """The bytes the table of described line shapes holds now."""
+    return _said_bytes
 
 
 def forget_described_lines() -> None:
     """Empty the table of described line shapes (a benchmark measures logs it has not seen)."""
+    global _said_bytes
     _SAID.clear()
+    _said_bytes = 0
 
 
 _GROUP_BASE = {FAIL_MARK: 6, LOCATION: 6, BLOCK_HEADER: 7}
@@ -91,10 +102,11 @@ def _score_hits(
     Also returns the first line inside the first failing step, before its end, that says a
     command failed (a command of a longer step), if any.
     """
+    global _said_bytes
     hits = result.hits
     regions = _failing_regions(hits)
-    seen: dict[bytes, int] = {}
-    first_at: dict[bytes, int] = {}
+    seen: dict[int, int] = {}  # hash of a repeat form -> lines that said it
+    first_at: dict[int, int] = {}  # hash of a key -> the first line that said it
     said = _SAID
     located: list[tuple[int, int, int]] = []  # line, score, index of its failing region or -1
     best: dict[int, int] = {}
@@ -107,14 +119,16 @@ def _score_hits(
         shape = raw.translate(DIGIT_CLASSES) if raw[10:11] != b"T" else line_shape(raw)
         known = said.get(shape)
         if known is None:
-            if len(said) >= MAX_SAID:
-                said.clear()  # bounded memory; lines are simply described again
             clean = scoring_form(raw)
             key = clean.translate(None, DIGITS).strip()
             base = _GROUP_BASE.get(group, 1)
             score, says_failed = line_signals(clean, base) if key else (0, False)
-            known = said[shape] = (key, repeat_form(key), score, says_failed)
-        key, template, score, says_failed = known
+            _said_bytes += len(shape) + len(key)
+            if _said_bytes > MAX_SAID_BYTES:
+                said.clear()  # bounded memory; lines are simply described again
+                _said_bytes = len(shape) + len(key)
+            known = said[shape] = (key, hash(key), hash(repeat_form(key)), score, says_failed)
+        key, key_id, template, score, says_failed = known
         if not key:
             continue
         # Hits come in line order and regions do not overlap: walk both together.
@@ -131,11 +145,11 @@ def _score_hits(
             continue
         if repeats:
             score -= 1 + repeats if repeats < 3 else 4  # what is printed again and again is rarely the cause
-        if key in first_at:
+        if key_id in first_at:
             if earlier is not None:
-                earlier[lineno] = first_at[key]
+                earlier[lineno] = first_at[key_id]
         else:
-            first_at[key] = lineno
+            first_at[key_id] = lineno
         if index >= 0 and score > best.get(index, score - 1):
             best[index] = score
         located.append((lineno, score, index))

@@ -274,3 +274,11 @@ def test_each_failed_pre_commit_hook_shows_the_start_of_its_report() -> None:
         header = next(n for n, line in enumerate(lines, 1) if line.startswith(name + b"...."))
         assert {header, header + 5, header + 6} <= set(shown), name  # the verdict and the first errors
         assert shown[header - 2].startswith("Found ")  # the previous hook's own summary
+
+
+def test_a_log_with_a_giant_line_is_excerpted_with_its_line_numbers() -> None:
+    data = b"$ npm run build\n" + b"var a=1;" * (3 << 18) + b"\nError: Cannot find module 'left-pad'\n" + b"done\n" * 5
+    ex = excerpt_of(data)
+    texts = dict(ex.lines)
+    assert texts[3] == "Error: Cannot find module 'left-pad'"
+    assert texts.get(2, "").endswith("more chars]") and ex.chars <= 8000

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.linefetch import LineCache, RetainedLines, fetch_lines
-from chalicelib.logscan import scan
+from chalicelib.linefetch import MAX_FETCHED_BYTES, LineCache, RetainedLines, fetch_lines
+from chalicelib.logscan import MAX_LINE_PIECE, scan
 from tests.test_logscan import LOG, blocks_of
 
 
@@ -98,3 +98,11 @@ def test_a_line_cache_fetches_runs_of_a_kept_log_in_the_readers_direction() -> N
 def test_a_line_cache_of_a_streamed_log_has_only_the_fetched_lines() -> None:
     cache = LineCache({3: b"three", 4: b"four"})
     assert cache.get(3) == b"three" and cache.get(5) is None and cache.get(2, backward=True) is None
+
+
+def test_lines_after_a_line_scanned_in_pieces_are_found() -> None:
+    giant = b"y" * (2 * MAX_LINE_PIECE + 5)
+    data = b"first\n" + giant + b"\nerror: third\nfourth"
+    known = scan(blocks_of(data, 300_000)).hits
+    got = fetch_lines(blocks_of(data, 300_000), {1, 2, 3, 4}, known)
+    assert got == {1: b"first", 2: giant[:MAX_FETCHED_BYTES], 3: b"error: third", 4: b"fourth"}

@@ -12,6 +12,9 @@ from chalicelib.logscan import (
     FAIL_MARK,
     KEEP_REPEATS,
     LOCATION,
+    MAX_HIT_BYTES,
+    MAX_HITS,
+    MAX_LINE_PIECE,
     STEP_START,
     SUMMARY,
     available_engines,
@@ -59,7 +62,7 @@ def test_hit_memory_is_bounded() -> None:
     words = [bytes([97 + i % 26, 97 + i // 26 % 26, 97 + i // 676 % 26, 97 + i // 17576 % 26]) for i in range(200_000)]
     data = b"".join(b"error in %s\n" % word for word in words)
     result = scan([data])
-    assert len(result.hits) <= 60_000 and result.dropped_hits > 0
+    assert len(result.hits) == MAX_HITS and result.dropped_hits == 200_000 - MAX_HITS
     assert result.hits[-1].lineno == 200_000
 
 
@@ -181,3 +184,15 @@ def test_mocha_numbers_head_failure_reports_with_the_title_on_the_line_or_below(
     )
     hits = scan([data], engine=engine).hits
     assert [(h.lineno, h.group) for h in hits if h.group == BLOCK_HEADER] == [(1, BLOCK_HEADER), (3, BLOCK_HEADER)]
+
+
+def test_a_line_longer_than_a_piece_is_scanned_in_pieces_and_not_kept() -> None:
+    # A minified bundle or a log without newlines: memory stays bounded, line numbers stay right.
+    giant = b"x error " * (3 * MAX_LINE_PIECE // 8)
+    data = b"$ build\n" + giant + b"\nfatal: out of memory\n$ next\n"
+    result = scan(blocks_of(data, 64 * 1024), retain=len(data) * 2)
+    assert result.pieces is None
+    assert result.total_lines == 4 and result.total_bytes == len(data)
+    assert [(h.lineno, h.group) for h in result.hits if h.group != ERROR_WORD] == [(1, STEP_START), (4, STEP_START)]
+    assert (3, ERROR_WORD) in [(h.lineno, h.group) for h in result.hits]
+    assert all(len(h.raw) <= MAX_HIT_BYTES for h in result.hits)

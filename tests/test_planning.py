@@ -43,9 +43,11 @@ def test_what_is_learned_of_lines_changes_no_excerpt_and_stays_bounded() -> None
     forget_described_lines()
     cold = excerpt_of(data)
     assert excerpt_of(data) == cold  # warm: the same lines, anchors and markers
+    # Long distinct lines: about 40 MB of shapes, keys and repeat forms to describe.
     words = [bytes([97 + i % 26, 97 + i // 26 % 26, 97 + i // 676 % 26, 97 + i // 17576 % 26]) for i in range(60_000)]
-    excerpt_of(b"".join(b"error in module %s\n" % word for word in words))
-    assert len(planning._SAID) <= planning.MAX_SAID
+    excerpt_of(b"".join(b"error in module %s %s\n" % (word, word * 50) for word in words))
+    held = sum(len(shape) + len(entry[0]) for shape, entry in planning._SAID.items())
+    assert held == planning.said_bytes() <= planning.MAX_SAID_BYTES
     forget_described_lines()
     assert excerpt_of(data) == cold
 
