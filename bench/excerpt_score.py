@@ -127,6 +127,25 @@ def generate_log(path: Path, size: int) -> None:
         out.write(b"2026-11-20T09:59:01.0Z ##[error]Process completed with exit code 101.\n")
 
 
+def generate_hostile_log(path: Path, size: int) -> None:
+    """A log built to fill memory: distinct long error lines (digits too), then one line of a quarter of ``size``."""
+    written = 0
+    with open(path, "wb") as out:
+        i = 0
+        while written < size * 3 // 4:
+            chunk = b"".join(
+                b"error %d in unit_%x: %s\n" % (k, k * 7919, b"%08x" % (k * 2654435761 % (1 << 32)) * 70)
+                for k in range(i, i + 2000)
+            )
+            out.write(chunk)
+            written += len(chunk)
+            i += 2000
+        line = b"x error " * (1 << 17)
+        for _ in range(size // 4 // len(line)):
+            out.write(line)
+        out.write(b"\nthread 'main' panicked at 'out of cheese'\n##[error]Process completed with exit code 101.\n")
+
+
 # Run by a small parent, since a child starts with its parent's peak (Linux keeps ru_maxrss
 # across fork and exec) and this benchmark's own process is large by now.
 _MEASURE = """
@@ -137,11 +156,11 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, time.perf_counter(
 """
 
 
-def peak_rss_mb(size: int) -> tuple[float, float]:
-    """Peak RSS and speed of `python -m chalicelib excerpt` on a generated log of ``size`` bytes."""
+def peak_rss_mb(size: int, generate: Callable[[Path, int], None] = generate_log) -> tuple[float, float]:
+    """Peak RSS and speed of `python -m chalicelib excerpt` on a log of ``size`` bytes that ``generate`` writes."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.log"
-        generate_log(path, size)
+        generate(path, size)
         report = subprocess.run(
             [sys.executable, "-c", _MEASURE, sys.executable, "-m", "chalicelib", "excerpt", "--jsonl", str(path)],
             cwd=ROOT,
@@ -192,6 +211,12 @@ def main() -> None:
     if args.big_log_mb:
         peak, speed = peak_rss_mb(args.big_log_mb * 1024 * 1024)
         print(f"  generated {args.big_log_mb} MiB log: peak RSS {peak:.0f} MB, {speed:.0f} MB/s end to end")
+        hostile_mb = min(args.big_log_mb, 256)
+        peak, speed = peak_rss_mb(hostile_mb * 1024 * 1024, generate_hostile_log)
+        print(
+            f"  hostile {hostile_mb} MiB log (distinct 600-char error lines, a {hostile_mb // 4} MiB line): "
+            f"peak RSS {peak:.0f} MB, {speed:.0f} MB/s end to end"
+        )
 
 
 if __name__ == "__main__":
