@@ -41,6 +41,9 @@ MAX_REPEATS = 3
 # of what it said count them by hash, as the text of 10^5 long lines would take some 40 MB.
 MAX_SAID_BYTES = 8 << 20
 _SAID: dict[bytes, tuple[bytes, int, int, int, bool]] = {}
+# Shapes that differ in their digits share a key (a third of them): its repeat form, the costly
+# part, is worked out once per key.
+_FORMS: dict[bytes, int] = {}
 _said_bytes = 0
 
 
@@ -53,6 +56,7 @@ def forget_described_lines() -> None:
     """Empty the table of described line shapes (a benchmark measures logs it has not seen)."""
     global _said_bytes
     _SAID.clear()
+    _FORMS.clear()
     _said_bytes = 0
 
 
@@ -107,7 +111,7 @@ def _score_hits(
     regions = _failing_regions(hits)
     seen: dict[int, int] = {}  # hash of a repeat form -> lines that said it
     first_at: dict[int, int] = {}  # hash of a key -> the first line that said it
-    said = _SAID
+    said, forms = _SAID, _FORMS
     located: list[tuple[int, int, int]] = []  # line, score, index of its failing region or -1
     best: dict[int, int] = {}
     region, region_count = 0, len(regions)
@@ -123,11 +127,15 @@ def _score_hits(
             key = clean.translate(None, DIGITS).strip()
             base = _GROUP_BASE.get(group, 1)
             score, says_failed = line_signals(clean, base) if key else (0, False)
+            form = forms.get(key)
+            if form is None:
+                form = forms[key] = hash(repeat_form(key))
             _said_bytes += len(shape) + len(key)
             if _said_bytes > MAX_SAID_BYTES:
                 said.clear()  # bounded memory; lines are simply described again
+                forms.clear()
                 _said_bytes = len(shape) + len(key)
-            known = said[shape] = (key, hash(key), hash(repeat_form(key)), score, says_failed)
+            known = said[shape] = (key, hash(key), form, score, says_failed)
         key, key_id, template, score, says_failed = known
         if not key:
             continue
