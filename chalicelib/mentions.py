@@ -37,10 +37,17 @@ def first_mention_in_hits(hits: list[Hit], anchor: int) -> int | None:
     if not named:
         return None
     start = bisect.bisect_left(hits, anchor - MENTION_LOOKBACK, key=lambda hit: hit.lineno)
-    for hit in hits[start:index]:
-        if hit.group != STEP_START and any(subject in hit.raw for subject in named):
-            return hit.lineno
-    return None
+    window = hits[start:index]
+    first: int | None = None
+    # Each subject on its own: a generator over the subjects for each of thousands of hits costs more.
+    for subject in named:
+        for lineno, group, raw, _ in window:
+            if first is not None and lineno >= first:
+                break
+            if subject in raw and group != STEP_START:
+                first = lineno
+                break
+    return first
 
 
 def summary_heading(result: ScanResult) -> int | None:

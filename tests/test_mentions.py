@@ -100,6 +100,19 @@ def test_a_summary_line_leads_back_to_the_first_line_that_names_its_subject() ->
     assert ex.anchors[0] == 305 and 3 in dict(ex.lines)
 
 
+def test_the_earliest_line_naming_any_of_the_anchors_subjects_is_its_first_mention() -> None:
+    log = (
+        b"error: lib/storage/blob_writer.c is stale\n"  # line 1: names the second subject
+        + b"note: nothing to see\n" * 20
+        + b"error: src/app/main_window.c failed to build\n"  # line 22: names the first
+        + b"make: *** [all] Error 1 in src/app/main_window.c lib/storage/blob_writer.c\n"  # line 23
+        + b"make: *** [all] Error 2 in lib/storage/blob_writer.c src/app/main_window.c\n"  # line 24
+    )
+    hits = scan([log]).hits
+    assert subjects(hits[-2].raw) == [b"src/app/main_window.c", b"lib/storage/blob_writer.c"]
+    assert first_mention_in_hits(hits, 23) == 1 and first_mention_in_hits(hits, 24) == 1
+
+
 def test_a_name_is_found_whole_not_inside_a_longer_one() -> None:
     log = (
         b"Lockfiles considered:\n  - /work/tokio/tokio-macros/Cargo.toml\n"
