@@ -23,11 +23,15 @@ from chalicelib.redact import Redactor
 
 DEFAULT_MAX_CHARS = 8000
 
+# A line that reads as detail of the one above: by how it starts (indented, a frame, a diff, a
+# quote, a location)...
 _CONTINUATION = re.compile(
-    r"^(?:\s+\S|\s*$|\s*(?:at |in |from |File \"|Caused by|\.\.\.|\||[-+@]{1,3}[ \w'\"]|\^|~|# )"
-    r"|[>E=] |\S+:\d+|\s*\d+[:|] )"
-    r"|(?i:.*\b(?:error|fail|expected|actual|but was|assert|exception|warning|not found|cannot|undefined|missing)"
-    r"|\s*(?:\*\*|\+\+|--|==|##|!!))"
+    r"\s+\S|\s*$|\s*(?:at |in |from |File \"|Caused by|\.\.\.|\||[-+@]{1,3}[ \w'\"]|\^|~|# )"
+    r"|[>E=] |\S+:\d+|\s*\d+[:|] |\s*(?:\*\*|\+\+|--|==|##|!!)"
+)
+# ...or by a word anywhere in it (searched for: ".*" before the words made each line a backtrack).
+_DETAIL_WORD = re.compile(
+    r"(?i)\b(?:error|fail|expected|actual|but was|assert|exception|warning|not found|cannot|undefined|missing)"
 )
 
 
@@ -91,7 +95,8 @@ def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[i
                 detail = details.get(lineno)
                 if detail is None:
                     detail = details[lineno] = (
-                        _CONTINUATION.match(text) is not None and _PASSED_CHECK.match(text) is None
+                        (_CONTINUATION.match(text) is not None or _DETAIL_WORD.search(text) is not None)
+                        and _PASSED_CHECK.match(text) is None
                     ) or len(text.strip()) <= 3
                 strays = 0 if detail else strays + 1
                 if strays >= 2:
