@@ -12,7 +12,7 @@ import re
 
 from chalicelib.linefetch import RetainedLines
 from chalicelib.linescore import scoring_form
-from chalicelib.logscan import STEP_START, SUMMARY, Hit, ScanResult
+from chalicelib.logscan import STEP_START, Hit, ScanResult
 
 MENTION_LOOKBACK = 3000
 # Paths and file names: "src/a/b.py", "t9502-gitweb-standalone-parse-output.sh", "bug60120.phpt".
@@ -48,14 +48,6 @@ def first_mention_in_hits(hits: list[Hit], anchor: int) -> int | None:
                 first = lineno
                 break
     return first
-
-
-def summary_heading(result: ScanResult) -> int | None:
-    """The last line that heads a list of failed tests, if the log has one."""
-    for hit in reversed(result.hits):
-        if hit.group == SUMMARY:
-            return hit.lineno
-    return None
 
 
 def listed_subjects(result: ScanResult, heading: int) -> list[bytes]:

@@ -18,16 +18,18 @@ from chalicelib.linescore import DIGITS, line_key, line_signals, repeat_form, sc
 from chalicelib.logscan import (
     BLOCK_HEADER,
     DIGIT_CLASSES,
+    ERROR_WORD,
     FAIL_MARK,
     HOOK_FAILED,
     LOCATION,
     STEP_START,
+    SUMMARY,
     Hit,
     ScanResult,
     line_shape,
     scan,
 )
-from chalicelib.mentions import first_line_naming, first_mention_in_hits, listed_subjects, summary_heading
+from chalicelib.mentions import first_line_naming, first_mention_in_hits, listed_subjects
 
 # After its third repeat a message is no candidate any more: its first saying is, and the
 # failing step's last lines are shown anyway. (Also spares the work of ranking thousands.)
@@ -61,6 +63,7 @@ def forget_described_lines() -> None:
 
 
 _GROUP_BASE = {FAIL_MARK: 6, LOCATION: 6, BLOCK_HEADER: 7}
+_PAST_ALL = 1 << 62  # a line number past any log's lines
 
 
 @dataclass
@@ -72,21 +75,46 @@ class Region:
     later_markers: list[int]
 
 
-def _failing_regions(hits: list[Hit]) -> list[Region]:
+# pre-commit prints a failed hook's output under its verdict line ("mypy....Failed", the hook's
+# id, duration and exit code, a blank line): the first lines of each such report, and the line
+# above it (the end of the previous hook's output, most often its own summary).
+_HOOK_FAILED = re.compile(HOOK_FAILED, re.IGNORECASE)
+MAX_HOOKS, HOOK_BEFORE, HOOK_AFTER, HOOK_CAP = 4, 2, 7, 900
+
+
+@dataclass
+class Landmarks:
+    """What a plan needs of a log besides its error lines, found in one pass over the hits."""
+
+    regions: list[Region]  # the steps that failed
+    failed_hooks: list[int]  # pre-commit's verdicts on hooks that failed (the first MAX_HOOKS)
+    summary: int | None  # the last line that heads a list of failed tests
+
+
+def landmarks(hits: list[Hit]) -> Landmarks:
+    """The failing steps, failed pre-commit hooks and last failed-tests summary heading among ``hits``."""
     regions: list[Region] = []
+    hooks: list[int] = []
+    summary: int | None = None
     step_start = 1
-    for hit in hits:
-        if hit.group == STEP_START:
-            step_start = hit.lineno
-        elif hit.group == FAIL_MARK:
+    for lineno, group, raw, _ in hits:
+        if group == ERROR_WORD or group == LOCATION:
+            continue  # most hits
+        if group == STEP_START:
+            step_start = lineno
+        elif group == FAIL_MARK:
             if regions and regions[-1].end >= step_start:
                 # Markers after the first in one step are echoes (make's nested "Error 2",
                 # a runner's summary); the first one ends the output that explains it.
                 if len(regions[-1].later_markers) < 8:
-                    regions[-1].later_markers.append(hit.lineno)
+                    regions[-1].later_markers.append(lineno)
             else:
-                regions.append(Region(step_start, hit.lineno, []))
-    return regions
+                regions.append(Region(step_start, lineno, []))
+        elif group == SUMMARY:
+            summary = lineno
+        elif len(hooks) < MAX_HOOKS and _HOOK_FAILED.search(raw):
+            hooks.append(lineno)
+    return Landmarks(regions, hooks, summary)
 
 
 def baseline_keys(blocks: Iterable[bytes]) -> frozenset[bytes]:
@@ -98,8 +126,11 @@ def baseline_keys(blocks: Iterable[bytes]) -> frozenset[bytes]:
 
 
 def _score_hits(
-    result: ScanResult, baseline: frozenset[bytes] = frozenset(), earlier: dict[int, int] | None = None
-) -> tuple[list[tuple[int, int]], list[Region], int | None]:
+    result: ScanResult,
+    regions: list[Region],
+    baseline: frozenset[bytes] = frozenset(),
+    earlier: dict[int, int] | None = None,
+) -> tuple[list[tuple[int, int]], int | None]:
     """Score candidate lines by what they say, then by where they stand: (-score, line), sorted.
 
     ``earlier`` is filled with line -> the first line that said the same thing, when that came first.
@@ -108,13 +139,16 @@ def _score_hits(
     """
     global _said_bytes
     hits = result.hits
-    regions = _failing_regions(hits)
     seen: dict[int, int] = {}  # hash of a repeat form -> lines that said it
     first_at: dict[int, int] = {}  # hash of a key -> the first line that said it
     said, forms = _SAID, _FORMS
     located: list[tuple[int, int, int]] = []  # line, score, index of its failing region or -1
     best: dict[int, int] = {}
-    region, region_count = 0, len(regions)
+    # Each failing step's bounds, then a sentinel past every line: hits and regions are walked together.
+    bounds = [(r.start, r.end) for r in regions] + [(_PAST_ALL, _PAST_ALL)]
+    region = 0
+    region_start, region_end = bounds[0]
+    first_end = bounds[0][1]
     failed_command: int | None = None
     for lineno, group, raw, _ in hits:
         if group == STEP_START or group == FAIL_MARK:
@@ -139,11 +173,11 @@ def _score_hits(
         key, key_id, template, score, says_failed = known
         if not key:
             continue
-        # Hits come in line order and regions do not overlap: walk both together.
-        while region < region_count and regions[region].end < lineno:
+        while lineno > region_end:
             region += 1
-        index = region if region < region_count and regions[region].start <= lineno else -1
-        if says_failed and index == 0 and failed_command is None and lineno < regions[0].end:
+            region_start, region_end = bounds[region]
+        index = region if lineno >= region_start else -1
+        if says_failed and index == 0 and failed_command is None and lineno < first_end:
             failed_command = lineno
         if key in baseline:
             score -= 8
@@ -178,7 +212,7 @@ def _score_hits(
             bonus -= 3
         scored.append((-score - bonus, lineno))
     scored.sort()  # best first, then earliest: tuples compare without a key function per line
-    return scored, regions, failed_command
+    return scored, failed_command
 
 
 @dataclass
@@ -222,11 +256,8 @@ MENTION_BEFORE, MENTION_AFTER = 3, 6
 SUMMARY_LINES, SUMMARY_CAP = 6, 600
 
 
-def _summary_items(result: ScanResult) -> list[Item]:
+def _summary_items(result: ScanResult, heading: int) -> list[Item]:
     """A failed-tests summary, and where the log first names each test it lists."""
-    heading = summary_heading(result)
-    if heading is None:
-        return []
     items = [Item(heading, heading + SUMMARY_LINES, SUMMARY_CAP)]
     for subject in listed_subjects(result, heading):
         first = first_line_naming(result, subject, heading)
@@ -236,22 +267,14 @@ def _summary_items(result: ScanResult) -> list[Item]:
 
 
 SUBCOMMAND_LINES = 4
-# pre-commit prints a failed hook's output under its verdict line ("mypy....Failed", the hook's
-# id, duration and exit code, a blank line): the first lines of each such report, and the line
-# above it (the end of the previous hook's output, most often its own summary).
-_HOOK_FAILED = re.compile(HOOK_FAILED, re.IGNORECASE)
-MAX_HOOKS, HOOK_BEFORE, HOOK_AFTER, HOOK_CAP = 4, 2, 7, 900
-
-
-def _failed_hook_items(hits: list[Hit]) -> list[Item]:
-    headers = [hit.lineno for hit in hits if hit.group == BLOCK_HEADER and _HOOK_FAILED.search(hit.raw)]
-    return [Item(max(1, line - HOOK_BEFORE), line + HOOK_AFTER, HOOK_CAP) for line in headers[:MAX_HOOKS]]
 
 
 def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[list[Item], list[int], list[Region]]:
     """Decide which line ranges to show, most important first."""
     earlier: dict[int, int] = {}
-    scored, regions, failed_command = _score_hits(result, baseline, earlier)
+    marks = landmarks(result.hits)
+    regions = marks.regions
+    scored, failed_command = _score_hits(result, regions, baseline, earlier)
     anchors: list[int] = []
     scores: dict[int, int] = {}
     near: set[int] = set()  # the lines within 4 of an anchor: no anchor of their own
@@ -293,8 +316,9 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
         header = _block_header_before(result.hits, anchors[0])
         if header is not None:
             items.append(Item(header, anchors[0], BLOCK_CAP))
-    items.extend(_summary_items(result))
-    items.extend(_failed_hook_items(result.hits))
+    if marks.summary is not None:
+        items.extend(_summary_items(result, marks.summary))
+    items.extend(Item(max(1, line - HOOK_BEFORE), line + HOOK_AFTER, HOOK_CAP) for line in marks.failed_hooks)
     if anchors:
         items.append(Item(best.start, best.end, TOP_MORE_CAP, extend=True))
     for region in regions[:1]:

@@ -8,8 +8,8 @@ from chalicelib.mentions import (
     first_mention_in_hits,
     listed_subjects,
     subjects,
-    summary_heading,
 )
+from chalicelib.planning import landmarks
 
 
 def php_style_log(noise: int = 400) -> bytes:
@@ -56,7 +56,7 @@ def test_subjects_are_paths_and_file_names() -> None:
 def test_a_summary_leads_to_the_first_line_naming_what_it_lists() -> None:
     log = php_style_log()
     result = scan([log], retain=len(log))
-    heading = summary_heading(result)
+    heading = landmarks(result.hits).summary
     assert heading is not None and log.split(b"\n")[heading - 1] == b"FAILED TEST SUMMARY"
     listed = listed_subjects(result, heading)
     assert listed == [b"ext/standard/tests/file/bug60120.phpt"]
@@ -68,7 +68,7 @@ def test_a_summary_leads_to_the_first_line_naming_what_it_lists() -> None:
 def test_a_log_too_big_to_keep_has_no_listed_subjects() -> None:
     log = php_style_log()
     result = scan([log], retain=100)
-    heading = summary_heading(result)
+    heading = landmarks(result.hits).summary
     assert heading is not None and listed_subjects(result, heading) == []
     assert first_line_naming(result, b"bug60120.phpt", heading) is None
 
@@ -130,6 +130,6 @@ def test_a_summary_list_ends_at_its_first_blank_line() -> None:
         b"   Compiling tokio v1.52.1 (/work/tokio/tokio)\n"
     )
     result = scan([log], retain=len(log))
-    heading = summary_heading(result)
+    heading = landmarks(result.hits).summary
     assert heading == 2
     assert listed_subjects(result, heading) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalicelib import planning
 from chalicelib.excerpt import build_excerpt
 from chalicelib.logscan import scan
-from chalicelib.planning import baseline_keys, forget_described_lines, plan
+from chalicelib.planning import baseline_keys, forget_described_lines, landmarks, plan
 from tests.conftest import example
 from tests.test_excerpt import excerpt_of
 
@@ -98,3 +98,21 @@ def test_the_best_window_goes_on_after_the_summaries() -> None:
     assert (items[first].cap, items[more].cap) == (planning.TOP_CAP, planning.TOP_MORE_CAP)
     summary = next(index for index, item in enumerate(items) if item.start == 123)
     assert first < summary < more
+
+
+def test_landmarks_are_the_failing_steps_failed_hooks_and_last_summary_heading() -> None:
+    log = (
+        b"$ pre-commit run --all-files\n"  # 1
+        + b"".join(b"hook%d....................Failed\n- hook id: hook%d\n" % (i, i) for i in range(5))  # 2-11
+        + b"ruff......................Passed\n"  # 12
+        + b"Failures:\n"  # 13: a summary heading
+        + b'The command "pre-commit run --all-files" exited with 1.\n'  # 14
+        + b"make: *** [lint] Error 1\n"  # 15: an echo in the same step
+        + b"$ pytest\n"  # 16
+        + b"FAILED tests/test_a.py::test_x\n"  # 17
+        + b"=== short test summary info ===\n"  # 18: the last summary heading
+        + b'The command "pytest" exited with 1.\n'  # 19
+    )
+    marks = landmarks(scan([log]).hits)
+    assert [(r.start, r.end, r.later_markers) for r in marks.regions] == [(1, 14, [15]), (16, 19, [])]
+    assert marks.failed_hooks == [2, 4, 6, 8] and marks.summary == 18
