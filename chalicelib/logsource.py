@@ -35,13 +35,20 @@ def _capped(blocks: Iterable[bytes], name: str, max_bytes: int) -> Iterator[byte
         yield block
 
 
-def _read_blocks(stream: IO[bytes], first: bytes = b"") -> Iterator[bytes]:
+def _read_blocks(stream: IO[bytes], first: bytes = b"", size: int = 0) -> Iterator[bytes]:
+    """Yield ``first``, then the blocks ``stream`` reads until its end.
+
+    With the ``size`` left known, no read asks for more than is left: a read allocates what it
+    asks for, then shrinks it to what it got.
+    """
     if first:
         yield first
+    left = size
     while True:
-        block = stream.read(BLOCK_SIZE)
+        block = stream.read(min(BLOCK_SIZE, left) if left > 0 else BLOCK_SIZE)
         if not block:
             return
+        left -= len(block)
         yield block
 
 
@@ -124,8 +131,9 @@ def iter_log_blocks(stream: IO[bytes], name: str, max_bytes: int) -> Iterator[by
     if stream.seekable():
         # Read from the start again rather than yield the 4 bytes on their own: a first block
         # that ends in a newline reaches the scan without being copied (logscan.complete_lines).
+        size = stream.seek(0, io.SEEK_END)
         stream.seek(0)
-        return _capped(_read_blocks(stream), name, max_bytes)
+        return _capped(_read_blocks(stream, size=size), name, max_bytes)
     return _capped(_read_blocks(stream, head), name, max_bytes)
 
 

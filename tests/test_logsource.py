@@ -45,6 +45,26 @@ def test_a_small_plain_log_comes_as_one_block() -> None:
     assert b"".join(iter_log_blocks(unseekable, "log", 1000)) == b"$ make\n"
 
 
+class RecordingReader(io.BytesIO):
+    """A seekable stream that notes the size of each read asked of it."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.asked: list[int] = []
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.asked.append(-1 if size is None else size)
+        return super().read(size)
+
+
+def test_reads_of_a_seekable_log_ask_for_no_more_than_is_left() -> None:
+    data = b"error: x\n" * (5 * (1 << 20) // 18)  # 2.5 MiB
+    stream = RecordingReader(data)
+    assert b"".join(iter_log_blocks(stream, "log", 1 << 30)) == data
+    mib = 1 << 20
+    assert stream.asked == [4, mib, mib, len(data) - 2 * mib, mib]  # the magic, three blocks, the end
+
+
 def test_gzip_including_concatenated_members_and_padding() -> None:
     data = gzip.compress(b"first\n" * 300_000) + gzip.compress(b"second\n") + b"\x00" * 16
     out = read_all(data)
