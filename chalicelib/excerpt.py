@@ -59,6 +59,7 @@ class Excerpt:
 
 
 FULL_MARGIN = 16
+_PAST_ALL = 1 << 62  # a line number past any log's lines
 
 
 def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[int, str]]:
@@ -73,24 +74,28 @@ def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[i
     for item in items:
         if max_chars - used < FULL_MARGIN:
             break  # nothing worth showing fits any more: spare cleaning lines that cannot
-        window = (item.start, item.end, item.extend, item.backward)
-        resume = stopped.get(window, (item.end if item.backward else item.start, 0, 0))
+        start, end, extend, backward, cap = item.start, item.end, item.extend, item.backward, item.cap
+        window = (start, end, extend, backward)
+        head = end if backward else start  # the line shown whatever the cap
+        resume = stopped.get(window, (head, 0, 0))
         if resume is None:
             continue  # it ended at the log's end, its range's end or the end of its detail
         first, spent, strays = resume
         stopped[window] = None
-        order = range(first, item.start - 1, -1) if item.backward else range(first, item.end + 1)
+        # Detail is looked for from the 7th line on (extend=False: never).
+        detail_from = start + 6 if extend else _PAST_ALL
+        order = range(first, start - 1, -1) if backward else range(first, end + 1)
         for lineno in order:
             text = cleaned.get(lineno)
             if text is None:
                 line = known.get(lineno)
                 if line is None:
-                    line = raw.get(lineno, item.backward)
+                    line = raw.get(lineno, backward)
                     if line is None:
                         break
                 text = cleaned[lineno] = clean_line(line)
             before = strays
-            if item.extend and lineno > item.start + 6:
+            if lineno > detail_from:
                 # A block of detail ends at the second line in a row that doesn't look like detail.
                 detail = details.get(lineno)
                 if detail is None:
@@ -102,7 +107,7 @@ def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[i
                 if strays >= 2:
                     break
             cost = len(text) + 1
-            if spent + cost > item.cap and lineno != (item.end if item.backward else item.start):
+            if spent + cost > cap and lineno != head:
                 stopped[window] = (lineno, spent, before)
                 break
             spent += cost
