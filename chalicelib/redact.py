@@ -173,8 +173,16 @@ def _encoded_forms(secret: str) -> set[str]:
     return {f for f in forms if len(f) >= 8}
 
 
+# Base64 of printable UTF-8 text starts each group of four with a character for a byte from
+# 0x20 to 0xF4; one of these there stands for a control byte or one UTF-8 never has. Paths
+# ("/home/...") are most of the tokens, and are passed over without decoding them.
+_NOT_TEXT_LEAD = re.compile(r"[A-H+/_-]")
+
+
 def _encoded_secret_kind(token: str) -> str | None:
     """The kind of secret that ``token``, read as base64 of printable text, holds, if any."""
+    if _NOT_TEXT_LEAD.search(token[::4]):
+        return None
     try:
         padded = token + "=" * (-len(token) % 4)
         decoded = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)

@@ -202,3 +202,23 @@ def test_a_secret_in_base64_among_harmless_lines_is_found() -> None:
 def test_base64_words_are_found_as_python_finds_them(text: str) -> None:
     found = redact_module._base64_tokens(text.encode())
     assert found == {token.encode() for token in redact_module._BASE64_TOKEN.findall(text)}
+
+
+_PRINTABLE = st.characters(min_codepoint=0x20, max_codepoint=0x2FFF, exclude_categories=("Cs", "Cc", "Zl", "Zp"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(_PRINTABLE, max_size=12),
+    st.sampled_from(sorted(CANARIES)),
+    st.booleans(),
+)
+def test_printable_text_holding_a_secret_is_found_in_base64(prefix: str, kind: str, url_safe: bool) -> None:
+    # Tokens whose groups start with a character no printable text encodes to are passed over
+    # undecoded: text that holds a secret, whatever precedes it, never is.
+    text = prefix + " " + CANARIES[kind]
+    if not text.isprintable():
+        return
+    encode = base64.urlsafe_b64encode if url_safe else base64.b64encode
+    token = encode(text.encode()).decode().rstrip("=")
+    assert redact_module._encoded_secret_kind(token) is not None
