@@ -26,8 +26,8 @@ def _lines_from(buf: bytes, pos: int, wanted: int, least: int = 4096) -> list[by
     while True:
         end = pos + guess
         if end >= len(buf):
-            return buf[pos:].split(b"\n")[:wanted]
-        parts = buf[pos:end].split(b"\n")
+            return buf[pos:].split(b"\n", wanted)[:wanted]
+        parts = buf[pos:end].split(b"\n", wanted)
         if len(parts) > wanted:  # the last wanted line is followed by a newline: it is whole
             return parts[:wanted]
         guess *= 4
