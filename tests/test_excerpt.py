@@ -240,6 +240,27 @@ def test_a_window_listed_again_with_a_larger_cap_goes_on_where_it_stopped() -> N
     assert twice == once and sum(len(t) + 1 for _, t in once) > 2000
 
 
+@pytest.mark.parametrize(
+    ("line", "detail"),
+    [
+        (b"Expected: 3", True),
+        (b"Build WARNING in module", True),
+        (b"the value is undefined here", True),
+        (b"TypeError raised", False),  # words count at a word's start only: "Error" here does not
+        (b"unexpected token", False),
+        (b"Caused by: timeout", True),
+        (b"done in 3s", False),
+    ],
+)
+def test_a_window_of_detail_goes_on_over_lines_that_read_as_detail(line: bytes, detail: bool) -> None:
+    head = b"".join(b"    at frame_%d (/src/mod_%d.js:%d:7)\n" % (i, i, i) for i in range(8))
+    log = head + line + b"\n" + line + b"\n" + b"    at last_frame (/src/last.js:1:1)\n"
+    result = scan([log], retain=len(log))
+    shown = _assemble([Item(1, 11, 8000, extend=True)], LineCache(kept=RetainedLines(result)), 8000)
+    # Two lines in a row that do not read as detail end the window before the second.
+    assert [n for n, _ in shown] == (list(range(1, 12)) if detail else list(range(1, 10)))
+
+
 def _pre_commit_log() -> bytes:
     def hook(name: bytes, errors: int) -> bytes:
         report = b"".join(
