@@ -77,8 +77,10 @@ class _Cursor:
     def take(self, number: int, wanted: int, least: int = 4096) -> list[bytes]:
         """Lines ``number`` to ``number + wanted - 1``; the cursor moves past them."""
         lines = _lines_from(self.buf, self.seek(number), wanted, least)
-        self.lineno, self.pos = number + len(lines), self.pos + sum(map(len, lines)) + len(lines)
-        if lines and max(map(len, lines)) > MAX_FETCHED_BYTES:
+        size = sum(map(len, lines)) + len(lines)
+        self.lineno, self.pos = number + len(lines), self.pos + size
+        # (Lines of fewer bytes in all than the cap hold no line over it.)
+        if size > MAX_FETCHED_BYTES and max(map(len, lines)) > MAX_FETCHED_BYTES:
             lines = [line[:MAX_FETCHED_BYTES] for line in lines]
         return lines
 

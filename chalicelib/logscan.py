@@ -341,15 +341,15 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
                 # Inline for lines without a GitHub Actions timestamp: a call per line costs more.
                 shape = raw.translate(DIGIT_CLASSES) if raw[10:11] != b"T" else line_shape(raw)
                 said = shapes.get(shape, 0)
+                if said >= KEEP_REPEATS:
+                    repeated += 1
+                    continue  # not counted to: the next kept line counts the newlines since the last
                 if not said:
                     shape_bytes += len(shape)
                     if shape_bytes > MAX_SHAPE_BYTES:
                         shapes.clear()  # memory stays bounded; a few repeats more are kept
                         shape_bytes = len(shape)
                 shapes[shape] = said + 1
-                if said >= KEEP_REPEATS:
-                    repeated += 1
-                    continue  # not counted to: the next kept line counts the newlines since the last
             lineno += count(b"\n", counted, line_start)
             counted = line_start
             hit = new_hit(Hit, (lineno, kind, raw, base + line_start))
