@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from chalicelib.excerpt import build_excerpt
+from chalicelib.linescore import scoring_form
 from chalicelib.logscan import scan
 from chalicelib.logsource import iter_bytes_blocks
 from chalicelib.mentions import (
@@ -133,3 +139,14 @@ def test_a_summary_list_ends_at_its_first_blank_line() -> None:
     heading = landmarks(result.hits).summary
     assert heading == 2
     assert listed_subjects(result, heading) == []
+
+
+# The names as Python's engine reads them (the module runs RE2 for speed).
+_PYTHON_SUBJECT = re.compile(rb"[\w@.+-]*[/\\][\w@.+/\\-]*\w|[\w+-]+\.\w{1,8}\b")
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=120) | st.text("aZ9_@.+-/\\ :\xe9\x1b[m", max_size=120).map(str.encode))
+def test_subjects_are_the_names_pythons_engine_finds(text: bytes) -> None:
+    expected = [name for name in _PYTHON_SUBJECT.findall(scoring_form(text)) if len(name) >= 8]
+    assert subjects(text) == expected
