@@ -15,6 +15,8 @@ from chalicelib.logscan import MAX_HIT_BYTES, Hit, ScanResult, complete_lines
 MAX_FETCHED_BYTES = MAX_HIT_BYTES * 8
 # Walking line by line from a known offset is cheap for a few lines; farther, count instead.
 _WALK_LIMIT = 64
+# Farther than this, a scanned line (a hit, whose offset is known) may be nearer to start from.
+_JUMP_LIMIT = 8
 
 
 def _lines_from(buf: bytes, pos: int, wanted: int, least: int = 4096) -> list[bytes]:
@@ -65,7 +67,7 @@ class _Cursor:
 
     def seek(self, number: int) -> int:
         """The offset where line ``number`` (not before the cursor) starts."""
-        if number - self.lineno > _WALK_LIMIT:
+        if number - self.lineno > _JUMP_LIMIT:
             # Jump to the nearest scanned line at or before `number` that lies in this buffer.
             k = bisect.bisect_right(self.known_lines, number) - 1
             if k >= 0 and self.known_lines[k] > self.lineno and self.known[k].offset >= self.base:
