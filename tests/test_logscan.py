@@ -161,29 +161,34 @@ def test_pytest_short_summary_heads_a_list_of_failures(engine: str) -> None:
     assert [h.group for h in scan([data], engine=engine).hits][:1] == [SUMMARY]
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_a_pre_commit_hook_verdict_heads_its_report(engine: str) -> None:
-    data = (
+# Headers of failure reports, and the lines they are on.
+_REPORT_HEADERS = {
+    # pre-commit's verdict on a hook, over that hook's output
+    "pre-commit": (
         b"2026-04-23T08:38:17.8950769Z mypy....................................\x1b[41mFailed\x1b[m\n"
         b"2026-04-23T08:38:17.8951756Z \x1b[2m- hook id: mypy\x1b[m\n"
-        b"ruff.........................................Passed\n"
-    )
-    assert [h.group for h in scan([data], engine=engine).hits][:1] == [BLOCK_HEADER]
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-def test_mocha_numbers_head_failure_reports_with_the_title_on_the_line_or_below(engine: str) -> None:
-    data = (
+        b"ruff.........................................Passed\n",
+        [1],
+    ),
+    # mocha's numbers, with the title on the line or below it
+    "mocha": (
         b"  1) Reuse program structure\r\n"
         b"       fails if change affects imports:\r\n"
         b"  2) \r\n"
         b"       \r\n"
         b"         conformance tests\r\n"
         b"  see (3)\r\n"
-        b"  total: 4)\r\n"
-    )
-    hits = scan([data], engine=engine).hits
-    assert [(h.lineno, h.group) for h in hits if h.group == BLOCK_HEADER] == [(1, BLOCK_HEADER), (3, BLOCK_HEADER)]
+        b"  total: 4)\r\n",
+        [1, 3],
+    ),
+}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("runner", sorted(_REPORT_HEADERS))
+def test_the_headers_of_failure_reports_are_found(engine: str, runner: str) -> None:
+    data, lines = _REPORT_HEADERS[runner]
+    assert [h.lineno for h in scan([data], engine=engine).hits if h.group == BLOCK_HEADER] == lines
 
 
 def test_a_line_longer_than_a_piece_is_scanned_in_pieces_and_not_kept() -> None:
