@@ -10,6 +10,7 @@ import re
 import re2
 
 from chalicelib.cleaning import ANSI_ESCAPE, GHA_TIMESTAMP, last_carriage_state
+from chalicelib.re2spans import matcher, spans
 
 DIGITS = b"0123456789"
 # Terminal escapes, as clean_line removes them: "\x1b[?1h\x1b=" before a line's text would hide
@@ -102,17 +103,17 @@ def _compile_set() -> tuple[re2.Set, list[int]]:
     # The bounded repeats (".{0,80}") of 15 patterns need more automaton states than RE2's
     # default 8 MB holds; with too little, it rebuilds its cache over and over (2x slower).
     options.max_mem = 32 << 20
-    matcher = re2.Set.SearchSet(options)
+    signal_set = re2.Set.SearchSet(options)
     weights: list[int] = []
     for patterns, sign in ((_STRONG, 1), (_NOISE, -1)):
         for pattern, weight in patterns:
-            matcher.Add(pattern)
+            signal_set.Add(pattern)
             weights.append(sign * weight)
     for pattern in (_ZERO_COUNT, _NONZERO_COUNT, _TAP_FAILURE, _COMMAND_FAILED):  # weighed in line_signals
-        matcher.Add(pattern)
+        signal_set.Add(pattern)
         weights.append(0)
-    matcher.Compile()
-    return matcher, weights
+    signal_set.Compile()
+    return signal_set, weights
 
 
 _SIGNALS, _WEIGHTS = _compile_set()
@@ -166,25 +167,22 @@ def line_key(raw: bytes) -> bytes:
 
 
 # A message said again about another file or test ("<path> failed due to ...") is a repeat too.
-_NAMED = re2.compile(rb"\S*[/\\]\S*|\S*\w\.\w\S*")._regexp.Match
-_UNANCHORED = re2._Anchor.UNANCHORED
+_NAMED = matcher(rb"\S*[/\\]\S*|\S*\w\.\w\S*")
 
 
 def repeat_form(key: bytes) -> bytes:
     """``key`` with each word that holds a path or a dotted name (a.py, x/y) as ``*``.
 
-    RE2 rather than ``re``: the leading ``\\S*`` makes Python's engine backtrack on long words.
+    RE2 rather than ``re`` (see chalicelib.re2spans): the leading ``\\S*`` makes Python's engine
+    backtrack on long words.
     """
     if b"/" not in key and b"\\" not in key and b"." not in key:
         return key  # nothing to hide: spare the matcher
     parts: list[bytes] = []
-    pos, size = 0, len(key)
-    while pos <= size:
-        (start, end), *_ = _NAMED(_UNANCHORED, key, pos, size)
-        if start < 0:
-            break
+    pos = 0
+    for start, end in spans(_NAMED, key):
         parts += (key[pos:start], b"*")
-        pos = end if end > start else start + 1
+        pos = end
     if not parts:
         return key
     parts.append(key[pos:])

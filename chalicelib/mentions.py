@@ -10,18 +10,15 @@ from __future__ import annotations
 import bisect
 import re
 
-import re2
-
 from chalicelib.linefetch import RetainedLines
 from chalicelib.linescore import scoring_form
 from chalicelib.logscan import STEP_START, Hit, ScanResult
+from chalicelib.re2spans import matcher, spans
 
 MENTION_LOOKBACK = 3000
 # Paths and file names: "src/a/b.py", "t9502-gitweb-standalone-parse-output.sh", "bug60120.phpt".
-# RE2, low level: Python's engine retries each start inside a long word, and the wrapper's
-# findall builds a match object for each name.
-_MATCH_SUBJECT = re2.compile(rb"[\w@.+-]*[/\\][\w@.+/\\-]*\w|[\w+-]+\.\w{1,8}\b")._regexp.Match
-_UNANCHORED = re2._Anchor.UNANCHORED
+# Found by RE2 (see chalicelib.re2spans): Python's engine retries each start inside a long word.
+_MATCH_SUBJECT = matcher(rb"[\w@.+-]*[/\\][\w@.+/\\-]*\w|[\w+-]+\.\w{1,8}\b")
 MIN_SUBJECT = 8
 _SEPARATOR = re.compile(rb"^\W*$")
 LISTED_LINES = 6
@@ -31,15 +28,7 @@ MAX_SUBJECTS = 3
 def subjects(text: bytes) -> list[bytes]:
     """The paths and file names a line names (long enough to be specific)."""
     data = scoring_form(text)
-    found: list[bytes] = []
-    pos, size = 0, len(data)
-    while True:
-        (start, end), *_ = _MATCH_SUBJECT(_UNANCHORED, data, pos, size)
-        if start < 0:
-            return found
-        if end - start >= MIN_SUBJECT:
-            found.append(data[start:end])
-        pos = end  # a name is never empty
+    return [data[start:end] for start, end in spans(_MATCH_SUBJECT, data) if end - start >= MIN_SUBJECT]
 
 
 def first_mention_in_hits(hits: list[Hit], anchor: int) -> int | None:

@@ -15,8 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
-import re2
-
+from chalicelib.re2spans import matcher, spans
 from chalicelib.triggers import Triggers
 
 MARK = "[REDACTED:{kind}]"
@@ -112,22 +111,13 @@ _PEM_END = re.compile(r"-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----")
 _PEM_BODY = re.compile(r"^\s*(?:[A-Za-z0-9+/=]{40,}|[A-Za-z0-9+/]{8,}={0,2}|[\w-]+: .*)\s*$")
 _PERCENT = r"%[0-9A-Fa-f]{2}"
 _PERCENT_ESCAPE = re.compile(_PERCENT)
-# The same tokens, found by RE2 in bytes (Python's engine retries each start in a word; the
-# wrapper's findall builds match objects): its low-level matcher returns spans only.
-_MATCH_BASE64_TOKEN = re2.compile(_BASE64_TOKEN.pattern.encode())._regexp.Match
-_UNANCHORED = re2._Anchor.UNANCHORED
+# The same tokens, found by RE2 in bytes (see chalicelib.re2spans).
+_MATCH_BASE64_TOKEN = matcher(_BASE64_TOKEN.pattern.encode())
 
 
 def _base64_tokens(data: bytes) -> set[bytes]:
     """The distinct words of ``data`` that _BASE64_TOKEN matches, as its ``findall`` finds them."""
-    tokens: set[bytes] = set()
-    pos, size = 0, len(data)
-    while True:
-        (start, end), *_ = _MATCH_BASE64_TOKEN(_UNANCHORED, data, pos, size)
-        if start < 0:
-            return tokens
-        tokens.add(data[start:end])
-        pos = end  # a token is never empty
+    return {data[start:end] for start, end in spans(_MATCH_BASE64_TOKEN, data)}
 
 
 _RULES = (*(p.regex.pattern for p in PATTERNS), _GENERIC.pattern, _BASE64_TOKEN.pattern, _PERCENT)

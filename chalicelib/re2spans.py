@@ -1,0 +1,44 @@
+"""Every match of an RE2 pattern in bytes, found through RE2's low-level matcher.
+
+Python's engine retries each start inside a long word (a leading ``\\S*`` makes it quadratic
+there), and the RE2 wrapper's ``finditer`` builds a match object for each match; the
+low-level matcher returns spans only. For patterns run over many lines: names, base64 words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import re2
+
+# RE2's low-level matcher: (anchor, text, start, end) -> [(start, end) of the match, then of each group]
+Matcher = Callable[[Any, bytes, int, int], list[tuple[int, int]]]
+_UNANCHORED = re2._Anchor.UNANCHORED
+
+
+def matcher(pattern: bytes) -> Matcher:
+    """RE2's low-level matcher for ``pattern``; raises RE2's error if it does not compile.
+
+    Each byte is one character (Latin-1), as in a Python bytes pattern: in RE2's default UTF-8
+    mode ``\\S`` would not take a byte of invalid UTF-8.
+    """
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    matcher_: Matcher = re2.compile(pattern, options)._regexp.Match
+    return matcher_
+
+
+def spans(match: Matcher, data: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of each match in ``data``: leftmost first, not overlapping, as ``findall`` finds them.
+
+    After an empty match the search goes on one byte further (a pattern that can match nothing
+    still ends).
+    """
+    pos, size = 0, len(data)
+    while pos <= size:
+        (start, end), *_ = match(_UNANCHORED, data, pos, size)
+        if start < 0:
+            return
+        yield start, end
+        pos = end if end > start else end + 1
