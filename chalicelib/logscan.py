@@ -171,6 +171,7 @@ KEEP_REPEATS = 4
 MAX_SHAPE_BYTES = 8 << 20
 _KEEP_FIRST = 2_000
 MAX_HIT_BYTES = 600
+SHAPE_KEPT_BYTES = 256
 
 
 class Hit(NamedTuple):
@@ -178,6 +179,9 @@ class Hit(NamedTuple):
     group: int
     raw: bytes
     offset: int = 0  # of the line's first byte in the log, so the second pass can jump to it
+    # line_shape(raw) where the scan worked it out (error and location lines), so the ranking
+    # need not; only up to SHAPE_KEPT_BYTES, so the kept hits stay as small as the bound says.
+    shape: bytes | None = None
 
 
 @dataclass
@@ -337,6 +341,7 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
             if line_end - line_start > MAX_HIT_BYTES:
                 line_end = line_start + MAX_HIT_BYTES
             raw = buf[line_start:line_end]
+            shape = None
             if kind == ERROR_WORD or kind == LOCATION:
                 # Inline for lines without a GitHub Actions timestamp: a call per line costs more.
                 shape = raw.translate(DIGIT_CLASSES) if raw[10:11] != b"T" else line_shape(raw)
@@ -352,7 +357,9 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
                 shapes[shape] = said + 1
             lineno += count(b"\n", counted, line_start)
             counted = line_start
-            hit = new_hit(Hit, (lineno, kind, raw, base + line_start))
+            if shape is not None and len(shape) > SHAPE_KEPT_BYTES:
+                shape = None
+            hit = new_hit(Hit, (lineno, kind, raw, base + line_start, shape))
             if len(first) < _KEEP_FIRST:
                 first.append(hit)
             else:

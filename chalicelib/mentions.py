@@ -44,7 +44,7 @@ def first_mention_in_hits(hits: list[Hit], anchor: int) -> int | None:
     first: int | None = None
     # Each subject on its own: a generator over the subjects for each of thousands of hits costs more.
     for subject in named:
-        for lineno, group, raw, _ in window:
+        for lineno, group, raw, _, _ in window:
             if first is not None and lineno >= first:
                 break
             if subject in raw and group != STEP_START:

@@ -97,7 +97,7 @@ def landmarks(hits: list[Hit]) -> Landmarks:
     hooks: list[int] = []
     summary: int | None = None
     step_start = 1
-    for lineno, group, raw, _ in hits:
+    for lineno, group, raw, _, _ in hits:
         if group == ERROR_WORD or group == LOCATION:
             continue  # most hits
         if group == STEP_START:
@@ -150,11 +150,12 @@ def _score_hits(
     region_start, region_end = bounds[0]
     first_end = bounds[0][1]
     failed_command: int | None = None
-    for lineno, group, raw, _ in hits:
+    for lineno, group, raw, _, shape in hits:
         if group == STEP_START or group == FAIL_MARK:
             continue  # boundaries, shown through the regions they delimit
-        # Inline for lines without a GitHub Actions timestamp: a call per line costs more.
-        shape = raw.translate(DIGIT_CLASSES) if raw[10:11] != b"T" else line_shape(raw)
+        if shape is None:
+            # Inline for lines without a GitHub Actions timestamp: a call per line costs more.
+            shape = raw.translate(DIGIT_CLASSES) if raw[10:11] != b"T" else line_shape(raw)
         known = said.get(shape)
         if known is None:
             clean = scoring_form(raw)

@@ -18,6 +18,7 @@ from chalicelib.logscan import (
     STEP_START,
     SUMMARY,
     available_engines,
+    line_shape,
     scan,
 )
 
@@ -201,3 +202,23 @@ def test_a_line_longer_than_a_piece_is_scanned_in_pieces_and_not_kept() -> None:
     assert [(h.lineno, h.group) for h in result.hits if h.group != ERROR_WORD] == [(1, STEP_START), (4, STEP_START)]
     assert (3, ERROR_WORD) in [(h.lineno, h.group) for h in result.hits]
     assert all(len(h.raw) <= MAX_HIT_BYTES for h in result.hits)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_error_lines_carry_their_shape_when_short(engine: str) -> None:
+    data = (
+        b"$ make\n"
+        b"2026-04-23T08:38:17.8950769Z error: 3 of 7 failed\n"
+        b"src/a.c:12:5: error: x\n"
+        b"error: " + b"long " * 60 + b"\n"
+        b"make: *** [all] Error 2\n"
+    )
+    hits = scan([data], engine=engine).hits
+    assert [(h.lineno, h.shape) for h in hits] == [
+        (1, None),  # a step start: not counted for repeats, no shape
+        (2, b"error: 1 of 1 failed"),
+        (3, b"src/a.c:11:1: error: x"),
+        (4, None),  # longer than SHAPE_KEPT_BYTES: worked out again where needed
+        (5, None),
+    ]
+    assert all(h.shape == line_shape(h.raw) for h in hits if h.shape is not None)
