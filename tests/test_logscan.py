@@ -192,11 +192,12 @@ def test_the_headers_of_failure_reports_are_found(engine: str, runner: str) -> N
     assert [h.lineno for h in scan([data], engine=engine).hits if h.group == BLOCK_HEADER] == lines
 
 
-def test_a_line_longer_than_a_piece_is_scanned_in_pieces_and_not_kept() -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_line_longer_than_a_piece_is_scanned_in_pieces_and_not_kept(engine: str) -> None:
     # A minified bundle or a log without newlines: memory stays bounded, line numbers stay right.
     giant = b"x error " * (3 * MAX_LINE_PIECE // 8)
     data = b"$ build\n" + giant + b"\nfatal: out of memory\n$ next\n"
-    result = scan(blocks_of(data, 64 * 1024), retain=len(data) * 2)
+    result = scan(blocks_of(data, 64 * 1024), engine=engine, retain=len(data) * 2)
     assert result.pieces is None
     assert result.total_lines == 4 and result.total_bytes == len(data)
     assert [(h.lineno, h.group) for h in result.hits if h.group != ERROR_WORD] == [(1, STEP_START), (4, STEP_START)]
