@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -252,8 +252,8 @@ def available_engines() -> tuple[str, ...]:
     return ("hyperscan", "re2") if automaton.available() else ("re2",)
 
 
-def _on_match(kind: int, _start: int, end: int, _flags: int, events: list[int]) -> None:
-    events.append(end << 3 | kind)
+def _on_match(kind: int, _start: int, end: int, _flags: int, append: Callable[[int], None]) -> None:
+    append(end << 3 | kind)  # the events list's bound append, passed as the scan's context
 
 
 # An event is a candidate line's end offset and kind in one int (end << 3 | kind): sorted, the
@@ -263,7 +263,7 @@ def _on_match(kind: int, _start: int, end: int, _flags: int, events: list[int]) 
 def _hyperscan_events(buf: bytes, database: automaton.Database) -> list[int]:
     """The events of ``buf``'s candidate lines, sorted (a line may have one per kind)."""
     events: list[int] = []
-    database.scan(buf, _on_match, events)
+    database.scan(buf, _on_match, events.append)
     events.sort()
     return events
 
