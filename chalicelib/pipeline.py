@@ -11,7 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,13 +21,13 @@ from chalicelib.analysis import ActionResult, Analysis, make_id, utc_now, valida
 from chalicelib.caps import DailyCaps, LocalDailyCaps, S3DailyCaps
 from chalicelib.classify import classify
 from chalicelib.clients import s3_client, ses_client
+from chalicelib.consult import ENGINE, consult_model
 from chalicelib.errors import LogReadError, NotFoundError, SelfHealingError
 from chalicelib.excerpt import build_excerpt
 from chalicelib.fingerprint import fingerprint
-from chalicelib.gh_actions import github_actions, source_files
-from chalicelib.heuristic import analyze_offline, step_name
-from chalicelib.llm import LlmResult, ask, sdk_client
-from chalicelib.llm_answer import InvalidAnswerError, LlmAnswer, parse_answer
+from chalicelib.gh_actions import github_actions
+from chalicelib.heuristic import analyze_offline
+from chalicelib.llm import sdk_client
 from chalicelib.logsource import iter_bytes_blocks, iter_file_blocks
 from chalicelib.metadata import (
     RunMetadata,
@@ -41,7 +41,6 @@ from chalicelib.metadata import (
 from chalicelib.metrics import emit_analysis
 from chalicelib.notify import notification_actions
 from chalicelib.planning import baseline_keys
-from chalicelib.prompt import build_prompt
 from chalicelib.redact import Redactor
 from chalicelib.settings import Settings
 from chalicelib.storage import LocalRecordStore, LogBucket, RecordStore, S3RecordStore
@@ -49,7 +48,6 @@ from chalicelib.storage import LocalRecordStore, LogBucket, RecordStore, S3Recor
 log = logging.getLogger(__name__)
 BlockSource = Callable[[], Iterable[bytes]]
 _HEAD_BYTES = 64 * 1024
-ENGINE = {"name": "heuristic", "provider": "heuristic", "model": "rules-v1"}
 _DONE = {"dry_run", "created", "updated"}
 
 
@@ -202,125 +200,8 @@ def analyze(
         "fix_plan": finding.fix_plan,
     }
     if settings.provider != "heuristic" or settings.provider_fallbacks:
-        _consult_model(fields, services, metadata, excerpt, classification.category)
+        consult_model(fields, services, metadata, excerpt, classification.category)
     return fields
-
-
-def _consult_model(
-    fields: dict[str, Any], services: Services, metadata: RunMetadata, excerpt: Any, category: str
-) -> None:
-    """Ask the configured model once per fingerprint and day, within the repository's daily cap."""
-    settings = services.settings
-    redact = services.redactor.redact
-    cache_name = f"answers/{metadata.repo or '_'}/{fields['fingerprint']}"
-    cached = _cached_answer(services, cache_name)
-    if cached is not None:
-        _apply_llm(fields, cached)
-        fields["engine"]["cached"] = True
-        return
-    if services.caps is not None and not _take_llm_cap(services.caps, services, metadata.repo):
-        fields["engine"] = {**ENGINE, "fallback_reason": f"daily cap of {settings.daily_llm_cap} LLM calls reached"}
-        return
-    files: dict[str, str] = {}
-    if settings.github_configured and metadata.repo and metadata.sha:
-        files = {p: redact(c) for p, c in source_files(settings, metadata.repo, metadata.sha, excerpt.lines).items()}
-    prompt = build_prompt(
-        excerpt.lines,
-        metadata,
-        category,
-        step_name(excerpt.lines, excerpt.failing_step_start),
-        excerpt.total_lines,
-        files,
-    )
-    result = ask(
-        prompt,
-        settings,
-        services.deadline - settings.deadline_margin_seconds,
-        sleep=services.sleep,
-        factory=services.llm_factory,
-    )
-    if result.answer is not None:
-        result.answer, dropped = sanitize_answer(result.answer, redact)
-        if dropped:
-            result.fallback_reason = "; ".join(filter(None, (result.fallback_reason, dropped)))
-    result.fallback_reason = redact(result.fallback_reason)
-    _apply_llm(fields, result)
-    if result.answer is not None:
-        try:
-            services.store.put_state(
-                cache_name,
-                {
-                    "at": services.now().isoformat(),
-                    "provider": result.provider,
-                    "model": result.model,
-                    "answer": asdict(result.answer),
-                },
-            )
-        except SelfHealingError as exc:
-            log.warning("could not cache the answer: %s", exc)
-
-
-def _cached_answer(services: Services, name: str) -> LlmResult | None:
-    """A validated answer for the same failure from the last day: the same failure, no second call."""
-    try:
-        data = services.store.get_state(name)
-    except SelfHealingError:
-        return None
-    if not data or services.now() - datetime.fromisoformat(data["at"]) > timedelta(days=1):
-        return None
-    try:
-        answer = parse_answer(json.dumps(data["answer"]))
-    except InvalidAnswerError:
-        return None
-    return LlmResult(answer, data["provider"], data["model"])
-
-
-def _take_llm_cap(caps: DailyCaps, services: Services, repo: str) -> bool:
-    try:
-        return caps.take(repo, "llm", services.settings.daily_llm_cap, services.now())
-    except SelfHealingError as exc:
-        log.warning("LLM cap unavailable (%s); not calling the model", exc)
-        return False
-
-
-def sanitize_answer(answer: LlmAnswer, redact: Callable[[str], str]) -> tuple[LlmAnswer, str]:
-    """The answer as it may be stored, shown and acted on: redacted, and without edits that hold a secret."""
-    texts = [part for edit in answer.edits for part in (edit["path"], edit["search"], edit["replace"])]
-    # A secret in a proposed change means the change is not trusted at all (it would leak).
-    secret_edits = any(redact(text) != text for text in texts)
-    clean = replace(
-        answer,
-        summary=redact(answer.summary)[:300],
-        root_cause=redact(answer.root_cause)[:2000],
-        suggested_fix=redact(answer.suggested_fix)[:4000],
-        confidence=round(answer.confidence, 2),
-        edits=[] if secret_edits else answer.edits,
-    )
-    return clean, "edits dropped: they contained secret-like text" if secret_edits else ""
-
-
-def _apply_llm(fields: dict[str, Any], result: LlmResult) -> None:
-    """Take the model's (sanitized) answer; keep the offline finding when there is none."""
-    fields["tokens"] = {"prompt": result.prompt_tokens, "completion": result.completion_tokens}
-    fields["cost_usd"] = round(result.cost_usd, 6)
-    engine: dict[str, Any] = {"latency_ms": result.latency_ms}
-    if result.fallback_reason:
-        engine["fallback_reason"] = result.fallback_reason[:500]
-    answer = result.answer
-    if answer is None:
-        fields["engine"] = {**ENGINE, **engine}
-        return
-    fields["engine"] = {"name": "llm", "provider": result.provider, "model": result.model, **engine}
-    fields.update(
-        category=answer.category,
-        summary=answer.summary,
-        root_cause=answer.root_cause,
-        suggested_fix=answer.suggested_fix,
-        confidence=answer.confidence,
-        edits=answer.edits,
-    )
-    if answer.edits:
-        fields["fix_plan"] = None
 
 
 def _count_occurrence(services: Services, analysis: Analysis) -> int:

@@ -1,4 +1,4 @@
-"""The pipeline with a model configured: what the record says about the engine that answered."""
+"""Asking the model (chalicelib.consult), through the pipeline: what the record says about the engine that answered."""
 
 from __future__ import annotations
 
