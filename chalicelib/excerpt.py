@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from chalicelib.cleaning import clean_line
 from chalicelib.linefetch import LineCache, RetainedLines, fetch_lines
-from chalicelib.logscan import scan
+from chalicelib.logscan import PAST_ALL_LINES, scan
 from chalicelib.planning import Item, plan
 from chalicelib.redact import Redactor
 
@@ -63,7 +63,6 @@ class Excerpt:
 
 
 FULL_MARGIN = 16
-_PAST_ALL = 1 << 62  # a line number past any log's lines
 
 
 def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[int, str]]:
@@ -87,7 +86,7 @@ def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[i
         first, spent, strays = resume
         stopped[window] = None
         # Detail is looked for from the 7th line on (extend=False: never).
-        detail_from = start + 6 if extend else _PAST_ALL
+        detail_from = start + 6 if extend else PAST_ALL_LINES
         order = range(first, start - 1, -1) if backward else range(first, end + 1)
         for lineno in order:
             text = cleaned.get(lineno)

@@ -171,6 +171,7 @@ KEEP_REPEATS = 4
 MAX_SHAPE_BYTES = 8 << 20
 _KEEP_FIRST = 2_000
 MAX_HIT_BYTES = 600
+PAST_ALL_LINES = 1 << 62  # a line number past any log's lines
 SHAPE_KEPT_BYTES = 256
 
 

@@ -22,6 +22,7 @@ from chalicelib.logscan import (
     FAIL_MARK,
     HOOK_FAILED,
     LOCATION,
+    PAST_ALL_LINES,
     STEP_START,
     SUMMARY,
     Hit,
@@ -63,7 +64,6 @@ def forget_described_lines() -> None:
 
 
 _GROUP_BASE = {FAIL_MARK: 6, LOCATION: 6, BLOCK_HEADER: 7}
-_PAST_ALL = 1 << 62  # a line number past any log's lines
 
 
 @dataclass
@@ -145,7 +145,7 @@ def _score_hits(
     located: list[tuple[int, int, int]] = []  # line, score, index of its failing region or -1
     best: dict[int, int] = {}
     # Each failing step's bounds, then a sentinel past every line: hits and regions are walked together.
-    bounds = [(r.start, r.end) for r in regions] + [(_PAST_ALL, _PAST_ALL)]
+    bounds = [(r.start, r.end) for r in regions] + [(PAST_ALL_LINES, PAST_ALL_LINES)]
     region = 0
     region_start, region_end = bounds[0]
     first_end = bounds[0][1]

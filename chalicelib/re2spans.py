@@ -18,7 +18,7 @@ _UNANCHORED = re2._Anchor.UNANCHORED
 
 
 def matcher(pattern: bytes) -> Matcher:
-    """RE2's low-level matcher for ``pattern``; raises RE2's error if it does not compile.
+    """RE2's low-level matcher for ``pattern``; raises re2.error if it does not compile.
 
     Each byte is one character (Latin-1), as in a Python bytes pattern: in RE2's default UTF-8
     mode ``\\S`` would not take a byte of invalid UTF-8.

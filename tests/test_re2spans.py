@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,5 +29,5 @@ def test_empty_matches_are_found_as_pythons_engine_finds_them() -> None:
 
 
 def test_a_pattern_that_does_not_compile_is_refused() -> None:
-    with pytest.raises(Exception, match="missing"):
+    with pytest.raises(re2.error, match="missing"):
         matcher(rb"(unclosed")
