@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 REQUIREMENTS := requirements.txt requirements-dev.txt webapp/requirements.txt
 STAMP := $(VENV)/.installed-$(shell cat $(REQUIREMENTS) | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit bench serve dashboard clean install
+.PHONY: demo test lint typecheck unit bench serve dashboard clean install compiled
 
 install: $(STAMP)
 
@@ -17,8 +17,17 @@ $(STAMP): $(REQUIREMENTS)
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# The tests of the compiled modules, run again as plain Python (what runs without the build).
+COMPILED_MODULE_TESTS := tests/test_cleaning.py tests/test_excerpt.py tests/test_linefetch.py \
+	tests/test_linescore.py tests/test_logscan.py tests/test_mentions.py tests/test_planning.py \
+	tests/test_re2spans.py tests/test_redact.py tests/test_compiled.py
+
+## Compile the excerpt's hot modules with mypyc (skipped if current; plain Python runs without it).
+compiled: install
+	$(PY) scripts/build_compiled.py $(if $(CI),--required,)
+
 ## Run the bundled example logs through the Lambda's S3-event path, offline; results in out/.
-demo: install
+demo: compiled
 	$(PY) scripts/demo.py --out out
 
 ## Lint, type-check and run every test (offline).
@@ -32,11 +41,12 @@ typecheck: install
 	$(VENV)/bin/mypy chalicelib app.py
 	cd webapp && ../$(VENV)/bin/mypy --config-file ../pyproject.toml dashboard
 
-unit: install
+unit: compiled
 	$(PY) -m pytest -q
+	SELF_HEALING_PURE_PYTHON=1 $(PY) -m pytest -q $(COMPILED_MODULE_TESTS)
 
 ## Measure the excerpt on ../shared/benchmarks (a benchmark, not a test).
-bench: install
+bench: compiled
 	$(PY) bench/excerpt_score.py
 	$(PY) bench/dashboard_bench.py
 	$(PY) bench/load_bench.py
@@ -50,4 +60,4 @@ dashboard: install
 	cd webapp && RECORDS_DIR=../out PORT=8080 ../$(PY) -m dashboard
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache chalicelib/_compiled

@@ -1,0 +1,90 @@
+"""The compiled build of the excerpt's hot modules, used only when it matches the sources.
+
+An excerpt spends its time in per-line Python code (scanning, ranking, cleaning, redacting).
+``make compiled`` (scripts/build_compiled.py) compiles those modules with mypyc, unchanged,
+into ``chalicelib/_compiled`` beside a stamp of the sources it compiled. When the package is
+imported, that folder goes first on the package's path if the stamp matches the sources here
+and this Python loads the build; otherwise the same modules run as plain Python, with the same
+results, only slower. ``SELF_HEALING_PURE_PYTHON=1`` turns the build off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import logging
+import os
+import sys
+import sysconfig
+from pathlib import Path
+
+BUILD_FOLDER = "_compiled"
+STAMP_FILE = "BUILD.json"
+# mypyc puts a group's shared code in one extension module, chalicelib.<GROUP>__mypyc.
+GROUP = "hot"
+# The modules an excerpt spends its time in, compiled together (calls between them stay native).
+MODULES = (
+    "cleaning",
+    "excerpt",
+    "linefetch",
+    "linescore",
+    "logscan",
+    "mentions",
+    "planning",
+    "re2spans",
+    "redact",
+)
+PURE_PYTHON_VARIABLE = "SELF_HEALING_PURE_PYTHON"
+
+_log = logging.getLogger(__name__)
+
+
+def source_digests(package_dir: Path) -> dict[str, str]:
+    """The sha256 of each module's source in ``package_dir``.
+
+    All of them, not only MODULES: the build checked their types against the other modules too.
+    """
+    return {path.stem: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(package_dir.glob("*.py"))}
+
+
+def build_stamp(package_dir: Path) -> dict[str, object]:
+    """What a build of ``package_dir``'s sources for this Python records beside it."""
+    return {
+        "python": sys.implementation.cache_tag,
+        "ext_suffix": sysconfig.get_config_var("EXT_SUFFIX"),
+        "sources": source_digests(package_dir),
+    }
+
+
+def current_build(package_dir: Path) -> Path | None:
+    """The build folder under ``package_dir`` if it was built from these sources for this Python."""
+    folder = package_dir / BUILD_FOLDER
+    try:
+        stamp = json.loads((folder / STAMP_FILE).read_text())
+    except (OSError, ValueError):
+        return None  # never built (or half written): plain Python
+    if stamp != build_stamp(package_dir):
+        _log.info("compiled build in %s does not match the sources; running plain Python", folder)
+        return None
+    return folder
+
+
+def use_current_build(package: str, path: list[str]) -> bool:
+    """Put the current build first on ``path`` (the package's ``__path__``); whether it is in use.
+
+    A build this machine cannot load (made for another system) is taken off again and logged.
+    """
+    if os.environ.get(PURE_PYTHON_VARIABLE, "") not in ("", "0"):
+        return False
+    folder = current_build(Path(path[-1]))
+    if folder is None:
+        return False
+    path.insert(0, str(folder))
+    try:
+        importlib.import_module(f"{package}.{GROUP}__mypyc")
+    except ImportError as exc:
+        path.remove(str(folder))
+        _log.warning("compiled build in %s does not load (%s); running plain Python", folder, exc)
+        return False
+    return True
