@@ -25,6 +25,7 @@ GHA_TIMESTAMP = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?"
 _GHA_TIMESTAMP = re.compile(GHA_TIMESTAMP)
 _GHA_GROUP = re.compile(r"^##\[(?:group|endgroup)\]")
 _TRAVIS_MARKER = re.compile(r"travis_(?:fold|time):(?:start|end):[\w.:=,-]*")
+_CR = ord("\r")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # Where CI systems check out the repository: GitHub Actions (hosted, in a container, self-hosted),
 # Travis CI (Linux, macOS, Windows), GitLab CI and CircleCI. A path under it is shown from the
@@ -62,7 +63,7 @@ def clean_line(raw: bytes, max_chars: int = MAX_LINE_CHARS) -> str:
     a line longer than ``max_chars`` is cut with a note of how much was left out.
     """
     raw = raw.rstrip(b"\r")
-    if b"\r" in raw:
+    if _CR in raw:  # an int: a bytes needle costs a buffer-protocol call on each line
         raw = last_carriage_state(raw)
     text = raw.decode("utf-8", "replace").lstrip("\ufeff")
     if "\x1b" in text:

@@ -77,7 +77,7 @@ def use_current_build(package: str, path: list[str]) -> bool:
     """
     if os.environ.get(PURE_PYTHON_VARIABLE, "") not in ("", "0"):
         return False
-    folder = current_build(Path(path[-1]))
+    folder = current_build(Path(path[-1]))  # the package's own folder (its only entry so far)
     if folder is None:
         return False
     path.insert(0, str(folder))

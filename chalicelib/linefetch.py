@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Iterator, Sequence
 
-from chalicelib.logscan import MAX_HIT_BYTES, Hit, ScanResult, complete_lines
+from chalicelib.logscan import MAX_HIT_BYTES, NEWLINE, Hit, ScanResult, complete_lines
 
 MAX_FETCHED_BYTES = MAX_HIT_BYTES * 8
 # Walking line by line from a known offset is cheap for a few lines; farther, count instead.
@@ -52,7 +52,7 @@ def _skip_lines(buf: bytes, pos: int, skip: int) -> int:
             step //= 2
     find = buf.find
     for _ in range(skip):
-        pos = find(b"\n", pos) + 1
+        pos = find(NEWLINE, pos) + 1
         if not pos:
             return len(buf)
     return pos

@@ -143,6 +143,9 @@ _WINNER = {
     for mask in range(1 << len(_ALTERNATIVES))
 }
 
+# A newline as an int, for find and rfind: a bytes needle costs a buffer-protocol call each time.
+NEWLINE = ord("\n")
+
 # Digits 1-9 as 1: the patterns tell only 0 from the others, so lines equal under this map are
 # of one kind, and a repeated line (counters, times) is classified once.
 DIGIT_CLASSES = bytes.maketrans(b"23456789", b"11111111")
@@ -284,8 +287,8 @@ def _re2_events(buf: bytes, groups: dict[bytes, int]) -> list[int]:
         start = match(unanchored, buf, pos, size)[0][0]
         if start < 0:
             break
-        line_start = rfind(b"\n", 0, start) + 1
-        line_end = find(b"\n", start)
+        line_start = rfind(NEWLINE, 0, start) + 1
+        line_end = find(NEWLINE, start)
         if line_end < 0:
             line_end = size
         line = buf[line_start:line_end]
@@ -337,7 +340,7 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
                 continue  # the same line again, of a worse kind
             last_end = line_end
             kind = event & 7
-            line_start = rfind(b"\n", 0, line_end) + 1
+            line_start = rfind(NEWLINE, 0, line_end) + 1
             if line_end - line_start > MAX_HIT_BYTES:
                 line_end = line_start + MAX_HIT_BYTES
             raw = buf[line_start:line_end]

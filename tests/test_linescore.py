@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.linescore import line_key, line_score, line_signals, repeat_form, scoring_form
+from chalicelib.linescore import _named_as_stars, line_key, line_score, line_signals, repeat_form, scoring_form
 from chalicelib.logscan import DIGIT_CLASSES
 
 
@@ -136,3 +136,24 @@ def test_a_passed_check_does_not_say_that_a_command_failed() -> None:
     assert line_signals(b"error Command failed with exit code 1.", 1)[1]
     assert not line_signals(b"shell functions os_system returns non-zero exit code: 49.05 ms OK", 1)[1]
     assert line_signals(b"not ok 3 - exited with code 2", 1)[1]
+
+
+# Bytes that start, end or part the words repeat_form looks at, so that random keys are mostly
+# made of them: paths, dotted names, dots at a word's ends, every kind of space RE2 knows or not.
+_KEY_BYTES = st.lists(
+    st.sampled_from(
+        [b"a", b"Z", b"_", b"1", b".", b"/", b"\\", b" ", b"  ", b"\t", b"\f", b"\x0b", b"\r", b"-", b"\xe9", b"\xff"]
+    ),
+    max_size=24,
+).map(b"".join)
+
+
+@given(st.one_of(_KEY_BYTES, st.binary(max_size=80)))
+def test_repeat_form_word_by_word_equals_the_pattern(key: bytes) -> None:
+    assert repeat_form(key) == _named_as_stars(key)
+
+
+def test_repeat_form_hides_dotted_names_only_between_word_characters() -> None:
+    assert repeat_form(b"in a.b and .x y. z..w") == b"in * and .x y. z..w"
+    assert repeat_form(b"see _.1 or \xe9.a") == b"see * or \xe9.a"  # \w is ASCII only
+    assert repeat_form(b"tab\tx/y here") == b"tab\t* here"  # another space: the pattern itself
