@@ -3,36 +3,37 @@
 from __future__ import annotations
 
 import re
+from typing import Final
 
 # A line's first 300 characters hold its message: the rest of a very long line (a command
 # line, a data dump, a minified bundle) would crowd out the lines around it in a small budget.
-MAX_LINE_CHARS = 300
+MAX_LINE_CHARS: Final = 300
 
 # ESC first, outside the alternatives: Python's engine then looks for it as a literal.
-ANSI_ESCAPE = (
+ANSI_ESCAPE: Final = (
     r"\x1b(?:"
     r"\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
     r"|\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, hyperlinks
     r"|[()*+][ -~]"  # character set designation: tput sgr0 writes "\x1b(B"
     r"|[@-Z\\-_=>])"  # two-byte escapes
 )
-_ANSI = re.compile(ANSI_ESCAPE)
+_ANSI: Final = re.compile(ANSI_ESCAPE)
 # Some downloads show ESC in caret notation: "^[[31m".
-_CARET_ANSI = re.compile(r"\^\[\[[0-?]*[ -/]*[@-~]|\^\[")
+_CARET_ANSI: Final = re.compile(r"\^\[\[[0-?]*[ -/]*[@-~]|\^\[")
 # Logs often lose the ESC byte but keep the rest of a colour code.
-_ORPHAN_SGR = re.compile(r"\[(?<![\w\]]\[)(?:\d{1,3}(?:;\d{1,3})*)?m(?:\[(?:\d{1,3}(?:;\d{1,3})*)?m)*")
-GHA_TIMESTAMP = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?"
-_GHA_TIMESTAMP = re.compile(GHA_TIMESTAMP)
-_GHA_GROUP = re.compile(r"^##\[(?:group|endgroup)\]")
-_TRAVIS_MARKER = re.compile(r"travis_(?:fold|time):(?:start|end):[\w.:=,-]*")
-_CR = ord("\r")
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_ORPHAN_SGR: Final = re.compile(r"\[(?<![\w\]]\[)(?:\d{1,3}(?:;\d{1,3})*)?m(?:\[(?:\d{1,3}(?:;\d{1,3})*)?m)*")
+GHA_TIMESTAMP: Final = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?"
+_GHA_TIMESTAMP: Final = re.compile(GHA_TIMESTAMP)
+_GHA_GROUP: Final = re.compile(r"^##\[(?:group|endgroup)\]")
+_TRAVIS_MARKER: Final = re.compile(r"travis_(?:fold|time):(?:start|end):[\w.:=,-]*")
+_CR: Final = ord("\r")
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # Where CI systems check out the repository: GitHub Actions (hosted, in a container, self-hosted),
 # Travis CI (Linux, macOS, Windows), GitLab CI and CircleCI. A path under it is shown from the
 # repository's root ("./src/app.py"): shorter, the same on every runner, and the path a fix edits.
 # Each starts with "/" (a literal first character lets Python's engine skip to it); the
 # look-behind after it keeps "https://host/home/runner/work/..." and "x/home/..." as they are.
-_WORKSPACE = re.compile(
+_WORKSPACE: Final = re.compile(
     r"/(?<![\w.-]/)(?:"
     r"(?:home|Users)/(?:runner/work|travis/build)/[\w.-]+/[\w.-]+"
     r"|__w/[\w.-]+/[\w.-]+"
@@ -41,7 +42,7 @@ _WORKSPACE = re.compile(
     r"|home/circleci/project"
     r")(?=/)"
 )
-_WINDOWS_WORKSPACE = re.compile(r"(?<![\w.-])[A-Z]:\\(?:a|Users\\travis\\build)\\[\w.-]+\\[\w.-]+(?=\\)")
+_WINDOWS_WORKSPACE: Final = re.compile(r"(?<![\w.-])[A-Z]:\\(?:a|Users\\travis\\build)\\[\w.-]+\\[\w.-]+(?=\\)")
 
 
 def last_carriage_state(raw: bytes) -> bytes:

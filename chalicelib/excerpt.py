@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Final
 
 from chalicelib.cleaning import clean_line
 from chalicelib.linefetch import LineCache, RetainedLines, fetch_lines
@@ -21,11 +22,11 @@ from chalicelib.logscan import PAST_ALL_LINES, scan
 from chalicelib.planning import Item, plan
 from chalicelib.redact import Redactor
 
-DEFAULT_MAX_CHARS = 8000
+DEFAULT_MAX_CHARS: Final = 8000
 
 # A line that reads as detail of the one above: by how it starts (indented, a frame, a diff, a
 # quote, a location)...
-_CONTINUATION = re.compile(
+_CONTINUATION: Final = re.compile(
     r"\s+\S|\s*$|\s*(?:at |in |from |File \"|Caused by|\.\.\.|\||[-+@]{1,3}[ \w'\"]|\^|~|# )"
     r"|[>E=] |\S+:\d+|\s*\d+[:|] |\s*(?:\*\*|\+\+|--|==|##|!!)"
 )
@@ -33,14 +34,14 @@ _CONTINUATION = re.compile(
 # assert, exception, warning, not found, cannot, undefined, missing. Searched for in the
 # lowercased line, each word's first letter apart: a pattern that starts with a literal lets
 # Python's engine skip to the letters that can start a match (a \b or (?i) first would not).
-_DETAIL_WORD = re.compile(
+_DETAIL_WORD: Final = re.compile(
     r"e(?<!\we)(?:rror|xpected|xception)|f(?<!\wf)ail|a(?<!\wa)(?:ctual|ssert)|b(?<!\wb)ut was|w(?<!\ww)arning"
     r"|n(?<!\wn)ot found|c(?<!\wc)annot|u(?<!\wu)ndefined|m(?<!\wm)issing"
 )
 
 
 # A check that passed is not detail of a failure, however it is indented ("    --- PASS: x").
-_PASSED_CHECK = re.compile(r"\s*(?:--- PASS\b|PASS(?:ED)?\b|ok\b|[✓✔√]|\[\+\])")
+_PASSED_CHECK: Final = re.compile(r"\s*(?:--- PASS\b|PASS(?:ED)?\b|ok\b|[✓✔√]|\[\+\])")
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Excerpt:
         return "\n".join(f"{n:>6} | {t}" for n, t in self.lines)
 
 
-FULL_MARGIN = 16
+FULL_MARGIN: Final = 16
 
 
 def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[int, str]]:
@@ -123,9 +124,9 @@ def _assemble(items: list[Item], raw: LineCache, max_chars: int) -> list[tuple[i
     return sorted(chosen.items())
 
 
-GAP_LINES = 5
+GAP_LINES: Final = 5
 # Kept for closing small gaps between the windows (not worth it in a tiny budget).
-GAP_RESERVE = 500
+GAP_RESERVE: Final = 500
 
 
 def _fill_gaps(chosen: list[tuple[int, str]], raw: LineCache, max_chars: int) -> list[tuple[int, str]]:
@@ -162,7 +163,7 @@ def _fit(lines: list[tuple[int, str]], max_chars: int, keep: list[int]) -> list[
     return [(n, t) for n, t in lines if n in remaining]
 
 
-RETAIN_BYTES = 8 << 20
+RETAIN_BYTES: Final = 8 << 20
 
 
 @contextmanager

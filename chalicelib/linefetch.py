@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Final
 
 from chalicelib.logscan import MAX_HIT_BYTES, NEWLINE, Hit, ScanResult, complete_lines
 
-MAX_FETCHED_BYTES = MAX_HIT_BYTES * 8
+MAX_FETCHED_BYTES: Final = MAX_HIT_BYTES * 8
 # Walking line by line from a known offset is cheap for a few lines; farther, count instead.
-_WALK_LIMIT = 64
+_WALK_LIMIT: Final = 64
 # Farther than this, a scanned line (a hit, whose offset is known) may be nearer to start from.
-_JUMP_LIMIT = 8
+_JUMP_LIMIT: Final = 8
 
 
 def _lines_from(buf: bytes, pos: int, wanted: int, least: int = 4096) -> list[bytes]:
@@ -35,7 +36,7 @@ def _lines_from(buf: bytes, pos: int, wanted: int, least: int = 4096) -> list[by
         guess *= 4
 
 
-_SKIP_STEP = 8192
+_SKIP_STEP: Final = 8192
 
 
 def _skip_lines(buf: bytes, pos: int, skip: int) -> int:

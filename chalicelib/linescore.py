@@ -6,25 +6,34 @@ The excerpt (chalicelib.excerpt) adds where the line stands; this module only re
 from __future__ import annotations
 
 import re
+from typing import Final
 
 import re2
 
 from chalicelib.cleaning import ANSI_ESCAPE, GHA_TIMESTAMP, last_carriage_state
 from chalicelib.re2spans import matcher, spans
 
-DIGITS = b"0123456789"
+DIGITS: Final = b"0123456789"
 # Bytes looked for in a line, as ints: ``int in bytes`` is a memchr, while a bytes needle goes
 # through the buffer protocol first (some ten times slower, and these run for every new line).
-_TAB, _LF, _FORM_FEED, _CR, _ESC, _DOT, _SLASH, _BACKSLASH, _CARET = b"\t\n\f\r\x1b./\\^"
+_TAB: Final = ord("\t")
+_LF: Final = ord("\n")
+_FORM_FEED: Final = ord("\f")
+_CR: Final = ord("\r")
+_ESC: Final = ord("\x1b")
+_DOT: Final = ord(".")
+_SLASH: Final = ord("/")
+_BACKSLASH: Final = ord("\\")
+_CARET: Final = ord("^")
 # Terminal escapes, as clean_line removes them: "\x1b[?1h\x1b=" before a line's text would hide
 # where the text starts.
-_SGR_BYTES = re.compile(ANSI_ESCAPE.encode())
-_GHA_TIMESTAMP_BYTES = re.compile(GHA_TIMESTAMP.encode())
-_CARET_SGR_BYTES = re.compile(rb"\^\[\[[0-9;?]*[A-Za-z]")  # "^[[31m": ESC in caret notation
+_SGR_BYTES: Final = re.compile(ANSI_ESCAPE.encode())
+_GHA_TIMESTAMP_BYTES: Final = re.compile(GHA_TIMESTAMP.encode())
+_CARET_SGR_BYTES: Final = re.compile(rb"\^\[\[[0-9;?]*[A-Za-z]")  # "^[[31m": ESC in caret notation
 
 # (pattern, weight): the best matching strong pattern sets a line's score, the worst noise
 # pattern lowers it. Matched together in one pass through an RE2 set.
-_STRONG = (
+_STRONG: Final = (
     (r"Traceback \(most recent call last\)|^E {2,}\S|\b\w*(?:Error|Exception):(?: |$)", 10),
     (r"(?i)assert(?:ion)?(?:error| failed)|panicked at|failed asserting|<<< (?:FAILURE|ERROR)!", 10),
     # The sanitizers of clang and gcc: "==4242==ERROR: AddressSanitizer: heap-use-after-free",
@@ -54,18 +63,20 @@ _STRONG = (
 )
 # "Failures: 0" says nothing failed, unless the same line counts another kind that did
 # ("Failures: 1, Errors: 0"): the zero-count penalty holds only without a nonzero count.
-_ZERO_COUNT = r"(?i)\b0 (?:errors?|failures?|failed|failing)\b|(?:errors?|failures?|failed)\W{1,3}0\b"
-_NONZERO_COUNT = r"(?i)\b[1-9]\d* (?:errors?|failures?|failed|failing)\b|\b(?:errors?|failures?|failed)\s*[:=]\s*[1-9]"
-_ZERO_PENALTY = -9
+_ZERO_COUNT: Final = r"(?i)\b0 (?:errors?|failures?|failed|failing)\b|(?:errors?|failures?|failed)\W{1,3}0\b"
+_NONZERO_COUNT: Final = (
+    r"(?i)\b[1-9]\d* (?:errors?|failures?|failed|failing)\b|\b(?:errors?|failures?|failed)\s*[:=]\s*[1-9]"
+)
+_ZERO_PENALTY: Final = -9
 # TAP's "not ok 3 - name" says a test failed, though " ok 3" reads like one that passed.
-_TAP_FAILURE = r"(?i)\bnot ok\b"
+_TAP_FAILURE: Final = r"(?i)\bnot ok\b"
 # A command that failed ("error Command failed with exit code 1.", "returned non-zero exit
 # status 2"): inside a longer step, the lines just above it say why (see chalicelib.planning).
-_COMMAND_FAILED = (
+_COMMAND_FAILED: Final = (
     r"(?i)command failed|returned (?:a )?non-?zero|exit(?:ed)? with (?:code |status )?[1-9]"
     r"|exit (?:code|status):? [1-9]"
 )
-_NOISE = (
+_NOISE: Final = (
     # A check that passed or was skipped, whatever words its name contains.
     (
         r"(?i)^\s*(?:[✓✔√]|ok\b|pass(?:ed)?\b)|\.\.\.? ?(?:ok|passed|skipped)\b|\s(?:ok|PASS(?:ED)?)\s*(?:\(|\[|\d|$)"
@@ -120,9 +131,13 @@ def _compile_set() -> tuple[re2.Set, list[int]]:
 
 
 _SIGNALS, _WEIGHTS = _compile_set()
-_MATCH_SIGNALS = _SIGNALS._set.Match
-_ZERO, _NONZERO, _NOT_OK, _COMMAND = range(len(_WEIGHTS) - 4, len(_WEIGHTS))
-_PASSED = len(_STRONG)  # the first noise pattern
+_MATCH_SIGNALS: Final = _SIGNALS._set.Match
+# The four patterns weighed in line_signals, last in the set.
+_ZERO: Final = len(_WEIGHTS) - 4
+_NONZERO: Final = _ZERO + 1
+_NOT_OK: Final = _ZERO + 2
+_COMMAND: Final = _ZERO + 3
+_PASSED: Final = len(_STRONG)  # the first noise pattern
 
 
 def line_score(text: bytes, base: int) -> int:
@@ -170,9 +185,9 @@ def line_key(raw: bytes) -> bytes:
 
 
 # A message said again about another file or test ("<path> failed due to ...") is a repeat too.
-_NAMED = matcher(rb"\S*[/\\]\S*|\S*\w\.\w\S*")
+_NAMED: Final = matcher(rb"\S*[/\\]\S*|\S*\w\.\w\S*")
 # RE2's \w and \s, which _NAMED means (ASCII only, whatever the encoding; \s is not \v).
-_WORD_CHAR = bytes(1 if chr(b).isascii() and (chr(b).isalnum() or b == 0x5F) else 0 for b in range(256))
+_WORD_CHAR: Final = bytes(1 if chr(b).isascii() and (chr(b).isalnum() or b == 0x5F) else 0 for b in range(256))
 
 
 def repeat_form(key: bytes) -> bytes:

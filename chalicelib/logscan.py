@@ -11,7 +11,7 @@ import functools
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import re2
 
@@ -19,18 +19,23 @@ from chalicelib import automaton
 
 # A line's start, after the timestamp GitHub Actions puts before each line of a job's log
 # ("2026-05-04T06:35:53.2091076Z "), read loosely: the exact form doubles Hyperscan's compile time.
-_START = rb"^(?:\d[\d:.T-]*Z ?)?"
+_START: Final = rb"^(?:\d[\d:.T-]*Z ?)?"
 
 # (Bounded colour codes: with an unbounded one Hyperscan took 10% longer over every log.)
-HOOK_FAILED = rb"\.{4}(?:\x1b\[[\d;]{1,8}m)?Failed(?:\x1b\[[\d;]{0,8}m)?\r?$"
+HOOK_FAILED: Final = rb"\.{4}(?:\x1b\[[\d;]{1,8}m)?Failed(?:\x1b\[[\d;]{0,8}m)?\r?$"
 
 # Kinds of candidate line, best first: when a line is of several kinds, the lowest number wins.
-FAIL_MARK, STEP_START, BLOCK_HEADER, LOCATION, SUMMARY, ERROR_WORD = 1, 2, 3, 4, 5, 6
+FAIL_MARK: Final = 1
+STEP_START: Final = 2
+BLOCK_HEADER: Final = 3
+LOCATION: Final = 4
+SUMMARY: Final = 5
+ERROR_WORD: Final = 6
 
 # Each kind is a list of alternatives, matched case-insensitively. Non-ASCII characters are
 # written as their UTF-8 bytes (RE2 reads a bytes pattern as UTF-8, Hyperscan as bytes), and
 # whitespace as [ \t] where a plain \s could cross into the next line.
-_ALTERNATIVES: dict[int, tuple[bytes, ...]] = {
+_ALTERNATIVES: Final[dict[int, tuple[bytes, ...]]] = {
     # Only what a CI system or make prints when a step fails ends a failing step; a bare
     # "exit code 1" inside a tool's output (pre-commit, a service shutting down) is an error line.
     FAIL_MARK: (
@@ -123,7 +128,7 @@ def _joined(alternatives: Iterable[bytes]) -> bytes:
 
 # RE2 engine: one automaton with no capture groups finds the lines (capturing halves RE2's
 # speed); which kind of line it is, is decided afterwards on that line alone.
-_SCAN = re2.compile(_joined(a for kind in sorted(_ALTERNATIVES) for a in _ALTERNATIVES[kind]))
+_SCAN: Final = re2.compile(_joined(a for kind in sorted(_ALTERNATIVES) for a in _ALTERNATIVES[kind]))
 
 
 def _kind_set() -> re2.Set:
@@ -134,9 +139,9 @@ def _kind_set() -> re2.Set:
     return kinds
 
 
-_KINDS = _kind_set()
+_KINDS: Final = _kind_set()
 # The winning kind for each combination of set indices (kind - 1) the kinds matcher can report.
-_WINNER = {
+_WINNER: Final = {
     tuple(i for i in range(len(_ALTERNATIVES)) if mask >> i & 1): next(
         (i + 1 for i in range(len(_ALTERNATIVES)) if mask >> i & 1), ERROR_WORD
     )
@@ -144,11 +149,11 @@ _WINNER = {
 }
 
 # A newline as an int, for find and rfind: a bytes needle costs a buffer-protocol call each time.
-NEWLINE = ord("\n")
+NEWLINE: Final = ord("\n")
 
 # Digits 1-9 as 1: the patterns tell only 0 from the others, so lines equal under this map are
 # of one kind, and a repeated line (counters, times) is classified once.
-DIGIT_CLASSES = bytes.maketrans(b"23456789", b"11111111")
+DIGIT_CLASSES: Final = bytes.maketrans(b"23456789", b"11111111")
 
 
 def line_shape(raw: bytes) -> bytes:
@@ -165,17 +170,17 @@ def line_shape(raw: bytes) -> bytes:
 
 # At most MAX_HIT_BYTES of each line, so the kept hits hold some 30 MB at worst (a log of long
 # distinct error lines); the logs we know have fewer than 2,000.
-MAX_HITS = 40_000
+MAX_HITS: Final = 40_000
 # An error line said again (same text but for its numbers) is kept this many times: the
 # excerpt ranks a message by its first sayings and passes over it after its third repeat.
-KEEP_REPEATS = 4
+KEEP_REPEATS: Final = 4
 # The shapes counted for that are bounded by the bytes they hold, not by their number: a log of
 # long distinct error lines would otherwise hold some 60 MB of them.
-MAX_SHAPE_BYTES = 8 << 20
-_KEEP_FIRST = 2_000
-MAX_HIT_BYTES = 600
-PAST_ALL_LINES = 1 << 62  # a line number past any log's lines
-SHAPE_KEPT_BYTES = 256
+MAX_SHAPE_BYTES: Final = 8 << 20
+_KEEP_FIRST: Final = 2_000
+MAX_HIT_BYTES: Final = 600
+PAST_ALL_LINES: Final = 1 << 62  # a line number past any log's lines
+SHAPE_KEPT_BYTES: Final = 256
 
 
 class Hit(NamedTuple):
@@ -208,7 +213,7 @@ class ScanResult:
 
 # A line longer than this (a minified bundle, a log without newlines) is scanned in pieces of
 # about this size: memory stays bounded, and only a line's start is ever shown.
-MAX_LINE_PIECE = 1 << 20
+MAX_LINE_PIECE: Final = 1 << 20
 
 
 def complete_lines(blocks: Iterable[bytes]) -> Iterator[bytes]:

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import bisect
 import re
+from typing import Final
 
 from chalicelib.linefetch import RetainedLines
 from chalicelib.linescore import scoring_form
 from chalicelib.logscan import STEP_START, Hit, ScanResult
 from chalicelib.re2spans import matcher, spans
 
-MENTION_LOOKBACK = 3000
+MENTION_LOOKBACK: Final = 3000
 # Paths and file names: "src/a/b.py", "t9502-gitweb-standalone-parse-output.sh", "bug60120.phpt".
 # Found by RE2 (see chalicelib.re2spans): Python's engine retries each start inside a long word.
-_MATCH_SUBJECT = matcher(rb"[\w@.+-]*[/\\][\w@.+/\\-]*\w|[\w+-]+\.\w{1,8}\b")
-MIN_SUBJECT = 8
-_SEPARATOR = re.compile(rb"^\W*$")
-LISTED_LINES = 6
-MAX_SUBJECTS = 3
+_MATCH_SUBJECT: Final = matcher(rb"[\w@.+-]*[/\\][\w@.+/\\-]*\w|[\w+-]+\.\w{1,8}\b")
+MIN_SUBJECT: Final = 8
+_SEPARATOR: Final = re.compile(rb"^\W*$")
+LISTED_LINES: Final = 6
+MAX_SUBJECTS: Final = 3
 
 
 def subjects(text: bytes) -> list[bytes]:
@@ -71,7 +72,7 @@ def listed_subjects(result: ScanResult, heading: int) -> list[bytes]:
 
 # What continues a name, so that it was not the whole name: "src/app" is not named by
 # "src/app-utils", "src/app/x.py" or "src/app.py".
-_NAME_GOES_ON = re.compile(rb"[\w/\\-]|\.\w")
+_NAME_GOES_ON: Final = re.compile(rb"[\w/\\-]|\.\w")
 
 
 def first_line_naming(result: ScanResult, subject: bytes, before: int) -> int | None:

@@ -13,6 +13,7 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Final
 
 from chalicelib.linescore import DIGITS, line_key, line_signals, repeat_form, scoring_form
 from chalicelib.logscan import (
@@ -34,7 +35,7 @@ from chalicelib.mentions import first_line_naming, first_mention_in_hits, listed
 
 # After its third repeat a message is no candidate any more: its first saying is, and the
 # failing step's last lines are shown anyway. (Also spares the work of ranking thousands.)
-MAX_REPEATS = 3
+MAX_REPEATS: Final = 3
 
 # What a line says (its key, repeat form and score) depends only on its text with digits as 0
 # or 1 (see DIGIT_CLASSES), so it is worked out once per shape. The table outlives one log: a
@@ -42,11 +43,11 @@ MAX_REPEATS = 3
 # It is bounded by the bytes its entries hold (each line's shape and key), so long distinct
 # lines cannot fill memory. Keys and repeat forms are also kept as their hashes: a log's tables
 # of what it said count them by hash, as the text of 10^5 long lines would take some 40 MB.
-MAX_SAID_BYTES = 8 << 20
-_SAID: dict[bytes, tuple[bytes, int, int, int, bool]] = {}
+MAX_SAID_BYTES: Final = 8 << 20
+_SAID: Final[dict[bytes, tuple[bytes, int, int, int, bool]]] = {}
 # Shapes that differ in their digits share a key (a third of them): its repeat form, the costly
 # part, is worked out once per key.
-_FORMS: dict[bytes, int] = {}
+_FORMS: Final[dict[bytes, int]] = {}
 _said_bytes = 0
 
 
@@ -63,7 +64,7 @@ def forget_described_lines() -> None:
     _said_bytes = 0
 
 
-_GROUP_BASE = {FAIL_MARK: 6, LOCATION: 6, BLOCK_HEADER: 7}
+_GROUP_BASE: Final = {FAIL_MARK: 6, LOCATION: 6, BLOCK_HEADER: 7}
 
 
 @dataclass
@@ -78,8 +79,11 @@ class Region:
 # pre-commit prints a failed hook's output under its verdict line ("mypy....Failed", the hook's
 # id, duration and exit code, a blank line): the first lines of each such report, and the line
 # above it (the end of the previous hook's output, most often its own summary).
-_HOOK_FAILED = re.compile(HOOK_FAILED, re.IGNORECASE)
-MAX_HOOKS, HOOK_BEFORE, HOOK_AFTER, HOOK_CAP = 4, 2, 7, 900
+_HOOK_FAILED: Final = re.compile(HOOK_FAILED, re.IGNORECASE)
+MAX_HOOKS: Final = 4
+HOOK_BEFORE: Final = 2
+HOOK_AFTER: Final = 7
+HOOK_CAP: Final = 900
 
 
 @dataclass
@@ -227,14 +231,14 @@ class Item:
     backward: bool = False  # take lines from the end: what a step printed last before failing
 
 
-OTHERS_EXTENDED = 6
-BLOCK_LOOKBACK = 150
-BLOCK_CAP = 5000
+OTHERS_EXTENDED: Final = 6
+BLOCK_LOOKBACK: Final = 150
+BLOCK_CAP: Final = 5000
 # The best anchor's window first takes up to TOP_CAP characters; once the summaries are in, it
 # may go on to TOP_MORE_CAP: the rest of a long report (a stack trace, a sanitizer's) is worth
 # more than the windows after it.
-TOP_CAP = 5000
-TOP_MORE_CAP = 6000
+TOP_CAP: Final = 5000
+TOP_MORE_CAP: Final = 6000
 
 
 def _block_header_before(hits: list[Hit], anchor: int) -> int | None:
@@ -251,10 +255,12 @@ def _block_header_before(hits: list[Hit], anchor: int) -> int | None:
     return None
 
 
-MENTION_LINES = 8
-MENTION_CAP = 1000
-MENTION_BEFORE, MENTION_AFTER = 3, 6
-SUMMARY_LINES, SUMMARY_CAP = 6, 600
+MENTION_LINES: Final = 8
+MENTION_CAP: Final = 1000
+MENTION_BEFORE: Final = 3
+MENTION_AFTER: Final = 6
+SUMMARY_LINES: Final = 6
+SUMMARY_CAP: Final = 600
 
 
 def _summary_items(result: ScanResult, heading: int) -> list[Item]:
@@ -267,7 +273,7 @@ def _summary_items(result: ScanResult, heading: int) -> list[Item]:
     return items
 
 
-SUBCOMMAND_LINES = 4
+SUBCOMMAND_LINES: Final = 4
 
 
 def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[list[Item], list[int], list[Region]]:

@@ -8,13 +8,13 @@ low-level matcher returns spans only. For patterns run over many lines: names, b
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Final
 
 import re2
 
 # RE2's low-level matcher: (anchor, text, start, end) -> [(start, end) of the match, then of each group]
 Matcher = Callable[[Any, bytes, int, int], list[tuple[int, int]]]
-_UNANCHORED = re2._Anchor.UNANCHORED
+_UNANCHORED: Final = re2._Anchor.UNANCHORED
 
 
 def matcher(pattern: bytes) -> Matcher:

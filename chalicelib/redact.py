@@ -13,12 +13,13 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Final
 from urllib.parse import quote, unquote
 
 from chalicelib.re2spans import matcher, spans
 from chalicelib.triggers import Triggers
 
-MARK = "[REDACTED:{kind}]"
+MARK: Final = "[REDACTED:{kind}]"
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def _p(kind: str, pattern: str, group: int = 0, flags: int = 0) -> SecretPattern
 
 
 # Order matters: specific vendor formats first, generic keyword rules last.
-PATTERNS: tuple[SecretPattern, ...] = (
+PATTERNS: Final[tuple[SecretPattern, ...]] = (
     # gitleaks private-key / detect-secrets PrivateKeyDetector (single-line form)
     _p(
         "private-key",
@@ -94,25 +95,25 @@ PATTERNS: tuple[SecretPattern, ...] = (
 )
 
 # detect-secrets KeywordDetector + HighEntropyString: key = value with a random-looking value.
-_GENERIC = re.compile(
+_GENERIC: Final = re.compile(
     r"(?i)\b([\w.-]*(?:api[_-]?key|secret|token|passw(?:or)?d|passwd|pwd|credential|private[_-]?key|access[_-]?key)[\w.-]*)"
     r"([\"']?\s*(?::|=|=>|:=)\s*[\"']?)"
     r"([^\s\"',;]{8,})"
 )
-_READABLE_VALUE = re.compile(
+_READABLE_VALUE: Final = re.compile(
     r"^(?:[0-9a-f]{7,40}|[0-9a-f]{64}|sha\d+:[0-9a-f]{32,}|"
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\[REDACTED:[\w-]+\].*|"
     r"\$\{\{?.*|\$[A-Z_]+|\*+|<[^>]*>?|[a-z]+(?:[._-][a-z]+)*|\d+|(?:\.{0,2}/|~/)[\w.@/-]*)$",
     re.IGNORECASE,
 )
-_BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}|[A-Za-z0-9_-]{24,}={0,2}")
-_PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----")
-_PEM_END = re.compile(r"-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----")
-_PEM_BODY = re.compile(r"^\s*(?:[A-Za-z0-9+/=]{40,}|[A-Za-z0-9+/]{8,}={0,2}|[\w-]+: .*)\s*$")
-_PERCENT = r"%[0-9A-Fa-f]{2}"
-_PERCENT_ESCAPE = re.compile(_PERCENT)
+_BASE64_TOKEN: Final = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}|[A-Za-z0-9_-]{24,}={0,2}")
+_PEM_BEGIN: Final = re.compile(r"-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----")
+_PEM_END: Final = re.compile(r"-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----")
+_PEM_BODY: Final = re.compile(r"^\s*(?:[A-Za-z0-9+/=]{40,}|[A-Za-z0-9+/]{8,}={0,2}|[\w-]+: .*)\s*$")
+_PERCENT: Final = r"%[0-9A-Fa-f]{2}"
+_PERCENT_ESCAPE: Final = re.compile(_PERCENT)
 # The same tokens, found by RE2 in bytes (see chalicelib.re2spans).
-_MATCH_BASE64_TOKEN = matcher(_BASE64_TOKEN.pattern.encode())
+_MATCH_BASE64_TOKEN: Final = matcher(_BASE64_TOKEN.pattern.encode())
 
 
 def _base64_tokens(data: bytes) -> set[bytes]:
@@ -120,10 +121,12 @@ def _base64_tokens(data: bytes) -> set[bytes]:
     return {data[start:end] for start, end in spans(_MATCH_BASE64_TOKEN, data)}
 
 
-_RULES = (*(p.regex.pattern for p in PATTERNS), _GENERIC.pattern, _BASE64_TOKEN.pattern, _PERCENT)
+_RULES: Final = (*(p.regex.pattern for p in PATTERNS), _GENERIC.pattern, _BASE64_TOKEN.pattern, _PERCENT)
 # Indices of the rules after PATTERNS. The percent-encoding rule is applied on "%" alone (see Redactor.redact).
-_GENERIC_RULE, _BASE64_RULE, _PERCENT_RULE = len(PATTERNS), len(PATTERNS) + 1, len(PATTERNS) + 2
-TRIGGERS = Triggers(_RULES)
+_GENERIC_RULE: Final = len(PATTERNS)
+_BASE64_RULE: Final = len(PATTERNS) + 1
+_PERCENT_RULE: Final = len(PATTERNS) + 2
+TRIGGERS: Final = Triggers(_RULES)
 
 
 def shannon_entropy(value: str) -> float:
@@ -138,7 +141,7 @@ def shannon_entropy(value: str) -> float:
 
 
 # Code, not a value: os.environ[...], getenv(...), settings.api_key
-_CODE_VALUE = re.compile(r"^[A-Za-z_][\w.]*[\[(]|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+_CODE_VALUE: Final = re.compile(r"^[A-Za-z_][\w.]*[\[(]|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
 
 
 def _looks_secret(value: str) -> bool:
@@ -166,7 +169,7 @@ def _encoded_forms(secret: str) -> set[str]:
 # Base64 of printable UTF-8 text starts each group of four with a character for a byte from
 # 0x20 to 0xF4; one of these there stands for a control byte or one UTF-8 never has. Paths
 # ("/home/...") are most of the tokens, and are passed over without decoding them.
-_NOT_TEXT_LEAD = re.compile(r"[A-H+/_-]")
+_NOT_TEXT_LEAD: Final = re.compile(r"[A-H+/_-]")
 
 
 def _encoded_secret_kind(token: str) -> str | None:
