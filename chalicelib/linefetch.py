@@ -105,7 +105,17 @@ def fetch_lines(blocks: Iterable[bytes], wanted: set[int], known: Sequence[Hit] 
     ``known`` (the scan's hits, with their offsets) lets it jump close to each run of wanted
     lines instead of splitting whole buffers into lines.
     """
-    return _fetch(((buf, buf.count(b"\n")) for buf in complete_lines(blocks)), wanted, known)
+    return _fetch(_counted(complete_lines(blocks)), wanted, known)
+
+
+def _counted(pieces: Iterable[bytes]) -> Iterator[tuple[bytes, int]]:
+    """Each piece with its newline count, one piece at a time.
+
+    A generator function, not a generator expression: compiled (chalicelib.compiled), mypyc
+    turns a generator expression passed on like this into a list, the whole log in memory.
+    """
+    for piece in pieces:
+        yield piece, piece.count(NEWLINE)
 
 
 def _fetch(pieces: Iterator[tuple[bytes, int]], wanted: set[int], known: Sequence[Hit]) -> dict[int, bytes]:

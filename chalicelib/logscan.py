@@ -150,6 +150,8 @@ _WINNER: Final = {
 
 # A newline as an int, for find and rfind: a bytes needle costs a buffer-protocol call each time.
 NEWLINE: Final = ord("\n")
+# Newlines in at most this many bytes are counted through a copy (see scan).
+_COPY_COUNT_LIMIT: Final = 1 << 16
 
 # Digits 1-9 as 1: the patterns tell only 0 from the others, so lines equal under this map are
 # of one kind, and a repeated line (counters, times) is classified once.
@@ -363,10 +365,14 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
                         shapes.clear()  # memory stays bounded; a few repeats more are kept
                         shape_bytes = len(shape)
                 shapes[shape] = said + 1
-            # The newlines since the last kept line. (bytes.count reads byte by byte; replace
-            # finds each newline with memchr, and its two copies cost less than that here.)
-            part = buf[counted:line_start]
-            lineno += len(part) - len(part.replace(b"\n", b""))
+            # The newlines since the last kept line: counted through two copies (replace's loop
+            # is the faster) when near, in place when far, as copies of a megabyte would take
+            # fresh memory from the system each time.
+            if line_start - counted > _COPY_COUNT_LIMIT:
+                lineno += buf.count(NEWLINE, counted, line_start)
+            else:
+                part = buf[counted:line_start]
+                lineno += len(part) - len(part.replace(b"\n", b""))
             counted = line_start
             if shape is not None and len(shape) > SHAPE_KEPT_BYTES:
                 shape = None
@@ -377,8 +383,11 @@ def scan(blocks: Iterable[bytes], engine: str | None = None, retain: int = 0) ->
                 if len(recent) == recent.maxlen:
                     result.dropped_hits += 1
                 recent.append(hit)
-        part = buf[counted:]
-        lineno += len(part) - len(part.replace(b"\n", b""))
+        if len(buf) - counted > _COPY_COUNT_LIMIT:
+            lineno += buf.count(NEWLINE, counted)
+        else:
+            part = buf[counted:]
+            lineno += len(part) - len(part.replace(b"\n", b""))
         result.total_bytes += len(buf)
         ends_with_newline = buf.endswith(b"\n")
         if pieces is not None:

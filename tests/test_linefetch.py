@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -106,3 +108,14 @@ def test_lines_after_a_line_scanned_in_pieces_are_found() -> None:
     known = scan(blocks_of(data, 300_000)).hits
     got = fetch_lines(blocks_of(data, 300_000), {1, 2, 3, 4}, known)
     assert got == {1: b"first", 2: giant[:MAX_FETCHED_BYTES], 3: b"error: third", 4: b"fourth"}
+
+
+def test_the_second_pass_reads_no_further_than_its_last_wanted_line() -> None:
+    # Streamed one block at a time: a block after the wanted lines is never read, and no more
+    # than one is held (a pass that listed the blocks first would hold the whole log).
+    def blocks() -> Iterator[bytes]:
+        yield b"".join(b"line %d\n" % n for n in range(1, 11))
+        yield b"line 11\n"
+        raise AssertionError("read past the wanted lines")
+
+    assert fetch_lines(blocks(), {2, 11}) == {2: b"line 2", 11: b"line 11"}

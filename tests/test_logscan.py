@@ -223,3 +223,19 @@ def test_error_lines_carry_their_shape_when_short(engine: str) -> None:
         (5, None),
     ]
     assert all(h.shape == line_shape(h.raw) for h in hits if h.shape is not None)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("gap_lines", [10, 5_000])  # a few hundred bytes, and 200 KB counted in place
+def test_line_numbers_stay_right_across_long_gaps_between_hits(engine: str, gap_lines: int) -> None:
+    gap = b"".join(b"compiling module %d of the workspace ...\n" % n for n in range(gap_lines))
+    data = b"$ make\n" + gap + b"error: first\n" + gap + b"error: second\n" + gap + b"tail"
+    result = scan(blocks_of(data, 96 * 1024), engine=engine)
+    lines = data.split(b"\n")
+    assert [(h.lineno, h.raw) for h in result.hits] == [
+        (1, b"$ make"),
+        (gap_lines + 2, b"error: first"),
+        (2 * gap_lines + 3, b"error: second"),
+    ]
+    assert all(lines[h.lineno - 1] == h.raw for h in result.hits)
+    assert result.total_lines == len(lines) == 3 * gap_lines + 4
