@@ -11,7 +11,7 @@ import bisect
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Final
 
-from chalicelib.logscan import MAX_HIT_BYTES, NEWLINE, Hit, ScanResult, complete_lines
+from chalicelib.logscan import MAX_HIT_BYTES, NEWLINE, Hit, ScanResult, complete_lines, newlines
 
 MAX_FETCHED_BYTES: Final = MAX_HIT_BYTES * 8
 # Walking line by line from a known offset is cheap for a few lines; farther, count instead.
@@ -43,9 +43,9 @@ def _skip_lines(buf: bytes, pos: int, skip: int) -> int:
     """The offset after the next ``skip`` newlines from ``pos`` (the buffer's end if it has fewer)."""
     # Far lines are counted past a step at a time (no line objects), the step halved whenever
     # the line sought lies inside it; the last few lines are walked.
-    count, size, step = buf.count, len(buf), _SKIP_STEP
+    size, step = len(buf), _SKIP_STEP
     while skip > _WALK_LIMIT and step >= _WALK_LIMIT:
-        here = count(b"\n", pos, pos + step) if pos + step < size else skip
+        here = newlines(buf, pos, pos + step) if pos + step < size else skip
         if here < skip:
             skip -= here
             pos += step
@@ -115,7 +115,7 @@ def _counted(pieces: Iterable[bytes]) -> Iterator[tuple[bytes, int]]:
     turns a generator expression passed on like this into a list, the whole log in memory.
     """
     for piece in pieces:
-        yield piece, piece.count(NEWLINE)
+        yield piece, newlines(piece)
 
 
 def _fetch(pieces: Iterator[tuple[bytes, int]], wanted: set[int], known: Sequence[Hit]) -> dict[int, bytes]:

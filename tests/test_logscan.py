@@ -3,7 +3,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.logscan import (
@@ -126,6 +126,23 @@ def test_engines_find_the_same_lines(data: bytes) -> None:
 )
 def test_engines_agree_on_arbitrary_logs(lines: list[bytes], noise: bytes) -> None:
     data = b"\n".join(lines) + noise
+    hyper, fallback = scan([data], engine="hyperscan"), scan([data], engine="re2")
+    assert hyper.hits == fallback.hits and hyper.total_lines == fallback.total_lines
+
+
+# Bytes the engines once read differently: invalid UTF-8 after a header's ") " or inside a
+# "=====" title (RE2 read text as UTF-8), and a vertical tab after "$ " (RE2's \S takes it).
+_PIECES = [b" ", b"\t", b"\x0b", b"\r", b"\n", b"\x80", b"\xff", "●".encode(), "×".encode(), b"3) ", b"$ "]
+_PIECES += [b"=====", b"___", b"a.py:3:", b"x.c(1,2)", b"error", b"Failed", b"....", b"##[error]", b"\x1b[31m", b"x"]
+
+
+@pytest.mark.skipif(len(ENGINES) < 2, reason="Hyperscan is not installed on this platform")
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=25).map(b"".join))
+@example(b"   3) \x80")
+@example(b"===== a\x80b =====")
+@example(b"$ \x0b")
+def test_engines_agree_byte_by_byte(data: bytes) -> None:
     hyper, fallback = scan([data], engine="hyperscan"), scan([data], engine="re2")
     assert hyper.hits == fallback.hits and hyper.total_lines == fallback.total_lines
 
