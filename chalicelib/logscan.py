@@ -16,6 +16,7 @@ from typing import Final, NamedTuple
 import re2
 
 from chalicelib import automaton
+from chalicelib.re2spans import byte_options
 
 # A line's start, after the timestamp GitHub Actions puts before each line of a job's log
 # ("2026-05-04T06:35:53.2091076Z "), read loosely: the exact form doubles Hyperscan's compile time.
@@ -83,7 +84,7 @@ _ALTERNATIVES: Final[dict[int, tuple[bytes, ...]]] = {
         _NON_SPACE + rb"\.\w{1,6}:\d+:$",
     ),
     # A heading over a list of what failed, alone on its line (colours and rules around it; ASCII
-    # punctuation written out, as RE2 and Hyperscan differ on what \W means for invalid UTF-8).
+    # punctuation written out).
     SUMMARY: (
         _START + rb"(?:[\t\r -/:-@\[-^`{-~]|\x1b\[[\d;]*m)*(?:failed tests?(?: summary)?|test summary report"
         rb"|summary of (?:failures|failed tests?)|failures|failing tests?|failed (?:examples|specs?|scenarios)"
@@ -129,24 +130,14 @@ def _joined(alternatives: Iterable[bytes]) -> bytes:
     return b"(?im)" + b"|".join(b"(?:" + a + b")" for a in alternatives)
 
 
-def _byte_options() -> re2.Options:
-    """RE2 reading each byte as one character (Latin-1), as Hyperscan does.
-
-    In RE2's default UTF-8 mode ``.``, ``\\S`` and ``[^\\n]`` skip a byte of invalid UTF-8
-    ("3) \\x80" would be a report header to one engine only). Case still folds for ASCII alone.
-    """
-    options = re2.Options()
-    options.encoding = re2.Options.Encoding.LATIN1
-    return options
-
-
 # RE2 engine: one automaton with no capture groups finds the lines (capturing halves RE2's
-# speed); which kind of line it is, is decided afterwards on that line alone.
-_SCAN: Final = re2.compile(_joined(a for kind in sorted(_ALTERNATIVES) for a in _ALTERNATIVES[kind]), _byte_options())
+# speed); which kind of line it is, is decided afterwards on that line alone. Both read bytes
+# as Latin-1, as Hyperscan does ("3) \\x80" would otherwise be a report header to one engine only).
+_SCAN: Final = re2.compile(_joined(a for kind in sorted(_ALTERNATIVES) for a in _ALTERNATIVES[kind]), byte_options())
 
 
 def _kind_set() -> re2.Set:
-    kinds = re2.Set.SearchSet(_byte_options())
+    kinds = re2.Set.SearchSet(byte_options())
     for kind in sorted(_ALTERNATIVES):
         kinds.Add(_joined(_ALTERNATIVES[kind]))
     kinds.Compile()

@@ -23,10 +23,19 @@ def matcher(pattern: bytes) -> Matcher:
     Each byte is one character (Latin-1), as in a Python bytes pattern: in RE2's default UTF-8
     mode ``\\S`` would not take a byte of invalid UTF-8.
     """
+    matcher_: Matcher = re2.compile(pattern, byte_options())._regexp.Match
+    return matcher_
+
+
+def byte_options() -> re2.Options:
+    """RE2's options for reading each byte as one character (Latin-1).
+
+    As Python's bytes patterns and Hyperscan read them: in RE2's default UTF-8 mode ``.``, ``\\S``
+    and even ``[\\x80-\\xff]`` skip a byte of invalid UTF-8. Case still folds for ASCII alone.
+    """
     options = re2.Options()
     options.encoding = re2.Options.Encoding.LATIN1
-    matcher_: Matcher = re2.compile(pattern, options)._regexp.Match
-    return matcher_
+    return options
 
 
 def spans(match: Matcher, data: bytes) -> Iterator[tuple[int, int]]:
