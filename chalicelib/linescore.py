@@ -211,11 +211,11 @@ def repeat_form(key: bytes) -> bytes:
 
 def _dotted(word: bytes) -> bool:
     """Whether ``word`` holds a word character, a dot and a word character (``\\w\\.\\w``)."""
-    dot = word.find(b".", 1)
+    dot = word.find(_DOT, 1)
     while 0 < dot < len(word) - 1:
         if _WORD_CHAR[word[dot - 1]] and _WORD_CHAR[word[dot + 1]]:
             return True
-        dot = word.find(b".", dot + 1)
+        dot = word.find(_DOT, dot + 1)
     return False
 
 
