@@ -19,6 +19,7 @@ DIGITS: Final = b"0123456789"
 _TAB: Final = ord("\t")
 _LF: Final = ord("\n")
 _FORM_FEED: Final = ord("\f")
+_VERTICAL_TAB: Final = ord("\v")
 _CR: Final = ord("\r")
 _ESC: Final = ord("\x1b")
 _DOT: Final = ord(".")
@@ -185,20 +186,23 @@ def line_key(raw: bytes) -> bytes:
 
 
 # A message said again about another file or test ("<path> failed due to ...") is a repeat too.
-_NAMED: Final = matcher(rb"\S*[/\\]\S*|\S*\w\.\w\S*")
-# RE2's \w and \s, which _NAMED means (ASCII only, whatever the encoding; \s is not \v).
-_WORD_CHAR: Final = bytes(1 if chr(b).isascii() and (chr(b).isalnum() or b == 0x5F) else 0 for b in range(256))
+# Words are runs of non-space bytes, the space class written out: RE2's \s lacks the vertical tab
+# that Python's has, and the two engines should read a word alike.
+NAMED_PATTERN: Final = rb"[^\s\x0b]*[/\\][^\s\x0b]*|[^\s\x0b]*\w\.\w[^\s\x0b]*"
+_NAMED: Final = matcher(NAMED_PATTERN)
+# \w as both engines read it in bytes: ASCII only.
+_WORD_CHAR: Final = bytes([1 if chr(b).isascii() and (chr(b).isalnum() or b == 0x5F) else 0 for b in range(256)])
 
 
 def repeat_form(key: bytes) -> bytes:
     """``key`` with each word that holds a path or a dotted name (a.py, x/y) as ``*``.
 
-    A word is a run of bytes between spaces (RE2's ``\\s``), as in _NAMED; a key of words parted by
-    single spaces, the common case, is read word by word without a regex.
+    A word is a run of bytes between spaces (``\\s`` and the vertical tab), as in _NAMED; a key
+    of words parted by single spaces, the common case, is read word by word without a regex.
     """
     if _SLASH not in key and _BACKSLASH not in key and _DOT not in key:
         return key  # nothing to hide
-    if _TAB in key or _FORM_FEED in key or _CR in key or _LF in key:
+    if _TAB in key or _FORM_FEED in key or _CR in key or _LF in key or _VERTICAL_TAB in key:
         return _named_as_stars(key)
     words = key.split(b" ")
     named = False

@@ -62,7 +62,7 @@ _ALTERNATIVES: Final[dict[int, tuple[bytes, ...]]] = {
     ),
     # Headers of a failure report: pytest, mocha/rspec/phpunit numbering, cargo, jest.
     BLOCK_HEADER: (
-        *(
+        *[
             _START + rb"(?:[ \t]*\x1b\[[\d;]*m)*" + header
             for header in (
                 rb"_{3,} " + _NON_SPACE + rb".* _{3,}",
@@ -72,7 +72,7 @@ _ALTERNATIVES: Final[dict[int, tuple[bytes, ...]]] = {
                 rb"-{3,} " + _NON_SPACE + rb".* -{3,}",
                 rb"[ \t]*" + "●".encode() + rb" " + _NON_SPACE,
             )
-        ),
+        ],
         HOOK_FAILED,  # pre-commit's verdict on a hook, over that hook's output: "mypy.........Failed"
     ),
     # file.ext:line:column, file.ext:line: message, file.ext(line,column), eslint's "3:7  error".
@@ -107,7 +107,7 @@ _ALTERNATIVES: Final[dict[int, tuple[bytes, ...]]] = {
         rb"but was",
         rb"but got",
         rb"not ok",
-        *(mark.encode() for mark in "✖✗×❌✘"),
+        *[mark.encode() for mark in "✖✗×❌✘"],
         rb"no tests? (?:found|ran|were found|to run|executed)",
         rb"exiting with (?:code|status) [1-9]",
         rb"\[-\]",
@@ -127,13 +127,13 @@ _ALTERNATIVES: Final[dict[int, tuple[bytes, ...]]] = {
 
 
 def _joined(alternatives: Iterable[bytes]) -> bytes:
-    return b"(?im)" + b"|".join(b"(?:" + a + b")" for a in alternatives)
+    return b"(?im)" + b"|".join([b"(?:" + a + b")" for a in alternatives])
 
 
 # RE2 engine: one automaton with no capture groups finds the lines (capturing halves RE2's
 # speed); which kind of line it is, is decided afterwards on that line alone. Both read bytes
-# as Latin-1, as Hyperscan does ("3) \\x80" would otherwise be a report header to one engine only).
-_SCAN: Final = re2.compile(_joined(a for kind in sorted(_ALTERNATIVES) for a in _ALTERNATIVES[kind]), byte_options())
+# as Latin-1, as Hyperscan does ("3) \x80" would otherwise be a report header to one engine only).
+_SCAN: Final = re2.compile(_joined([a for kind in sorted(_ALTERNATIVES) for a in _ALTERNATIVES[kind]]), byte_options())
 
 
 def _kind_set() -> re2.Set:

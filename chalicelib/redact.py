@@ -121,7 +121,7 @@ def _base64_tokens(data: bytes) -> set[bytes]:
     return {data[start:end] for start, end in spans(_MATCH_BASE64_TOKEN, data)}
 
 
-_RULES: Final = (*(p.regex.pattern for p in PATTERNS), _GENERIC.pattern, _BASE64_TOKEN.pattern, _PERCENT)
+_RULES: Final = (*[p.regex.pattern for p in PATTERNS], _GENERIC.pattern, _BASE64_TOKEN.pattern, _PERCENT)
 # Indices of the rules after PATTERNS. The percent-encoding rule is applied on "%" alone (see Redactor.redact).
 _GENERIC_RULE: Final = len(PATTERNS)
 _BASE64_RULE: Final = len(PATTERNS) + 1

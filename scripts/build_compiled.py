@@ -24,6 +24,11 @@ os.environ["SELF_HEALING_PURE_PYTHON"] = "1"
 
 from chalicelib.compiled import BUILD_FOLDER, GROUP, MODULES, STAMP_FILE, build_stamp, current_build  # noqa: E402
 
+# mypyc's note that it builds a list where the source passes a generator expression on: the
+# second pass over a log once held the whole log in memory that way (tests/test_linefetch.py).
+MATERIALIZED = b"Treating generator comprehension as list"
+GENERATORS_AS_LISTS = "write a generator function (or a list where the items are few); the build is not used"
+
 
 def build(package_dir: Path) -> None:
     """Compile MODULES into ``package_dir``/BUILD_FOLDER with their stamp; raises on any failure."""
@@ -87,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with _output_to(log):  # the compiler's lines and mypyc's notes, shown only on failure
                 build(package_dir)
+            log.seek(0)
+            if MATERIALIZED in log.read():
+                raise RuntimeError(f"mypyc says {MATERIALIZED.decode()!r}: {GENERATORS_AS_LISTS}")
         except Exception as exc:  # any failure (no compiler, a mypyc error) leaves plain Python running
             shutil.rmtree(package_dir / BUILD_FOLDER, ignore_errors=True)
             log.seek(0)

@@ -7,11 +7,12 @@ import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chalicelib.linescore import NAMED_PATTERN
 from chalicelib.re2spans import matcher, spans
 
 # Patterns of the kinds the project runs this way: words with a leading \S*, counted classes.
 PATTERNS = [
-    rb"\S*[/\\]\S*|\S*\w\.\w\S*",
+    NAMED_PATTERN,
     rb"[A-Za-z0-9+/]{4,}={0,2}|[A-Za-z0-9_-]{4,}={0,2}",
     rb"[\w@.+-]*[/\\][\w@.+/\\-]*\w|[\w+-]+\.\w{1,8}\b",
 ]
