@@ -4,7 +4,7 @@ import pytest
 
 from chalicelib.classify import classify
 from chalicelib.excerpt import build_excerpt
-from chalicelib.heuristic import analyze_offline, python_distribution
+from chalicelib.heuristic import analyze_offline
 from chalicelib.logsource import iter_bytes_blocks
 from tests.conftest import example
 
@@ -41,32 +41,6 @@ def test_examples_get_specific_root_causes(name: str, root_cause_parts: list[str
     assert finding.evidence and finding.summary
 
 
-def test_missing_module_has_a_deterministic_fix_plan() -> None:
-    finding = finding_for("python-missing-module.log")
-    assert finding.fix_plan == {
-        "kind": "append_line",
-        "path": "requirements.txt",
-        "line": "PyYAML",
-        "command": "pip install PyYAML",
-    }
-
-
-@pytest.mark.parametrize(
-    ("module", "distribution"),
-    [
-        ("yaml", "PyYAML"),
-        ("cv2", "opencv-python"),
-        ("sklearn.linear_model", "scikit-learn"),
-        ("PIL.Image", "Pillow"),
-        ("google.protobuf.message", "protobuf"),
-        ("requests", "requests"),
-        ("my_pkg", "my-pkg"),
-    ],
-)
-def test_import_names_map_to_distributions(module: str, distribution: str) -> None:
-    assert python_distribution(module) == distribution
-
-
 def test_missing_secret_names_the_variable() -> None:
     lines = [
         (10, "Run ./deploy.sh"),
@@ -86,9 +60,3 @@ def test_missing_secret_says_where_it_is_read() -> None:
     ]
     finding = analyze_offline(lines, classify(lines, [23]), [23])
     assert "`SESSION_SECRET`" in finding.root_cause and "app/settings.py:12" in finding.root_cause
-
-
-def test_missing_npm_package() -> None:
-    lines = [(5, "Error: Cannot find module 'left-pad'"), (6, "Require stack:")]
-    finding = analyze_offline(lines, classify(lines, [5]), [5])
-    assert "npm install --save left-pad" in finding.suggested_fix
