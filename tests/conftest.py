@@ -12,7 +12,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from chalicelib.classify import classify
 from chalicelib.clients import reset_clients
+from chalicelib.excerpt import build_excerpt
+from chalicelib.finding import Finding
+from chalicelib.heuristic import analyze_offline
+from chalicelib.logsource import iter_bytes_blocks
 
 pytest_plugins = ["tests.llm_stub", "tests.github_stub", "tests.receiver_stub"]
 
@@ -81,6 +86,13 @@ def s3() -> Iterator[Any]:
 
 def example(name: str) -> bytes:
     return (EXAMPLES / name).read_bytes()
+
+
+def finding_for(name: str) -> Finding:
+    """The offline engine's finding for the example log ``name``, through excerpt and classifier."""
+    data = example(name)
+    ex = build_excerpt(lambda: iter_bytes_blocks(data, name, 1 << 30))
+    return analyze_offline(ex.lines, classify(ex.lines, ex.anchors), ex.anchors, ex.failing_step_start)
 
 
 def manifest() -> dict[str, dict[str, str]]:

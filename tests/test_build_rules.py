@@ -5,7 +5,7 @@ import pytest
 from chalicelib.build_rules import compile_error, docker_build, lint, python_distribution, type_error
 from chalicelib.classify import classify
 from chalicelib.heuristic import analyze_offline
-from tests.test_heuristic import finding_for
+from tests.conftest import finding_for
 
 
 def test_missing_module_has_a_deterministic_fix_plan() -> None:

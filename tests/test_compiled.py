@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -69,7 +70,7 @@ def _fake_build(package: Path, stamp: dict[str, object]) -> Path:
 def test_the_build_of_these_sources_is_in_use() -> None:
     assert chalicelib.COMPILED
     for name in MODULES:
-        module = sys.modules.get(f"chalicelib.{name}") or __import__(f"chalicelib.{name}", fromlist=["_"])
+        module = importlib.import_module(f"chalicelib.{name}")
         assert module.__file__ is not None and module.__file__.endswith(EXT_SUFFIX), name
     assert chalicelib.compiled.__file__.endswith(".py")  # what chooses the build is never compiled
 

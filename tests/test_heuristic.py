@@ -3,16 +3,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.classify import classify
-from chalicelib.excerpt import build_excerpt
 from chalicelib.heuristic import analyze_offline
-from chalicelib.logsource import iter_bytes_blocks
-from tests.conftest import example
-
-
-def finding_for(name: str):  # type: ignore[no-untyped-def]
-    data = example(name)
-    ex = build_excerpt(lambda: iter_bytes_blocks(data, name, 1 << 30))
-    return analyze_offline(ex.lines, classify(ex.lines, ex.anchors), ex.anchors, ex.failing_step_start)
+from tests.conftest import finding_for
 
 
 @pytest.mark.parametrize(
