@@ -45,9 +45,10 @@ unit: compiled
 	$(PY) -m pytest -q
 	SELF_HEALING_PURE_PYTHON=1 $(PY) -m pytest -q $(COMPILED_MODULE_TESTS)
 
-## Measure the excerpt on ../shared/benchmarks (a benchmark, not a test).
+## Measure the excerpt and the analysis on ../shared/benchmarks (a benchmark, not a test).
 bench: compiled
 	$(PY) bench/excerpt_score.py
+	$(PY) bench/analysis_score.py
 	$(PY) bench/dashboard_bench.py
 	$(PY) bench/load_bench.py
 

@@ -2,7 +2,7 @@
 
 Reads ../shared/benchmarks (see its README for the data and the scoring rules) and prints, per
 set, the excerpt's score beside a tail baseline of the same budget; the classifier's category
-accuracy on logdx and on the project's examples; throughput over all logs; and the peak memory
+accuracy on logdx and on the project's examples (the offline engine's); throughput over all logs; and the peak memory
 of the command-line excerpt on a generated 1 GB log. A benchmark, not a test: it asserts nothing.
 """
 
@@ -22,10 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import chalicelib  # noqa: E402
-from chalicelib.classify import classify  # noqa: E402
 from chalicelib.cleaning import clean_line  # noqa: E402
 from chalicelib.compiled import PURE_PYTHON_VARIABLE  # noqa: E402
 from chalicelib.excerpt import build_excerpt  # noqa: E402
+from chalicelib.heuristic import analyze_offline  # noqa: E402
 from chalicelib.logsource import iter_file_blocks  # noqa: E402
 from chalicelib.planning import forget_described_lines  # noqa: E402
 
@@ -86,7 +86,7 @@ def category_accuracy(pairs: list[tuple[Path, str]]) -> tuple[float, list[str]]:
     right, wrong = 0, []
     for path, expected in pairs:
         ex = build_excerpt(lambda p=path: iter_file_blocks(str(p), NO_LIMIT))
-        got = classify(ex.lines, ex.anchors).category
+        got = analyze_offline(ex.lines, ex.anchors, ex.failing_step_start, ex.fail_markers).category
         if got == expected:
             right += 1
         else:

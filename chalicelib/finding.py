@@ -1,7 +1,7 @@
-"""What the offline engine finds, and the helpers its rules share to read lines and word it.
+"""What the offline engine finds, and the helpers that word it.
 
-Each rule (chalicelib.heuristic, chalicelib.build_rules) reads the excerpt's numbered lines and
-fills the sentences of ``templates/heuristic_messages.json`` for its category.
+chalicelib.explain fills the sentences of ``templates/heuristic_messages.json`` with the fields
+of the decisive failure statement; these helpers load, fill and cut them.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -29,15 +29,14 @@ class Finding:
     evidence: list[tuple[int, str]]
     edits: list[dict[str, str]] = field(default_factory=list)
     fix_plan: dict[str, str] | None = None
-
-
-# A category's rule: (the excerpt's lines, the lines that decided the category, the failing
-# step) -> its finding, or None to leave the category to the generic rule.
-Handler = Callable[[Lines, Lines, str], "Finding | None"]
+    category: str = "unknown"
+    # What identifies this failure across runs (chalicelib.fingerprint hashes it).
+    identity: list[str] = field(default_factory=list)
 
 
 @functools.lru_cache(maxsize=1)
-def _messages() -> dict[str, dict[str, str]]:
+def messages() -> dict[str, dict[str, str]]:
+    """The engine's sentence templates, by category key and variant."""
     text = resources.files("chalicelib").joinpath("templates/heuristic_messages.json").read_text()
     data: dict[str, dict[str, str]] = json.loads(text)
     return data
@@ -53,46 +52,14 @@ def first_match(lines: Lines, pattern: re.Pattern[str]) -> tuple[int, str, re.Ma
 
 
 def shortened(text: str) -> str:
-    """``text`` on one line, its spaces collapsed, cut at MAX_MESSAGE characters."""
+    """``text`` on one line, its spaces collapsed, cut at a word's end within MAX_MESSAGE characters."""
     text = " ".join(text.split())
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
-
-
-_ASSERT_MESSAGE = tuple(
-    re.compile(p)
-    for p in (
-        r"^E\s+(\S.*)$",
-        r"((?:\w+\.)*AssertionError\b.*)$",
-        r"panicked at '?(.+?)'?(?:, \S+:\d+:\d+)?$",
-        r"(Failed asserting .*)$",
-        r"^\s*(Expected\b.*)$",
-        r"(expected .{1,120} (?:but|got) .*)$",
-        r"((?:\w+\.)*\w+(?:Error|Exception)\b:.*)$",
-    )
-)
-_RECEIVED = re.compile(r"^\s*(?:Received|Actual)\b.*$")
-PYTEST_E = re.compile(r"^E\s+")
-
-
-def error_message(lines: Lines, fallback: Lines) -> tuple[int, str] | None:
-    """The line that says what went wrong, shortened, and its number.
-
-    An assertion or an exception (Jest's Expected with its Received); else the first non-blank
-    ``fallback`` line.
-    """
-    for pattern in _ASSERT_MESSAGE:
-        found = first_match(lines, pattern)
-        if found:
-            text = found[2].group(1)
-            if text.startswith("Expected"):
-                received = first_match([(n, t) for n, t in lines if found[0] < n <= found[0] + 3], _RECEIVED)
-                if received:
-                    text = f"{text.strip()}, {received[1].strip()}"
-            return found[0], shortened(text)
-    for lineno, text in fallback:
-        if text.strip():
-            return lineno, shortened(PYTEST_E.sub("", text))
-    return None
+    if len(text) <= MAX_MESSAGE:
+        return text
+    cut = text[: MAX_MESSAGE - 2]
+    space = cut.rfind(" ")
+    # A word is never cut in half; a line with no space near its end loses its last word.
+    return (cut[:space] if space > MAX_MESSAGE // 2 else cut).rstrip(" ,;:") + " …"
 
 
 def sentence(key: str, variant: str, **values: Any) -> str:
@@ -100,7 +67,7 @@ def sentence(key: str, variant: str, **values: Any) -> str:
 
     Raises KeyError for a key, variant or placeholder the templates lack.
     """
-    template = _messages()[key][variant]
+    template = messages()[key][variant]
     return template.format(**{k: shortened(str(v)) for k, v in values.items()})
 
 
@@ -111,15 +78,3 @@ def evidence_lines(*found: tuple[int, str] | None) -> list[tuple[int, str]]:
         if item:
             seen.setdefault(item[0], item[1])
     return sorted(seen.items())
-
-
-def generic_finding(key: str, message: tuple[int, str] | None, confidence: float) -> Finding:
-    """Category ``key``'s finding that only quotes ``message``: for when no rule knows more."""
-    values = dict(message=message[1].strip() if message else "no error line was found")
-    return Finding(
-        sentence(key, "summary", **values),
-        sentence(key, "root_cause", **values),
-        sentence(key, "fix", **values),
-        confidence,
-        evidence_lines(message),
-    )

@@ -24,9 +24,11 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b\d+(?:\.\d+)?\s?(?:ms|µs|us|ns|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)\b", "<dur>"),
         (r"\(\d+(?:\.\d+)?\s?(?:ms|s)\)", "<dur>"),
         (r"\b\d+(?:\.\d+)?\s?(?:[kmgt]i?b|bytes)\b", "<size>"),
+        # Counts ("3 failed", "12 passed"), not identifiers ("case 5 failed"): a count follows
+        # no word of its own.
         (
-            r"\b\d+\s+(?=(?:tests?|passed|failed|failing|errors?|warnings?|files?|examples?|failures?|"
-            r"skipped|pending|assertions?|problems?|snapshots?|suites?|total)\b)",
+            r"(?<![A-Za-z] )(?<![\w.])\d+\s+(?=(?:tests?|passed|failed|failing|errors?|warnings?|files?|examples?|"
+            r"failures?|skipped|pending|assertions?|problems?|snapshots?|suites?|total)\b)",
             "<n> ",
         ),
         (r"\b(?:run|attempt|build|job|pid|#)\s?#?\d+\b", "<id>"),
@@ -46,7 +48,8 @@ def normalize(text: str) -> str:
     return text.strip()
 
 
-def fingerprint(category: str, evidence: Iterable[str], repo: str = "") -> str:
-    """A 16-hex-digit id of category + the normalized decisive evidence lines."""
-    parts = [category, repo, *sorted({normalize(line) for line in evidence if line.strip()})[:3]]
+def fingerprint(category: str, identity: Iterable[str], repo: str = "") -> str:
+    """A 16-hex-digit id of the category, the repository and the failure's normalized identity
+    (chalicelib.explain: the failing test, or the error's kind, code, file and message)."""
+    parts = [category, repo, *(normalize(part) for part in identity)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]

@@ -19,7 +19,6 @@ from typing import Any
 from chalicelib.actions import Action, DryRunEmail, dry_run_actions
 from chalicelib.analysis import ActionResult, Analysis, make_id, utc_now, validate
 from chalicelib.caps import DailyCaps, LocalDailyCaps, S3DailyCaps
-from chalicelib.classify import classify
 from chalicelib.clients import s3_client, ses_client
 from chalicelib.consult import ENGINE, consult_model
 from chalicelib.errors import LogReadError, NotFoundError, SelfHealingError
@@ -172,17 +171,15 @@ def analyze(
     source = _HeadCapture(blocks)
     excerpt = build_excerpt(source, settings.excerpt_max_chars, services.redactor, baseline)
     metadata = metadata.merged(from_log_head(source.text()))
-    classification = classify(excerpt.lines, excerpt.anchors)
-    finding = analyze_offline(excerpt.lines, classification, excerpt.anchors, excerpt.failing_step_start)
-    decisive = [text for _, text in (finding.evidence or classification.evidence[:3])]
+    finding = analyze_offline(excerpt.lines, excerpt.anchors, excerpt.failing_step_start, excerpt.fail_markers)
     redact = services.redactor.redact
     fields: dict[str, Any] = {
         "metadata": metadata.to_dict(),
-        "category": classification.category,
-        "fingerprint": fingerprint(classification.category, decisive, metadata.repo),
+        "category": finding.category,
+        "fingerprint": fingerprint(finding.category, finding.identity, metadata.repo),
         "summary": redact(finding.summary)[:300],
         "root_cause": redact(finding.root_cause)[:2000],
-        "evidence": [{"line": n, "text": redact(t)} for n, t in finding.evidence or classification.evidence[:3]],
+        "evidence": [{"line": n, "text": redact(t)} for n, t in finding.evidence],
         "suggested_fix": redact(finding.suggested_fix)[:4000],
         "confidence": finding.confidence,
         "engine": dict(ENGINE),
@@ -200,7 +197,7 @@ def analyze(
         "fix_plan": finding.fix_plan,
     }
     if settings.provider != "heuristic" or settings.provider_fallbacks:
-        consult_model(fields, services, metadata, excerpt, classification.category)
+        consult_model(fields, services, metadata, excerpt, finding.category)
     return fields
 
 

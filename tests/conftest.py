@@ -12,7 +12,6 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.classify import classify
 from chalicelib.clients import reset_clients
 from chalicelib.excerpt import build_excerpt
 from chalicelib.finding import Finding
@@ -92,7 +91,7 @@ def finding_for(name: str) -> Finding:
     """The offline engine's finding for the example log ``name``, through excerpt and classifier."""
     data = example(name)
     ex = build_excerpt(lambda: iter_bytes_blocks(data, name, 1 << 30))
-    return analyze_offline(ex.lines, classify(ex.lines, ex.anchors), ex.anchors, ex.failing_step_start)
+    return analyze_offline(ex.lines, ex.anchors, ex.failing_step_start, ex.fail_markers)
 
 
 def manifest() -> dict[str, dict[str, str]]:

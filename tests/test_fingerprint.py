@@ -30,6 +30,9 @@ DIFFERENT = [
     ),
     ("ModuleNotFoundError: No module named 'yaml'", "ModuleNotFoundError: No module named 'requests'"),
     ("error TS2322: Type 'string' is not assignable", "error TS2345: Argument of type 'number' is not assignable"),
+    # Identifiers survive: a numbered case is not a count.
+    ("Error: case 5 failed", "Error: case 7 failed"),
+    ("test_total[eur-2] failed", "test_total[usd-3] failed"),
 ]
 
 
