@@ -192,7 +192,7 @@ def report(cases: list[Case], title: str) -> list[str]:
 
 def answer_findings(case: Case) -> Iterator[str]:
     for key in ("summary", "root_cause", "suggested_fix"):
-        for finding in lint_text(case.answer[key]):
+        for finding in lint_text(case.answer[key], commands=key == "suggested_fix"):
             yield f"{case.name} {key}: {finding}"
 
 

@@ -118,7 +118,8 @@ FORMATS: Final[tuple[Format, ...]] = (
         r"^\s*(?:FAIL|SIGSEGV|SIGABRT|SIGKILL|TIMEOUT) \[\s*[\d.]+s\] (?:\(\s*\d+/\d+\) )?(?P<test>\S+(?: \S+)?)$",
         True,
     ),
-    _f("jest", "test_assertion", DETAIL, r"^\s*● (?P<test>\S.*?›.*?|\S[^:]*?)\s*$", True),
+    # "● Console" heads what the tests logged, not a failure.
+    _f("jest", "test_assertion", DETAIL, r"^\s*● (?!Console\s*$)(?P<test>\S.*?›.*?|\S[^:]*?)\s*$", True),
     _f("jest", "test_assertion", ERROR, r"^\s*FAIL (?P<file>\S+\.(?:test|spec)\.\w+)\b"),
     _f("rspec", "test_assertion", DETAIL, r"^\s*Failure/Error: (?P<msg>.+)$", True),
     _f("rspec", "test_assertion", ERROR, r"^rspec (?P<file>\./\S+?):(?P<line>\d+) # (?P<test>.+)$"),
@@ -406,7 +407,10 @@ FORMATS: Final[tuple[Format, ...]] = (
         DETAIL,
         r"(?:Could not resolve host:? (?P<subject>[\w.-]+)|Temporary failure in name resolution|"
         r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|ECONNRESET|ECONNREFUSED|ETIMEDOUT|Connection reset by peer|"
-        r"Network is unreachable|SSL connect error|TLS handshake timeout|unable to resolve host)",
+        r"Network is unreachable|SSL connect error|TLS handshake timeout|unable to resolve host|"
+        # urllib3 and requests
+        r"Max retries exceeded with url|Failed to establish a new connection|NewConnectionError|"
+        r"ConnectTimeoutError|ReadTimeoutError|RemoteDisconnected|Connection aborted)",
     ),
     _f(
         "link_check",

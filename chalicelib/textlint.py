@@ -22,17 +22,21 @@ _PLACEHOLDERS: Final = re.compile(
 _DOUBLED: Final = re.compile(r"\b(\w{3,}) (?:a|an|the) \1\b", re.IGNORECASE)
 _CUT_WORD: Final = re.compile(r"\w…|…\w")
 _CUT_MARKER: Final = re.compile(r"\[\d[\d,]*…|…\s*\d+ (?:more )?(?:chars|characters|lines)\b(?!\])")
-_MARKDOWN_ESCAPE: Final = re.compile(r"\\[()\[\]{}:.\-_*#!>`|]")
-_TERMINAL: Final = re.compile(
-    r"\x1b|\[\d{1,3}(?:;\d{1,3})*m|\\x1b|\\u001b|\\[ntr](?![a-z])|##\[(?:error|warning|group)\]"
-)
+# A backslash before punctuation, where no path puts one (C:\\Users\\ci\\.cargo is a path).
+_MARKDOWN_ESCAPE: Final = re.compile(r"(?<![\w:.\\])\\[()\[\]{}:.\-_*#!>`|]")
+_TERMINAL: Final = re.compile(r"\x1b|\[\d{1,3}(?:;\d{1,3})*m|\\x1b|\\u001b|##\[(?:error|warning|group)\]")
 _SHELL_VARIABLE: Final = re.compile(r"\$\{?[A-Za-z_]\w*\}?(?!\w)")
 _ENDS_BADLY: Final = re.compile(r"(?:[:;,(\[]|\b(?:and|or|the|a|of|to|in|with))\s*$")
-_EMPTY_QUOTE: Final = re.compile(r"``|:\s*[.;)]|\(\s*\)")
+# Nothing where a value was to be quoted: ": ." at the end, "( )" after a space, "``".
+_EMPTY_QUOTE: Final = re.compile(r"``|:\s*[.;]$|\s\(\s*\)")
 
 
-def lint_text(text: str) -> Iterator[str]:
-    """Describe each defect found in ``text`` (nothing for a sentence a person would write)."""
+def lint_text(text: str, commands: bool = True) -> Iterator[str]:
+    """Describe each defect found in ``text`` (nothing for a sentence a person would write).
+
+    ``commands``: whether backticked text is a command to run (a fix), where a shell variable
+    left unexpanded is a defect; in a root cause it is quoted log text.
+    """
     if not text.strip():
         yield "empty text"
         return
@@ -51,7 +55,7 @@ def lint_text(text: str) -> Iterator[str]:
             yield f"{what}: {match.group(0)!r}"
     if text.count("`") % 2:
         yield "unbalanced backtick"
-    for command in re.findall(r"`([^`]*)`", text):
+    for command in re.findall(r"`([^`]*)`", text) if commands else ():
         variable = _SHELL_VARIABLE.search(command)
         if variable and not command.startswith("${{"):
             yield f"unexpanded variable in a command: {variable.group(0)!r}"
