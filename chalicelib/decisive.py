@@ -77,8 +77,8 @@ def decide(
 
     chosen = max(reports, key=weight, default=None)
     if chosen is not None and chosen.test:
-        # A test is reported where it failed and again in summaries: the first report says why.
-        chosen = next(r for r in reports if r.test == chosen.test and r.strength >= ERROR)
+        # A test's report may be repeated in a summary (nextest, cargo): the first says why.
+        chosen = next(r for r in reports if r.test == chosen.test and r.strength == chosen.strength)
     if chosen is not None and chosen.strength == VERDICT:
         # A verdict points elsewhere: the excerpt's best line, when it is an error, says more.
         chosen = None if best_line is not None else chosen
@@ -129,6 +129,3 @@ def _block(lines: Lines, center: int | None) -> list[tuple[int, str]]:
     if center is None:
         return []
     return [(n, t) for n, t in lines if center - BLOCK_BEFORE <= n <= center + BLOCK_AFTER]
-
-
-__all__ = ["DETAIL", "ERROR", "VERDICT", "Decision", "decide"]

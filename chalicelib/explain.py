@@ -114,6 +114,19 @@ def _clean_message(message: str, block: Lines, line: int) -> str:
     return message
 
 
+# The kind of failure a Maven goal, a Gradle task or an R CMD check names (their plugin or task).
+_BUILD_TASKS: Final = tuple(
+    (re.compile(p, re.IGNORECASE), kind)
+    for p, kind in (
+        (r"checkstyle|spotless|javaformat|\bpmd\b|spotbugs|ktlint|detekt|scalafmt|scalastyle|\blint\b|format", "lint"),
+        (
+            r"surefire|failsafe|:test\b|task ':?[\w:-]*test\w*'|There were failing tests|checking (?:tests|examples)",
+            "test_assertion",
+        ),
+        (r"compiler|compile\w*|kapt|javadoc", "compile"),
+        (r"enforcer|dependenc|resolve|Could not resolve|checking package dependencies", "dependency_install"),
+    )
+)
 # The two types a checker names: the value's and the one required (tsc, mypy).
 _TYPE_PAIR: Final = tuple(
     re.compile(p)
@@ -177,6 +190,11 @@ def _category(decision: Decision) -> str:
         return cause.category
     if report is not None and report.category != "unknown":
         return report.category
+    if report is not None and report.kind in ("maven_goal", "gradle_wrong", "r_check"):
+        # A build tool's failed goal or task names what failed: its plugin or task says the kind.
+        for pattern, kind in _BUILD_TASKS:
+            if pattern.search(f"{report.subject} {report.code} {report.message}"):
+                return kind
     if report is None:
         # No failure statement: a word in the excerpt's best line is no cause to name.
         return "unknown"
@@ -206,7 +224,7 @@ def _identity(decision: Decision, category: str) -> list[str]:
         {
             name
             for r in decision.reports
-            if r.kind == report.kind and r.strength >= ERROR
+            if r.kind == report.kind and r.strength == report.strength
             for name in [r.test or r.subject or r.file]
             if name
         }

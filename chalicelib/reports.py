@@ -188,6 +188,15 @@ FORMATS: Final[tuple[Format, ...]] = (
     _f("gtest", "test_assertion", DETAIL, r"^\s*" + _AT + r": Failure$", True),
     _f("gtest", "test_assertion", ERROR, r"^\[  FAILED  \] (?P<test>\w[\w./]*)(?: \(\d+ ms\))?$"),
     _f("ctest", "test_assertion", ERROR, r"^\s*\d+/\d+ Test\s+#\d+: (?P<test>\S+) \.+\*+(?:Failed|Exception)"),
+    # ctest's closing list: "The following tests FAILED:" then "\t  3 - name (Failed)".
+    _f(
+        "ctest",
+        "test_assertion",
+        ERROR,
+        r"^\s+\d+ - (?P<test>\S+) \((?:Failed|SEGFAULT|Timeout|Not Run|Subprocess aborted|Exception|OTHER_FAULT)\)$",
+    ),
+    # R CMD check: "* checking tests ... ERROR" and what it ran below.
+    _f("r_check", "unknown", ERROR, r"^\* checking (?P<subject>.+?) \.\.\.(?: \[[^\]]*\])? (?P<code>ERROR)$", True),
     _f("dotnet", "test_assertion", DETAIL, r"^\s*(?:X|Failed) (?P<test>[\w.]+(?:\(.*\))?) \[\d+ ?m?s\]$", True),
     _f("xunit", "test_assertion", DETAIL, r"^\[xUnit\.net [\d:.]+\]\s+(?P<test>[\w.]+(?:\(.*\))?) \[FAIL\]$", True),
     _f("nunit", "test_assertion", DETAIL, r"^\s*\d+\) (?:Test )?(?:Failure|Error) : (?P<test>[\w.]+)", True),
@@ -481,6 +490,7 @@ FORMATS: Final[tuple[Format, ...]] = (
         r"\s*$)\S.+)$",
     ),
     _f("gradle_wrong", "unknown", ERROR, r"^\* What went wrong:$", True),
+    _f("link_summary", "lint", ERROR, r"(?P<msg>\b[1-9]\d* (?:dead|broken) links? (?:found|detected).*)$"),
     _f(
         "maven_goal",
         "unknown",

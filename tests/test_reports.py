@@ -553,3 +553,29 @@ def test_a_buildkit_error_is_placed_on_its_step() -> None:
 def test_warnings_are_recognised_in_the_usual_spellings() -> None:
     assert is_warning("warning: x") and is_warning("[WARN] x") and is_warning("a.c:1:2: warning: y")
     assert not is_warning("error: x")
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (("The following tests FAILED:", "\t  3 - cart_total (Failed)"), "cart_total"),
+        (("The following tests FAILED:", "\t 12 - io_read (SEGFAULT)"), "io_read"),
+    ],
+)
+def test_ctests_closing_list_names_the_failed_tests(texts: tuple[str, ...], expected: str) -> None:
+    reports = parse_reports([(i, t) for i, t in enumerate(texts)])
+    assert [r.test for r in reports if r.kind == "ctest"] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("* checking tests ... ERROR", "r_check"),
+        ("* checking examples ... [4s/5s] ERROR", "r_check"),
+        ("ERROR: 2 dead links found!", "link_summary"),
+        ("Found 3 broken links detected in README.md", "link_summary"),
+    ],
+)
+def test_checks_that_report_their_own_failure(text: str, kind: str) -> None:
+    report = parse_line([(1, text)], 0)
+    assert report is not None and report.kind == kind
