@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from chalicelib.reports import DETAIL, ERROR, VERDICT, Lines, Report, is_warning, parse_reports
+from chalicelib.reports import VERDICT, Lines, Report, is_warning, parse_reports
 
 # How far from the excerpt's best line its window reaches, for a report to count as in it.
 WINDOW_BEFORE: Final = 20
