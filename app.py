@@ -17,6 +17,7 @@ from chalicelib.analysis import utc_now
 from chalicelib.clients import ses_client
 from chalicelib.errors import (
     BadInputError,
+    ConfigurationError,
     LogReadError,
     NotFoundError,
     PayloadTooLargeError,
@@ -73,6 +74,11 @@ def on_log_uploaded(event: S3Event) -> dict[str, Any]:
             healed = healing.mark_healed(_services(event.context), event.bucket, event.key)
             return {"status": healed.status, "detail": healed.detail}
         outcome = pipeline.handle_log_created(_services(event.context), event.bucket, event.key)
+    except ConfigurationError:
+        # The deployment is wrong, not the log: raise, so Lambda retries and the event reaches
+        # the failure destination once the setting is fixed (or is seen there).
+        app.log.exception("configuration error; s3://%s/%s is not analyzed", event.bucket, event.key)
+        raise
     except (NotFoundError, BadInputError, LogReadError) as exc:
         # Retrying cannot help: the object is gone or unreadable. Say so and drop the event.
         app.log.warning("not analyzing s3://%s/%s: %s", event.bucket, event.key, exc)
@@ -97,6 +103,9 @@ def daily_digest(event: CloudWatchEvent) -> dict[str, Any]:
         return digest.send_digest(
             services.store, settings, ses_client(settings.ses_region or settings.region), digest.yesterday(utc_now())
         )
+    except ConfigurationError:
+        app.log.exception("configuration error; the daily digest is not sent")
+        raise
     except SelfHealingError as exc:
         app.log.warning("daily digest failed: %s", exc)
         return {"status": "failed", "reason": str(exc)}
@@ -130,6 +139,9 @@ def analyze() -> Response:
         return _error(404, "not_found", str(exc))
     except LogReadError as exc:
         return _error(422, "unreadable_log", str(exc))
+    except ConfigurationError as exc:
+        app.log.error("configuration error in /analyze: %s", exc)
+        return _error(500, "configuration", f"the service is misconfigured: {exc}")
     except SelfHealingError as exc:
         app.log.warning("analysis failed: %s", exc)
         return _error(503, "unavailable", "storage is unavailable; try again")
@@ -154,6 +166,9 @@ def get_analysis(analysis_id: str) -> Response:
         return _error(400, "bad_request", str(exc))
     except NotFoundError:
         return _error(404, "not_found", f"no analysis {analysis_id}")
+    except ConfigurationError as exc:
+        app.log.error("configuration error reading analysis %s: %s", analysis_id, exc)
+        return _error(500, "configuration", f"the service is misconfigured: {exc}")
     except SelfHealingError as exc:
         app.log.warning("reading analysis %s failed: %s", analysis_id, exc)
         return _error(503, "unavailable", "storage is unavailable; try again")

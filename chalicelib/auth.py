@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.errors import SelfHealingError
+from chalicelib.errors import ConfigurationError, SelfHealingError
 from chalicelib.gh_client import read_secret
 from chalicelib.settings import Settings
 
@@ -37,24 +37,29 @@ def _cached_secret(secret_id: str, region: str, bucket: int) -> str:
 def expected_token(
     settings: Settings, clock: Callable[[], float] = time.time, aws: Callable[[str], Any] | None = None
 ) -> str:
-    """The API token; raises SelfHealingError when it can't be read."""
+    """The API token; raises ConfigurationError when none is configured, SelfHealingError when
+    it can't be read."""
     if settings.api_token:
         return settings.api_token
     if not settings.api_token_secret:
-        raise ForbiddenError("the API requires a token but none is configured (API_TOKEN_SECRET)")
+        # A deployment mistake, not the caller's: no token can be right.
+        raise ConfigurationError("REQUIRE_AUTH is on but no token is configured (set API_TOKEN_SECRET)")
     if aws is not None:
         return read_secret(settings, settings.api_token_secret, aws=aws)
     return _cached_secret(settings.api_token_secret, settings.region, int(clock() // _SECRET_TTL))
 
 
 def check(settings: Settings, authorization: str | None, aws: Callable[[str], Any] | None = None) -> None:
-    """Raise UnauthorizedError or ForbiddenError unless ``authorization`` carries the token."""
+    """Raise UnauthorizedError or ForbiddenError unless ``authorization`` carries the token, and
+    ConfigurationError when auth is required but no token is configured."""
     if not settings.require_auth:
         return
+    # The service's own token first: without one, no caller can be right (a ConfigurationError).
+    expected = expected_token(settings, aws=aws).encode()
     if not authorization or not authorization.startswith("Bearer ") or len(authorization) > 4096:
         raise UnauthorizedError("send Authorization: Bearer <token>")
     given = authorization[len("Bearer ") :].strip().encode()
-    if not hmac.compare_digest(given, expected_token(settings, aws=aws).encode()):
+    if not hmac.compare_digest(given, expected):
         raise ForbiddenError("the token is not valid")
 
 

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from chalicelib.errors import BadInputError, SelfHealingError
+from chalicelib.errors import ConfigurationError, SelfHealingError
 from chalicelib.excerpt import DEFAULT_MAX_CHARS, build_excerpt
 from chalicelib.logsource import iter_file_blocks
 from chalicelib.metadata import RunMetadata
@@ -62,8 +62,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=err)
     try:
         settings = Settings.from_env()
-    except BadInputError as exc:
-        print(f"error: {exc}", file=err)
+    except ConfigurationError as exc:
+        print(f"configuration error: {exc}", file=err)
         return 2
     status = 0
     if args.command == "excerpt":

@@ -24,6 +24,14 @@ class PayloadTooLargeError(BadInputError):
     """A request body or a decompressed log is over its configured limit."""
 
 
+class ConfigurationError(SelfHealingError):
+    """A setting of this deployment is wrong (``EXCERPT_MAX_CHARS=8k``, an unknown provider).
+
+    Never the caller's fault: the API answers 500 naming the setting, and the S3 event raises so
+    that Lambda retries it and it reaches the failure destination instead of being dropped.
+    """
+
+
 class NotFoundError(SelfHealingError):
     """A log object or an analysis record does not exist."""
 

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from chalicelib.errors import BadInputError
+from chalicelib.errors import ConfigurationError
 
 MIB = 1024 * 1024
 PROVIDERS = ("heuristic", "groq", "openai", "huggingface", "openai-compatible")
@@ -21,9 +21,9 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> i
     try:
         value = int(raw)
     except ValueError as exc:
-        raise BadInputError(f"setting {name} must be an integer, got {raw!r}") from exc
+        raise ConfigurationError(f"setting {name} must be an integer, got {raw!r}") from exc
     if value < minimum:
-        raise BadInputError(f"setting {name} must be at least {minimum}, got {value}")
+        raise ConfigurationError(f"setting {name} must be at least {minimum}, got {value}")
     return value
 
 
@@ -86,7 +86,7 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Build settings from ``env`` (default ``os.environ``).
 
-        Raises BadInputError when a value has the wrong form.
+        Raises ConfigurationError when a value has the wrong form.
         """
         env = os.environ if env is None else env
         mode = env.get("ACTIONS_MODE", "auto").strip() or "auto"
@@ -94,10 +94,10 @@ class Settings:
         fallbacks = tuple(p.lower() for p in _list(env, "PROVIDER_FALLBACKS"))
         for name in (provider, *fallbacks):
             if name not in PROVIDERS:
-                raise BadInputError(f"unknown provider {name!r}; use one of {', '.join(PROVIDERS)}")
+                raise ConfigurationError(f"unknown provider {name!r}; use one of {', '.join(PROVIDERS)}")
         keys = tuple((name, env[var].strip()) for name, var in PROVIDER_KEY_VARS.items() if env.get(var, "").strip())
         if mode not in ("auto", "dry-run", "off"):
-            raise BadInputError(f"setting ACTIONS_MODE must be auto, dry-run or off, got {mode!r}")
+            raise ConfigurationError(f"setting ACTIONS_MODE must be auto, dry-run or off, got {mode!r}")
         return cls(
             logs_bucket=env.get("LOGS_BUCKET", "").strip(),
             region=(env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1").strip(),

@@ -224,3 +224,41 @@ def test_get_unknown_or_malformed_id(client: Client, path: str, status: int) -> 
     response = client.http.get(path)
     assert response.status_code == status
     assert response.json_body["error"] in ("not_found", "bad_request")
+
+
+def test_a_wrong_setting_makes_the_s3_event_fail_loudly(
+    client: Client, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = upload_example(s3, "python-missing-module.log")
+    monkeypatch.setenv("EXCERPT_MAX_CHARS", "8k")
+    with pytest.raises(Exception, match="EXCERPT_MAX_CHARS must be an integer, got '8k'"):
+        client.lambda_.invoke("on_log_uploaded", client.events.generate_s3_event(bucket=BUCKET, key=key))
+    assert records(s3) == []
+
+
+def test_a_wrong_setting_is_a_500_naming_it_never_the_callers_fault(
+    client: Client, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EXCERPT_MAX_CHARS", "8k")
+    response = post(client, {"log": "E   ModuleNotFoundError: No module named 'yaml'"})
+    assert response.status_code == 500
+    assert json.loads(response.body) == {
+        "error": "configuration",
+        "message": "the service is misconfigured: setting EXCERPT_MAX_CHARS must be an integer, got '8k'",
+    }
+    response = client.http.get("/analyses/20260101-0123456789abcdef")
+    assert response.status_code == 500 and json.loads(response.body)["error"] == "configuration"
+
+
+def test_auth_required_without_a_token_is_a_configuration_error(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REQUIRE_AUTH", "true")
+    monkeypatch.delenv("API_TOKEN", raising=False)
+    monkeypatch.delenv("API_TOKEN_SECRET", raising=False)
+    response = post(client, {"log": "boom"})
+    assert response.status_code == 500
+    assert json.loads(response.body) == {
+        "error": "configuration",
+        "message": "the service is misconfigured: REQUIRE_AUTH is on but no token is configured (set API_TOKEN_SECRET)",
+    }

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.errors import BadInputError
+from chalicelib.errors import ConfigurationError
 from chalicelib.settings import Settings
 
 
@@ -35,5 +35,5 @@ def test_values_and_lists() -> None:
     ("name", "value"), [("EXCERPT_MAX_CHARS", "many"), ("MAX_BODY_BYTES", "-1"), ("ACTIONS_MODE", "yolo")]
 )
 def test_bad_values_are_clear_errors(name: str, value: str) -> None:
-    with pytest.raises(BadInputError, match=name):
+    with pytest.raises(ConfigurationError, match=name):
         Settings.from_env({name: value})

@@ -12,6 +12,7 @@ from chalice.test import Client
 
 from app import app
 from chalicelib import auth
+from chalicelib.errors import ConfigurationError
 from tests.conftest import ROOT
 
 PROD_BUCKET = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]["environment_variables"][
@@ -70,5 +71,7 @@ def test_unreadable_token_secret_refuses_rather_than_opens(s3: Any) -> None:
     from chalicelib.settings import Settings
 
     settings = Settings.from_env({"REQUIRE_AUTH": "true"})
-    with pytest.raises(auth.ForbiddenError):
-        auth.check(settings, f"Bearer {TOKEN}")
+    # No token configured: a deployment mistake, refused for every caller, never opened.
+    for header in (f"Bearer {TOKEN}", None):
+        with pytest.raises(ConfigurationError, match="no token is configured"):
+            auth.check(settings, header)
