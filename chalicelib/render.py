@@ -57,8 +57,13 @@ def numbered(evidence: list[dict[str, Any]] | list[list[Any]]) -> str:
 
 
 def one_line(value: Any, limit: int = 120) -> str:
+    """``value`` on one line within ``limit`` characters, cut at a word's end (never inside a word)."""
     text = " ".join(str(value).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut[: limit - 2]).rstrip(" ,;:") + " …"
 
 
 @functools.lru_cache(maxsize=1)

@@ -366,7 +366,16 @@ FORMATS: Final[tuple[Format, ...]] = (
     ),
     _f("emacs_package", "dependency_install", DETAIL, r"(?P<msg>Package [`'‘]\S+[`'’] is unavailable)"),
     # ---- limits, runners, networks, permissions ----
-    _w("disk", "infrastructure", DETAIL, r"No space left on device"),
+    _w("disk", "infrastructure", DETAIL, r"No space left on device|[Dd]isk quota exceeded"),
+    # Runners and their daemons (GitHub Actions, GitLab, Docker).
+    _w(
+        "runner",
+        "infrastructure",
+        DETAIL,
+        r"lost communication with the server|runner has received a shutdown signal|"
+        r"The job was not acquired by Runner|Cannot connect to the Docker daemon|"
+        r"ERROR: Job failed \(system failure\)|The runner .* (?:is offline|went offline)",
+    ),
     _w(
         "memory",
         "timeout_or_oom",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-from chalicelib.render import md_fence, md_text, render
+from chalicelib.render import md_fence, md_text, one_line, render
 
 
 def test_markdown_from_logs_cannot_link_embed_or_mention() -> None:
@@ -40,3 +40,9 @@ def test_html_templates_escape() -> None:
     html = render("email.html.j2", a=analysis, links={"run": "", "issue": "javascript:alert(1)"})
     assert "javascript:" not in html
     assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html
+
+
+def test_a_title_is_cut_at_a_words_end() -> None:
+    assert one_line("short\ntitle", 20) == "short title"
+    assert one_line("Dependency installation failed for package leftpad", 30) == "Dependency installation …"
+    assert one_line("x" * 50, 20) == "x" * 18 + " …"

@@ -409,6 +409,17 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
     (("./build.sh: line 3: cmake: command not found",), {"kind": "missing_command", "subject": "cmake"}),
     # limits, networks, permissions, runners
     (("OSError: [Errno 28] No space left on device",), {"kind": "disk", "category": "infrastructure"}),
+    (("write /var/lib/docker/tmp/x: no space left on device: No space left on device",), {"kind": "disk"}),
+    (
+        ("The hosted runner: GitHub Actions 12 lost communication with the server.",),
+        {"kind": "runner", "category": "infrastructure"},
+    ),
+    (("##[error]The runner has received a shutdown signal.",), {"kind": "runner"}),
+    (
+        ("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",),
+        {"kind": "runner"},
+    ),
+    (("ERROR: Job failed (system failure): prepare environment: exit code 1",), {"kind": "runner"}),
     (
         ("FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",),
         {"kind": "memory", "category": "timeout_or_oom"},
