@@ -15,6 +15,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import sys
 import sysconfig
 from pathlib import Path
@@ -40,12 +41,33 @@ PURE_PYTHON_VARIABLE = "SELF_HEALING_PURE_PYTHON"
 _log = logging.getLogger(__name__)
 
 
-def source_digests(package_dir: Path) -> dict[str, str]:
-    """The sha256 of each module's source in ``package_dir``.
+# A module of the package that another one imports: "from chalicelib.x import", "from chalicelib
+# import x", "import chalicelib.x".
+_IMPORT = re.compile(r"^\s*(?:from chalicelib(?:\.(\w+))? import ([\w, ()]+)|import chalicelib\.(\w+))", re.MULTILINE)
 
-    All of them, not only MODULES: the build checked their types against the other modules too.
-    """
-    return {path.stem: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(package_dir.glob("*.py"))}
+
+def compiled_sources(package_dir: Path) -> list[Path]:
+    """MODULES and every module of the package they import, directly or not: the build checked
+    their types against those too, so a change to any of them makes it stale (and a change to
+    any other module does not)."""
+    seen: set[str] = set()
+    todo = list(MODULES)
+    while todo:
+        name = todo.pop()
+        path = package_dir / f"{name}.py"
+        if name in seen or not path.is_file():
+            continue
+        seen.add(name)
+        for module, names, plain in _IMPORT.findall(path.read_text()):
+            todo.append(module or plain)
+            if not module and not plain:
+                todo.extend(part.strip(" ()") for part in names.split(","))
+    return sorted(package_dir / f"{name}.py" for name in seen)
+
+
+def source_digests(package_dir: Path) -> dict[str, str]:
+    """The sha256 of each compiled module's source in ``package_dir``, and of what they import."""
+    return {path.stem: hashlib.sha256(path.read_bytes()).hexdigest() for path in compiled_sources(package_dir)}
 
 
 def build_stamp(package_dir: Path) -> dict[str, object]:

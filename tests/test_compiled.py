@@ -83,11 +83,16 @@ def test_a_build_is_current_only_for_the_sources_and_python_it_was_made_for(tmp_
     assert current_build(package) == folder
     _fake_build(package, {**stamp, "ext_suffix": ".cpython-311-aarch64-linux-gnu.so"})
     assert current_build(package) is None
-    for edited in ("planning.py", "errors.py"):  # a compiled module, and one its code relies on
+    for edited in ("planning.py", "triggers.py"):  # a compiled module, and one it imports (via redact)
         _fake_build(package, build_stamp(package))
         with (package / edited).open("a") as source:
             source.write("# edited after the build\n")
         assert current_build(package) is None, edited
+    # A module the compiled ones do not import leaves the build current (the Lambda keeps it).
+    folder = _fake_build(package, build_stamp(package))
+    with (package / "notify.py").open("a") as source:
+        source.write("# edited after the build\n")
+    assert current_build(package) == folder
     (package / BUILD_FOLDER / STAMP_FILE).write_text("{not json")
     assert current_build(package) is None
 
