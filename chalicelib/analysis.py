@@ -102,6 +102,18 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
+@functools.lru_cache(maxsize=1)
+def _validator() -> jsonschema.protocols.Validator:
+    # Built once: jsonschema.validate() checks the schema itself on every call, which cost more
+    # than the whole offline analysis of a log.
+    cls = jsonschema.validators.validator_for(schema())
+    cls.check_schema(schema())
+    validator: jsonschema.protocols.Validator = cls(schema())
+    return validator
+
+
 def validate(data: dict[str, Any]) -> None:
     """Raise jsonschema.ValidationError when ``data`` is not a valid analysis record."""
-    jsonschema.validate(data, schema())
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
+    if error is not None:
+        raise error
