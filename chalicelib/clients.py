@@ -27,7 +27,16 @@ def ses_client(region: str) -> Any:
     return boto3.client("ses", region_name=region)
 
 
+@functools.lru_cache(maxsize=8)
+def secrets_client(service: str, region: str) -> Any:
+    """The Secrets Manager (``secretsmanager``) or SSM (``ssm``) client for ``region``."""
+    import boto3
+
+    return boto3.client(service, region_name=region)
+
+
 def reset_clients() -> None:
     """Forget every cached client (tests call this after starting moto)."""
     s3_client.cache_clear()
     ses_client.cache_clear()
+    secrets_client.cache_clear()

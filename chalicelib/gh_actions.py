@@ -61,6 +61,21 @@ def write_state(issue: Any, fingerprint: str, state: IssueState, extra_labels: t
         raise translate(exc, f"updating issue #{issue.number}") from exc
 
 
+def find_open_issue(repo: Any, prefix: str) -> tuple[Any, str, IssueState] | None:
+    """The open self-healing issue whose marker's fingerprint starts with ``prefix``, with its
+    fingerprint and state; only the newest _SCAN_LIMIT issues are read (pages stop there).
+
+    Raises GithubException as PyGithub does.
+    """
+    for index, issue in enumerate(repo.get_issues(state="open", labels=[LABEL]), start=1):
+        parsed = read_marker(issue.body)
+        if parsed and parsed[0].startswith(prefix):
+            return issue, parsed[0], parsed[1]
+        if index >= _SCAN_LIMIT:
+            return None  # before the next page is asked for
+    return None
+
+
 def healing_fingerprint_prefix(branch: str) -> str | None:
     """The fingerprint prefix a ``self-healing/<fp8>-<run>`` branch was made for."""
     match = _HEAL_BRANCH.match(branch)
@@ -99,17 +114,11 @@ class GitHubSession:
         except GithubException as exc:
             raise translate(exc, f"opening {repo_name}") from exc
         prefix = healing_fingerprint_prefix(analysis.metadata.get("branch", "")) or analysis.fingerprint
-        found = _Found(repo)
         try:
-            for index, issue in enumerate(repo.get_issues(state="open", labels=[LABEL])):
-                if index >= _SCAN_LIMIT:
-                    break
-                parsed = read_marker(issue.body)
-                if parsed and parsed[0].startswith(prefix):
-                    found = _Found(repo, issue, parsed[0], parsed[1])
-                    break
+            match = find_open_issue(repo, prefix)
         except GithubException as exc:
             raise translate(exc, "listing open self-healing issues") from exc
+        found = _Found(repo, *match) if match is not None else _Found(repo)
         self._cache[analysis.id] = found
         return found
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from github import Auth, Github, GithubException, GithubIntegration
 
+from chalicelib.clients import secrets_client
 from chalicelib.errors import AWS_ERRORS, ActionError, SelfHealingError, aws_code
 from chalicelib.settings import Settings
 
@@ -35,7 +36,8 @@ def read_secret(
     settings: Settings, secret_id: str = "", parameter: str = "", aws: Callable[[str], Any] | None = None
 ) -> str:
     """A secret from Secrets Manager (``secret_id``) or SSM Parameter Store (``parameter``)."""
-    aws = aws or _aws_client(settings.region)
+    # One cached client per service and region, shared by every secret read.
+    aws = aws or functools.partial(secrets_client, region=settings.region)
     try:
         if secret_id:
             value = aws("secretsmanager").get_secret_value(SecretId=secret_id).get("SecretString", "")
@@ -46,16 +48,6 @@ def read_secret(
     if not value:
         raise SecretUnavailableError(f"secret {secret_id or parameter} is empty")
     return str(value).strip()
-
-
-def _aws_client(region: str) -> Callable[[str], Any]:
-    @functools.lru_cache(maxsize=2)
-    def make(service: str) -> Any:
-        import boto3
-
-        return boto3.client(service, region_name=region)
-
-    return make
 
 
 def translate(exc: GithubException, doing: str) -> GitHubError:

@@ -16,9 +16,8 @@ from github import GithubException
 
 from chalicelib.analysis import utc_now
 from chalicelib.errors import AWS_ERRORS, BadInputError, NotFoundError, SelfHealingError, StorageError, aws_code
-from chalicelib.gh_actions import LABEL, healing_fingerprint_prefix, write_state
+from chalicelib.gh_actions import find_open_issue, healing_fingerprint_prefix, write_state
 from chalicelib.gh_client import github_for_repo, translate
-from chalicelib.issue_state import read_marker
 from chalicelib.metadata import RunMetadata, parse_key
 from chalicelib.metrics import emit_healed
 from chalicelib.render import render
@@ -65,13 +64,10 @@ def mark_healed(services: Any, bucket: str, key: str) -> HealOutcome:
         return HealOutcome("failed", "GitHub is not configured or the repository is unknown")
     try:
         repo = github_for_repo(settings, meta.repo).get_repo(meta.repo)
-        for index, issue in enumerate(repo.get_issues(state="open", labels=[LABEL])):
-            parsed = read_marker(issue.body) if index < 300 else None
-            if parsed and parsed[0].startswith(prefix):
-                break
-        else:
+        found = find_open_issue(repo, prefix)
+        if found is None:
             return HealOutcome("no-issue", f"no open issue for fingerprint {prefix}")
-        fingerprint, state = parsed
+        issue, fingerprint, state = found
         if not state.healed:
             state.healed = True
             issue.create_comment(render("healed.md.j2", branch=meta.branch, run=meta.run_id or "?", pr=state.pr))

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
 import pytest
 
@@ -89,7 +89,7 @@ class GitHubStub:
         return [r for r in self.requests if r.method != "GET"]
 
     # ----------------------------------------------------------------- routing
-    def _route(self, req: Request) -> tuple[int, Any]:
+    def _route(self, req: Request) -> tuple[int, Any] | tuple[int, Any, dict[str, str]]:
         for index, (method, pattern, status, body) in enumerate(self.failures):
             if method == req.method and pattern.search(req.path):
                 del self.failures[index]
@@ -123,7 +123,7 @@ class GitHubStub:
         if rest == "/issues" and req.method == "GET":
             labels = set(",".join(req.query.get("labels", [""])).split(",")) - {""}
             found = [i for i in repo.issues if i["state"] == "open" and labels <= {lb["name"] for lb in i["labels"]}]
-            return 200, found
+            return self._page(req, found)
         if rest == "/issues" and req.method == "POST":
             number = len(repo.issues) + len(repo.pulls) + 1
             issue = {
@@ -239,6 +239,16 @@ class GitHubStub:
             return (200, pull) if pull else (404, {"message": "Not Found"})
         return 404, {"message": f"stub has no route {req.method} {rest}"}
 
+    def _page(self, req: Request, items: list[dict[str, Any]]) -> tuple[int, Any, dict[str, str]]:
+        """One page of ``items`` as GitHub serves lists: ``per_page`` (30), ``page``, a Link header."""
+        per_page = int(req.query.get("per_page", ["30"])[0])
+        page = int(req.query.get("page", ["1"])[0])
+        headers: dict[str, str] = {}
+        if page * per_page < len(items):
+            query = {k: v[0] for k, v in req.query.items()} | {"page": str(page + 1), "per_page": str(per_page)}
+            headers["Link"] = f'<{self.url}{req.path}?{urlencode(query)}>; rel="next"'
+        return 200, items[(page - 1) * per_page : page * per_page], headers
+
     @staticmethod
     def _commit_json(base: str, commit: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -281,12 +291,16 @@ class GitHubStub:
                 )
                 with stub._lock:
                     stub.requests.append(req)
+                    headers: dict[str, str] = {}
                     try:
-                        status, payload = stub._route(req)
+                        status, payload, *more = stub._route(req)
+                        headers = more[0] if more else {}
                     except AssertionError as exc:
                         status, payload = 401, {"message": f"bad app auth: {exc}"}
                 data = json.dumps(payload).encode()
                 self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

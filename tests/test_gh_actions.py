@@ -250,3 +250,31 @@ def test_github_enterprise_api_url(s3: Any, github_stub: GitHubStub, repo: Any) 
     github_stub.prefix = "/api/v3"
     record = analyze(s3, github_stub, "101", env={"GITHUB_API_URL": github_stub.url + "/api/v3"})
     assert {a.kind: a.status for a in record.actions}["github_issue"] == "created"
+
+
+def test_healing_reads_no_further_than_the_newest_300_open_issues(s3: Any, github_stub: GitHubStub, repo: Any) -> None:
+    for number in range(1, 401):
+        repo.issues.append(
+            {"number": number, "state": "open", "body": "no marker", "labels": [{"name": "self-healing"}], "title": "x"}
+        )
+    key = f"logs/{REPO}/301-1-test.success.json"
+    body = {"repo": REPO, "branch": "self-healing/0123abcd-101", "run_id": "301"}
+    s3.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(body).encode())
+    outcome = mark_healed(build_services(settings(github_stub), s3), BUCKET, key)
+    assert (outcome.status, outcome.detail) == ("no-issue", "no open issue for fingerprint 0123abcd")
+    pages = [r for r in github_stub.requests if r.method == "GET" and r.path.endswith("/issues")]
+    assert len(pages) == 10  # 300 issues at 30 a page; the 400 open ones would take 14
+
+
+def test_secret_reads_share_one_cached_client(s3: Any) -> None:
+    import boto3
+
+    from chalicelib.clients import secrets_client
+    from chalicelib.gh_client import read_secret
+
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(Name="gh-token", SecretString=TOKEN)
+    secrets_client.cache_clear()
+    settings = Settings.from_env({"GITHUB_TOKEN_SECRET": "gh-token"})
+    assert read_secret(settings, "gh-token") == read_secret(settings, "gh-token") == TOKEN
+    info = secrets_client.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
