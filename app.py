@@ -12,7 +12,7 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Cron, Response, S3Event
 
-from chalicelib import api, auth, digest, healing, pipeline
+from chalicelib import api, auth, digest, pipeline
 from chalicelib.analysis import utc_now
 from chalicelib.clients import ses_client
 from chalicelib.errors import (
@@ -71,6 +71,8 @@ def on_log_uploaded(event: S3Event) -> dict[str, Any]:
     """Analyze a newly uploaded CI log (or mark a fix healed); S3 retries the event if storage failed."""
     try:
         if is_success_record(event.key):
+            from chalicelib import healing  # PyGithub loads only for success records
+
             healed = healing.mark_healed(_services(event.context), event.bucket, event.key)
             return {"status": healed.status, "detail": healed.detail}
         outcome = pipeline.handle_log_created(_services(event.context), event.bucket, event.key)

@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -196,6 +197,16 @@ def answer_findings(case: Case) -> Iterator[str]:
             yield f"{case.name} {key}: {finding}"
 
 
+def import_ms(tries: int = 5) -> float:
+    """Milliseconds a fresh interpreter takes to import the Chalice app (best of ``tries``)."""
+    code = "import time; t = time.perf_counter(); import app; print((time.perf_counter() - t) * 1000)"
+    runs = [
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+        for _ in range(tries)
+    ]
+    return min(float(run.stdout) for run in runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--root", default=os.environ.get("BENCH_ROOT", str(ROOT.parent / "shared" / "benchmarks")))
@@ -218,6 +229,7 @@ def main() -> None:
             print("\n".join(report(part, f" half {half}")))
     if args.half is None:
         print("\n".join(report(cases, " all")))
+    print(f" import of app (a cold start's share): {import_ms():.0f} ms, best of 5")
     categories = Counter(c.answer["category"] for c in cases)
     print(" categories given: " + ", ".join(f"{k} {v}" for k, v in categories.most_common()))
     findings = [f for c in cases for f in answer_findings(c)]

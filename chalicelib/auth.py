@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.errors import ConfigurationError, SelfHealingError
-from chalicelib.gh_client import read_secret
+from chalicelib.secrets import read_secret
 from chalicelib.settings import Settings
 
 _SECRET_TTL = 300.0

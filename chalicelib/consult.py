@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.caps import DailyCaps
 from chalicelib.errors import SelfHealingError
 from chalicelib.excerpt import Excerpt
-from chalicelib.gh_actions import source_files
 from chalicelib.heuristic import step_name
 from chalicelib.llm import LlmResult, ask
 from chalicelib.llm_answer import InvalidAnswerError, LlmAnswer, parse_answer
@@ -48,6 +47,8 @@ def consult_model(
         return
     files: dict[str, str] = {}
     if settings.github_configured and metadata.repo and metadata.sha:
+        from chalicelib.gh_actions import source_files  # PyGithub only where GitHub is configured
+
         files = {p: redact(c) for p, c in source_files(settings, metadata.repo, metadata.sha, excerpt.lines).items()}
     prompt = build_prompt(
         excerpt.lines,

@@ -32,6 +32,10 @@ class ConfigurationError(SelfHealingError):
     """
 
 
+class SecretUnavailableError(SelfHealingError):
+    """A secret named by the settings (Secrets Manager, SSM) could not be read."""
+
+
 class NotFoundError(SelfHealingError):
     """A log object or an analysis record does not exist."""
 

@@ -7,21 +7,16 @@ are recorded on the analysis and retried when the same failure arrives again.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
 from github import Auth, Github, GithubException, GithubIntegration
 
-from chalicelib.clients import secrets_client
-from chalicelib.errors import AWS_ERRORS, ActionError, SelfHealingError, aws_code
+from chalicelib.errors import ActionError
+from chalicelib.secrets import read_secret
 from chalicelib.settings import Settings
 
 TIMEOUT_SECONDS = 10
-
-
-class SecretUnavailableError(SelfHealingError):
-    """A secret named by the settings could not be read."""
 
 
 class GitHubError(ActionError):
@@ -30,24 +25,6 @@ class GitHubError(ActionError):
     def __init__(self, message: str, status: int | None) -> None:
         super().__init__(message)
         self.status = status
-
-
-def read_secret(
-    settings: Settings, secret_id: str = "", parameter: str = "", aws: Callable[[str], Any] | None = None
-) -> str:
-    """A secret from Secrets Manager (``secret_id``) or SSM Parameter Store (``parameter``)."""
-    # One cached client per service and region, shared by every secret read.
-    aws = aws or functools.partial(secrets_client, region=settings.region)
-    try:
-        if secret_id:
-            value = aws("secretsmanager").get_secret_value(SecretId=secret_id).get("SecretString", "")
-        else:
-            value = aws("ssm").get_parameter(Name=parameter, WithDecryption=True)["Parameter"]["Value"]
-    except AWS_ERRORS as exc:
-        raise SecretUnavailableError(f"cannot read secret {secret_id or parameter}: {aws_code(exc)}") from exc
-    if not value:
-        raise SecretUnavailableError(f"secret {secret_id or parameter} is empty")
-    return str(value).strip()
 
 
 def translate(exc: GithubException, doing: str) -> GitHubError:

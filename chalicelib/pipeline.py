@@ -24,7 +24,6 @@ from chalicelib.consult import ENGINE, consult_model
 from chalicelib.errors import LogReadError, NotFoundError, SelfHealingError
 from chalicelib.excerpt import build_excerpt
 from chalicelib.fingerprint import fingerprint
-from chalicelib.gh_actions import github_actions
 from chalicelib.heuristic import analyze_offline
 from chalicelib.llm import sdk_client
 from chalicelib.logsource import iter_bytes_blocks, iter_file_blocks
@@ -101,6 +100,9 @@ def configured_actions(store: RecordStore, settings: Settings, caps: DailyCaps) 
         return dry_run_actions(store, settings)
     actions: list[Action] = []
     if settings.github_configured:
+        # Imported here: PyGithub loads only where GitHub is configured (a cold start spares ~200 ms).
+        from chalicelib.gh_actions import github_actions
+
         actions.extend(github_actions(settings, caps))
     else:
         actions.extend(a for a in dry_run_actions(store, settings) if a.kind != "email")

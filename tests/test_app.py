@@ -262,3 +262,12 @@ def test_auth_required_without_a_token_is_a_configuration_error(
         "error": "configuration",
         "message": "the service is misconfigured: REQUIRE_AUTH is on but no token is configured (set API_TOKEN_SECRET)",
     }
+
+
+def test_importing_the_app_loads_no_github_or_llm_sdk() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, app; print(sorted(m for m in ('github', 'openai', 'groq') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

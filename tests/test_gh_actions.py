@@ -270,7 +270,7 @@ def test_secret_reads_share_one_cached_client(s3: Any) -> None:
     import boto3
 
     from chalicelib.clients import secrets_client
-    from chalicelib.gh_client import read_secret
+    from chalicelib.secrets import read_secret
 
     boto3.client("secretsmanager", region_name="us-east-1").create_secret(Name="gh-token", SecretString=TOKEN)
     secrets_client.cache_clear()

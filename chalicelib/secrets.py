@@ -1,0 +1,36 @@
+"""Secrets the settings name in AWS Secrets Manager or SSM Parameter Store, read at call time.
+
+Kept apart from the GitHub client so that the API (its bearer token) does not load PyGithub.
+Values are never logged.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.clients import secrets_client
+from chalicelib.errors import AWS_ERRORS, SecretUnavailableError, aws_code
+from chalicelib.settings import Settings
+
+
+def read_secret(
+    settings: Settings, secret_id: str = "", parameter: str = "", aws: Callable[[str], Any] | None = None
+) -> str:
+    """A secret from Secrets Manager (``secret_id``) or SSM Parameter Store (``parameter``).
+
+    Raises SecretUnavailableError when it cannot be read or is empty.
+    """
+    # One cached client per service and region, shared by every secret read.
+    aws = aws or functools.partial(secrets_client, region=settings.region)
+    try:
+        if secret_id:
+            value = aws("secretsmanager").get_secret_value(SecretId=secret_id).get("SecretString", "")
+        else:
+            value = aws("ssm").get_parameter(Name=parameter, WithDecryption=True)["Parameter"]["Value"]
+    except AWS_ERRORS as exc:
+        raise SecretUnavailableError(f"cannot read secret {secret_id or parameter}: {aws_code(exc)}") from exc
+    if not value:
+        raise SecretUnavailableError(f"secret {secret_id or parameter} is empty")
+    return str(value).strip()
