@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from chalicelib.errors import AWS_ERRORS, StorageError, aws_code
+from chalicelib.errors import AWS_ERRORS, StorageError, aws_code, aws_not_found, aws_precondition_failed
 
 log = logging.getLogger(__name__)
 _ATTEMPTS = 5
@@ -53,9 +53,8 @@ class S3DailyCaps:
                 )
                 return True
             except AWS_ERRORS as exc:
-                code = aws_code(exc)
-                if code not in ("PreconditionFailed", "ConditionalRequestConflict", "412"):
-                    raise StorageError(f"cannot update the daily cap of {repo}: {code}") from exc
+                if not aws_precondition_failed(exc):
+                    raise StorageError(f"cannot update the daily cap of {repo}: {aws_code(exc)}") from exc
                 log.info("daily cap of %s changed concurrently; retrying", repo)
         raise StorageError(f"the daily cap of {repo} kept changing; giving up")
 
@@ -63,10 +62,9 @@ class S3DailyCaps:
         try:
             response = self._s3.get_object(Bucket=self._bucket, Key=key)
         except AWS_ERRORS as exc:
-            code = aws_code(exc)
-            if code in ("NoSuchKey", "404"):
+            if aws_not_found(exc):
                 return {}, None
-            raise StorageError(f"cannot read daily cap {key}: {code}") from exc
+            raise StorageError(f"cannot read daily cap {key}: {aws_code(exc)}") from exc
         return json.loads(response["Body"].read()), response["ETag"]
 
 

@@ -52,6 +52,21 @@ class ActionError(SelfHealingError):
     """An action (issue, pull request, email) could not be carried out."""
 
 
+# What S3 answers for a missing object or bucket, and for a conditional write that lost.
+NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchBucket"})
+PRECONDITION_CODES = frozenset({"412", "PreconditionFailed", "ConditionalRequestConflict"})
+
+
+def aws_not_found(exc: Exception) -> bool:
+    """Whether an AWS error says the object (or its bucket) does not exist."""
+    return aws_code(exc) in NOT_FOUND_CODES
+
+
+def aws_precondition_failed(exc: Exception) -> bool:
+    """Whether an AWS error says a conditional write lost (If-None-Match / If-Match)."""
+    return aws_code(exc) in PRECONDITION_CODES
+
+
 def aws_code(exc: Exception) -> str:
     """The error code AWS answered (``NoSuchKey``, ``Throttling``...), or the kind of failure."""
     if isinstance(exc, ClientError):

@@ -15,7 +15,15 @@ from typing import Any
 from github import GithubException
 
 from chalicelib.analysis import utc_now
-from chalicelib.errors import AWS_ERRORS, BadInputError, NotFoundError, SelfHealingError, StorageError, aws_code
+from chalicelib.errors import (
+    AWS_ERRORS,
+    BadInputError,
+    NotFoundError,
+    SelfHealingError,
+    StorageError,
+    aws_code,
+    aws_not_found,
+)
 from chalicelib.gh_actions import find_open_issue, healing_fingerprint_prefix, write_state
 from chalicelib.gh_client import github_for_repo, translate
 from chalicelib.metadata import RunMetadata, parse_key
@@ -38,7 +46,7 @@ def read_success_record(s3: Any, bucket: str, key: str) -> RunMetadata:
     try:
         response = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{_MAX_RECORD}")
     except AWS_ERRORS as exc:
-        if aws_code(exc) in ("NoSuchKey", "404"):
+        if aws_not_found(exc):
             raise NotFoundError(f"no success record s3://{bucket}/{key}") from exc
         raise StorageError(f"cannot read s3://{bucket}/{key}: {aws_code(exc)}") from exc
     meta = RunMetadata.from_mapping(response.get("Metadata", {}))

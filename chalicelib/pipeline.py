@@ -26,6 +26,7 @@ from chalicelib.excerpt import build_excerpt
 from chalicelib.fingerprint import fingerprint
 from chalicelib.heuristic import analyze_offline
 from chalicelib.llm import sdk_client
+from chalicelib.logbucket import LogBucket
 from chalicelib.logsource import iter_bytes_blocks, iter_file_blocks
 from chalicelib.metadata import (
     RunMetadata,
@@ -41,7 +42,7 @@ from chalicelib.notify import notification_actions
 from chalicelib.planning import baseline_keys
 from chalicelib.redact import Redactor
 from chalicelib.settings import Settings
-from chalicelib.storage import LocalRecordStore, LogBucket, RecordStore, S3RecordStore
+from chalicelib.storage import LocalRecordStore, RecordStore, S3RecordStore
 
 log = logging.getLogger(__name__)
 BlockSource = Callable[[], Iterable[bytes]]

@@ -11,20 +11,15 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
 from chalicelib.analysis import Analysis, record_key
-from chalicelib.errors import AWS_ERRORS, BadInputError, NotFoundError, StorageError, aws_code
-from chalicelib.logsource import iter_log_blocks
-from chalicelib.metadata import RunMetadata
+from chalicelib.errors import AWS_ERRORS, NotFoundError, StorageError, aws_code, aws_not_found, aws_precondition_failed
 
 log = logging.getLogger(__name__)
-_NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
-_SIDECAR_MAX = 64 * 1024
 
 
 class RecordStore(Protocol):
@@ -53,19 +48,26 @@ class S3RecordStore:
         try:
             body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
         except AWS_ERRORS as exc:
-            if aws_code(exc) in _NOT_FOUND:
+            if aws_not_found(exc):
                 raise NotFoundError(f"no analysis {analysis_id}") from exc
             raise StorageError(f"cannot read analysis {analysis_id}: {aws_code(exc)}") from exc
         return Analysis.from_dict(json.loads(body))
 
     def create(self, analysis: Analysis) -> bool:
         """Write a new record; False when one with this id exists already."""
+        key = record_key(self._prefix, analysis.id)
         try:
-            self._put(record_key(self._prefix, analysis.id), analysis.to_json(), "application/json", IfNoneMatch="*")
-        except StorageError as exc:
-            if "PreconditionFailed" in str(exc) or "ConditionalRequestConflict" in str(exc):
+            self._s3.put_object(
+                Bucket=self._bucket,
+                Key=key,
+                Body=analysis.to_json().encode(),
+                ContentType="application/json",
+                IfNoneMatch="*",
+            )
+        except AWS_ERRORS as exc:
+            if aws_precondition_failed(exc):
                 return False
-            raise
+            raise StorageError(f"cannot write s3://{self._bucket}/{key}: {aws_code(exc)}") from exc
         return True
 
     def save(self, analysis: Analysis) -> None:
@@ -94,7 +96,7 @@ class S3RecordStore:
         try:
             body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
         except AWS_ERRORS as exc:
-            if aws_code(exc) in _NOT_FOUND:
+            if aws_not_found(exc):
                 return None
             raise StorageError(f"cannot read state {name}: {aws_code(exc)}") from exc
         data: dict[str, Any] = json.loads(body)
@@ -181,87 +183,3 @@ class LocalRecordStore:
         except OSError as exc:
             raise StorageError(f"cannot write {path}: {exc.strerror}") from exc
         return name
-
-
-@dataclass(frozen=True)
-class LogObject:
-    """A log in the bucket, as its HEAD describes it."""
-
-    bucket: str
-    key: str
-    etag: str
-    size: int
-    last_modified: datetime
-    metadata: RunMetadata
-
-
-class LogBucket:
-    """Reads logs, their S3 metadata and sidecars from the logs bucket."""
-
-    def __init__(self, s3: Any, bucket: str) -> None:
-        self._s3, self.bucket = s3, bucket
-
-    def head(self, key: str) -> LogObject:
-        """Raises NotFoundError for a missing object, StorageError for other S3 failures."""
-        try:
-            head = self._s3.head_object(Bucket=self.bucket, Key=key)
-        except AWS_ERRORS as exc:
-            if aws_code(exc) in _NOT_FOUND:
-                raise NotFoundError(f"no log s3://{self.bucket}/{key}") from exc
-            raise StorageError(f"cannot read s3://{self.bucket}/{key}: {aws_code(exc)}") from exc
-        try:
-            metadata = RunMetadata.from_mapping(head.get("Metadata", {}))
-        except BadInputError as exc:
-            log.warning("ignoring S3 metadata of %s: %s", key, exc)
-            metadata = RunMetadata()
-        return LogObject(
-            self.bucket,
-            key,
-            str(head.get("ETag", "")).strip('"'),
-            int(head.get("ContentLength", 0)),
-            head["LastModified"],
-            metadata,
-        )
-
-    def sidecar(self, key: str) -> RunMetadata:
-        """Metadata from ``<key>.json`` when it exists and is sound; empty when it doesn't exist.
-
-        Raises StorageError when S3 fails otherwise, so the event is retried rather than
-        analyzed without the metadata it should have had.
-        """
-        try:
-            body = self._s3.get_object(Bucket=self.bucket, Key=key + ".json", Range=f"bytes=0-{_SIDECAR_MAX}")
-            raw = body["Body"].read()
-        except AWS_ERRORS as exc:
-            if aws_code(exc) in _NOT_FOUND:
-                return RunMetadata()
-            raise StorageError(f"cannot read the sidecar of {key}: {aws_code(exc)}") from exc
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            log.warning("ignoring the sidecar of %s: not JSON", key)
-            return RunMetadata()
-        if not isinstance(data, dict):
-            return RunMetadata()
-        try:
-            return RunMetadata.from_mapping(data)
-        except BadInputError as exc:
-            log.warning("ignoring sidecar of %s: %s", key, exc)
-            return RunMetadata()
-
-    def blocks(self, key: str, max_bytes: int) -> Callable[[], Iterator[bytes]]:
-        """A re-startable stream of the object's decompressed bytes (one GET per call)."""
-
-        def open_stream() -> Iterator[bytes]:
-            try:
-                body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"]
-            except AWS_ERRORS as exc:
-                if aws_code(exc) in _NOT_FOUND:
-                    raise NotFoundError(f"no log s3://{self.bucket}/{key}") from exc
-                raise StorageError(f"cannot read s3://{self.bucket}/{key}: {aws_code(exc)}") from exc
-            try:
-                yield from iter_log_blocks(body, f"s3://{self.bucket}/{key}", max_bytes)
-            finally:
-                body.close()
-
-        return open_stream

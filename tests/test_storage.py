@@ -10,7 +10,8 @@ from botocore.exceptions import ClientError
 
 from chalicelib.analysis import Analysis, make_id, record_key
 from chalicelib.errors import NotFoundError, StorageError
-from chalicelib.storage import LocalRecordStore, LogBucket, S3RecordStore
+from chalicelib.logbucket import LogBucket
+from chalicelib.storage import LocalRecordStore, S3RecordStore
 from tests.conftest import BUCKET
 
 
