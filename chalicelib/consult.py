@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from chalicelib.caps import DailyCaps
 from chalicelib.errors import SelfHealingError
@@ -21,9 +21,36 @@ from chalicelib.llm import LlmResult, ask
 from chalicelib.llm_answer import InvalidAnswerError, LlmAnswer, parse_answer
 from chalicelib.metadata import RunMetadata
 from chalicelib.prompt import build_prompt
+from chalicelib.redact import Redactor
+from chalicelib.settings import Settings
+from chalicelib.storage import RecordStore
 
-if TYPE_CHECKING:  # the pipeline imports this module
-    from chalicelib.pipeline import Services
+# The repository's files a failure's lines name, at a commit: (repo, sha, lines) -> {path: text}.
+ReadFiles = Callable[[str, str, Sequence[tuple[int, str]]], dict[str, str]]
+
+
+class Services(Protocol):
+    """What asking the model needs, and nothing more (the pipeline's Services has it all)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def store(self) -> RecordStore: ...
+    @property
+    def redactor(self) -> Redactor: ...
+    @property
+    def caps(self) -> DailyCaps | None: ...
+    @property
+    def deadline(self) -> float: ...
+    @property
+    def sleep(self) -> Callable[[float], None]: ...
+    @property
+    def now(self) -> Callable[[], datetime]: ...
+    @property
+    def llm_factory(self) -> Callable[[str, str, str | None], Any]: ...
+    @property
+    def read_files(self) -> ReadFiles | None: ...
+
 
 log = logging.getLogger(__name__)
 # The offline engine, as a record names it.
@@ -46,10 +73,8 @@ def consult_model(
         fields["engine"] = {**ENGINE, "fallback_reason": f"daily cap of {settings.daily_llm_cap} LLM calls reached"}
         return
     files: dict[str, str] = {}
-    if settings.github_configured and metadata.repo and metadata.sha:
-        from chalicelib.gh_actions import source_files  # PyGithub only where GitHub is configured
-
-        files = {p: redact(c) for p, c in source_files(settings, metadata.repo, metadata.sha, excerpt.lines).items()}
+    if services.read_files is not None and metadata.repo and metadata.sha:
+        files = {p: redact(c) for p, c in services.read_files(metadata.repo, metadata.sha, excerpt.lines).items()}
     prompt = build_prompt(
         excerpt.lines,
         metadata,

@@ -6,6 +6,7 @@ clients and settings they were given, so each path gives the same analysis for t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -20,7 +21,7 @@ from chalicelib.actions import Action, DryRunEmail, dry_run_actions
 from chalicelib.analysis import ActionResult, Analysis, make_id, utc_now, validate
 from chalicelib.caps import DailyCaps, LocalDailyCaps, S3DailyCaps
 from chalicelib.clients import s3_client, ses_client
-from chalicelib.consult import ENGINE, consult_model
+from chalicelib.consult import ENGINE, ReadFiles, consult_model
 from chalicelib.errors import LogReadError, NotFoundError, SelfHealingError
 from chalicelib.excerpt import build_excerpt
 from chalicelib.fingerprint import fingerprint
@@ -65,6 +66,8 @@ class Services:
     llm_factory: Callable[[str, str, str | None], Any] = sdk_client
     sleep: Callable[[float], None] = time.sleep
     caps: DailyCaps | None = None
+    # Reads the repository's files a failure names (for the model's prompt); set with GitHub.
+    read_files: ReadFiles | None = None
 
     def log_bucket(self, bucket: str) -> LogBucket:
         if self.s3 is None:
@@ -88,6 +91,10 @@ def build_services(settings: Settings, s3: Any = None, remaining_ms: int | None 
         caps = LocalDailyCaps(Path(settings.local_dir), settings.analysis_prefix)
     actions = configured_actions(store, settings, caps)
     services = Services(settings, store, actions, Redactor(settings.runtime_secrets()), s3, caps=caps)
+    if settings.github_configured:
+        from chalicelib.gh_actions import source_files  # PyGithub only where GitHub is configured
+
+        services.read_files = functools.partial(source_files, settings)
     if remaining_ms is not None:
         services.deadline = time.monotonic() + remaining_ms / 1000
     return services
