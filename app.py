@@ -25,6 +25,7 @@ from chalicelib.errors import (
     StorageError,
 )
 from chalicelib.metadata import is_success_record
+from chalicelib.services import Services, build_services
 from chalicelib.settings import Settings
 
 app = Chalice(app_name="self-healing-ci")
@@ -62,8 +63,8 @@ def _remaining_ms(context: Any) -> int | None:
     return int(remaining()) if callable(remaining) else None
 
 
-def _services(context: Any = None) -> pipeline.Services:
-    return pipeline.build_services(Settings.from_env(), remaining_ms=_remaining_ms(context))
+def _services(context: Any = None) -> Services:
+    return build_services(Settings.from_env(), remaining_ms=_remaining_ms(context))
 
 
 @app.on_s3_event(bucket=LOGS_BUCKET, prefix="logs/", events=["s3:ObjectCreated:*"])
@@ -100,7 +101,7 @@ def on_log_uploaded(event: S3Event) -> dict[str, Any]:
 def daily_digest(event: CloudWatchEvent) -> dict[str, Any]:
     """Every morning at 07:00 UTC: yesterday's failures, what recurs, what healed."""
     settings = Settings.from_env()
-    services = pipeline.build_services(settings)
+    services = build_services(settings)
     try:
         return digest.send_digest(
             services.store, settings, ses_client(settings.ses_region or settings.region), digest.yesterday(utc_now())
@@ -124,7 +125,7 @@ def analyze() -> Response:
         auth.check(settings, _header("authorization"))
         body = app.current_request.raw_body if app.current_request is not None else b""
         request = api.parse_analyze(_as_bytes(body), settings.max_body_bytes, settings.logs_prefix)
-        services = pipeline.build_services(settings, remaining_ms=_remaining_ms(app.lambda_context))
+        services = build_services(settings, remaining_ms=_remaining_ms(app.lambda_context))
         if request.s3_key is not None:
             outcome = pipeline.analyze_s3_key(services, request.s3_key, request.metadata, request.act)
         else:

@@ -121,7 +121,8 @@ def load_cases(root: Path) -> list[Case]:
 
 def _analyze(case: Case) -> Case:
     # Imported in the worker: the pool's processes start from a fresh interpreter.
-    from chalicelib.pipeline import analyze, build_services
+    from chalicelib.pipeline import analyze
+    from chalicelib.services import build_services
     from chalicelib.settings import Settings
 
     services = _analyze.__dict__.get("services")

@@ -94,7 +94,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
         repo=args.repo, sha=args.sha, branch=args.branch, run_id=args.run_id, workflow=args.workflow, job=args.job
     )
     # Imported here: `excerpt` needs none of the service's SDKs, which would triple its memory.
-    from chalicelib.pipeline import analyze_file, build_services
+    from chalicelib.pipeline import analyze_file
+    from chalicelib.services import build_services
 
     services = build_services(settings)
     for path in args.files:

@@ -6,28 +6,22 @@ clients and settings they were given, so each path gives the same analysis for t
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from chalicelib.actions import Action, DryRunEmail, dry_run_actions
-from chalicelib.analysis import ActionResult, Analysis, make_id, utc_now, validate
-from chalicelib.caps import DailyCaps, LocalDailyCaps, S3DailyCaps
-from chalicelib.clients import s3_client, ses_client
-from chalicelib.consult import ENGINE, ReadFiles, consult_model
+from chalicelib.analysis import ActionResult, Analysis, make_id, validate
+from chalicelib.consult import ENGINE, consult_model
 from chalicelib.errors import LogReadError, NotFoundError, SelfHealingError
 from chalicelib.excerpt import build_excerpt
 from chalicelib.fingerprint import fingerprint
 from chalicelib.heuristic import analyze_offline
-from chalicelib.llm import sdk_client
-from chalicelib.logbucket import LogBucket
 from chalicelib.logsource import iter_bytes_blocks, iter_file_blocks
 from chalicelib.metadata import (
     RunMetadata,
@@ -39,87 +33,13 @@ from chalicelib.metadata import (
     parse_key,
 )
 from chalicelib.metrics import emit_analysis
-from chalicelib.notify import notification_actions
 from chalicelib.planning import baseline_keys
-from chalicelib.redact import Redactor
-from chalicelib.settings import Settings
-from chalicelib.storage import LocalRecordStore, RecordStore, S3RecordStore
+from chalicelib.services import Services
 
 log = logging.getLogger(__name__)
 BlockSource = Callable[[], Iterable[bytes]]
 _HEAD_BYTES = 64 * 1024
 _DONE = {"dry_run", "created", "updated"}
-
-
-@dataclass
-class Services:
-    """Everything the pipeline talks to, built once per invocation from settings."""
-
-    settings: Settings
-    store: RecordStore
-    actions: list[Action]
-    redactor: Redactor
-    s3: Any = None
-    now: Callable[[], datetime] = field(default=utc_now)
-    # When this invocation must be done (time.monotonic); the Lambda's remaining time.
-    deadline: float = field(default_factory=lambda: time.monotonic() + 30.0)
-    llm_factory: Callable[[str, str, str | None], Any] = sdk_client
-    sleep: Callable[[float], None] = time.sleep
-    caps: DailyCaps | None = None
-    # Reads the repository's files a failure names (for the model's prompt); set with GitHub.
-    read_files: ReadFiles | None = None
-
-    def log_bucket(self, bucket: str) -> LogBucket:
-        if self.s3 is None:
-            raise NotFoundError("no logs bucket is configured (set LOGS_BUCKET)")
-        return LogBucket(self.s3, bucket)
-
-
-def build_services(settings: Settings, s3: Any = None, remaining_ms: int | None = None) -> Services:
-    """Services for ``settings``: the S3 bucket when LOGS_BUCKET is set, else the local folder.
-
-    ``remaining_ms`` is the Lambda's remaining time; without it the analysis gets 30 seconds.
-    """
-    store: RecordStore
-    caps: DailyCaps
-    if settings.logs_bucket:
-        s3 = s3 if s3 is not None else s3_client(settings.region)
-        store = S3RecordStore(s3, settings.logs_bucket, settings.analysis_prefix)
-        caps = S3DailyCaps(s3, settings.logs_bucket, settings.analysis_prefix)
-    else:
-        store = LocalRecordStore(Path(settings.local_dir), settings.analysis_prefix)
-        caps = LocalDailyCaps(Path(settings.local_dir), settings.analysis_prefix)
-    actions = configured_actions(store, settings, caps)
-    services = Services(settings, store, actions, Redactor(settings.runtime_secrets()), s3, caps=caps)
-    if settings.github_configured:
-        from chalicelib.gh_actions import source_files  # PyGithub only where GitHub is configured
-
-        services.read_files = functools.partial(source_files, settings)
-    if remaining_ms is not None:
-        services.deadline = time.monotonic() + remaining_ms / 1000
-    return services
-
-
-def configured_actions(store: RecordStore, settings: Settings, caps: DailyCaps) -> list[Action]:
-    """What ACTIONS_MODE asks for: live actions for what is configured (auto), drafts for the rest."""
-    if settings.actions_mode == "off":
-        return []
-    if settings.actions_mode == "dry-run":
-        return dry_run_actions(store, settings)
-    actions: list[Action] = []
-    if settings.github_configured:
-        # Imported here: PyGithub loads only where GitHub is configured (a cold start spares ~200 ms).
-        from chalicelib.gh_actions import github_actions
-
-        actions.extend(github_actions(settings, caps))
-    else:
-        actions.extend(a for a in dry_run_actions(store, settings) if a.kind != "email")
-    # Mail goes last, so it can link the issue and pull request opened just before.
-    notifications = notification_actions(settings, lambda: ses_client(settings.ses_region or settings.region))
-    if not settings.mail_configured:
-        actions.append(DryRunEmail(store, settings))
-    actions.extend(notifications)
-    return actions
 
 
 @dataclass(frozen=True)

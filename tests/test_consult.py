@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from chalicelib.metadata import RunMetadata
-from chalicelib.pipeline import analyze_text, build_services
+from chalicelib.pipeline import analyze_text
+from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET, example
 from tests.llm_stub import GOOD_ANSWER, ChatStub, Reply

@@ -9,7 +9,8 @@ import pytest
 
 from chalicelib.healing import mark_healed
 from chalicelib.issue_state import read_marker
-from chalicelib.pipeline import build_services, handle_log_created
+from chalicelib.pipeline import handle_log_created
+from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET, example
 from tests.github_stub import GitHubStub

@@ -311,7 +311,8 @@ def test_upload_script_with_the_real_aws_cli(moto_server: str, tmp_path: Path) -
 
 def test_metrics_are_emf_lines_on_stdout(s3: Any, capsys: pytest.CaptureFixture[str]) -> None:
     from chalicelib.metadata import RunMetadata
-    from chalicelib.pipeline import analyze_text, build_services
+    from chalicelib.pipeline import analyze_text
+    from chalicelib.services import build_services
     from chalicelib.settings import Settings
     from tests.conftest import BUCKET, example
 

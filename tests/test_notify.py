@@ -18,7 +18,8 @@ from app import app
 from chalicelib.digest import build_digest, send_digest
 from chalicelib.metadata import RunMetadata
 from chalicelib.notify import valid_addresses
-from chalicelib.pipeline import analyze_text, build_services
+from chalicelib.pipeline import analyze_text
+from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET, ROOT, STAGE, example
 from tests.receiver_stub import Receiver

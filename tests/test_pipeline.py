@@ -8,7 +8,8 @@ from typing import Any
 from chalicelib.analysis import ActionResult, Analysis
 from chalicelib.errors import ActionError
 from chalicelib.metadata import RunMetadata
-from chalicelib.pipeline import analyze_text, build_services, handle_log_created
+from chalicelib.pipeline import analyze_text, handle_log_created
+from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET, example, list_keys, upload_example
 

@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 import pytest
 
-from chalicelib.pipeline import build_services, handle_log_created
+from chalicelib.pipeline import handle_log_created
+from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET, list_keys
 from tests.test_redact import CANARIES, LINES_WITH_SECRETS

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from app import app
 from chalicelib.errors import LogReadError, PayloadTooLargeError, StorageError
 from chalicelib.logsource import iter_bytes_blocks
-from chalicelib.pipeline import build_services, handle_log_created
+from chalicelib.pipeline import handle_log_created
+from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET, ROOT, STAGE, example, list_keys, upload_example
 from tests.github_stub import GitHubStub

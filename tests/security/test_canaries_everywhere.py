@@ -19,7 +19,8 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses import ses_backends
 
-from chalicelib.pipeline import build_services, handle_log_created
+from chalicelib.pipeline import handle_log_created
+from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET
 from tests.github_stub import GitHubStub

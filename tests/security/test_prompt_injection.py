@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.pipeline import build_services, handle_log_created
+from chalicelib.pipeline import handle_log_created
+from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET
 from tests.github_stub import GitHubStub

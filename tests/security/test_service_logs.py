@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from chalicelib.metadata import RunMetadata
-from chalicelib.pipeline import analyze_text, build_services
+from chalicelib.pipeline import analyze_text
+from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET
 from tests.llm_stub import ChatStub, Reply
