@@ -18,9 +18,7 @@ $(STAMP): $(REQUIREMENTS)
 	touch $@
 
 # The tests of the compiled modules, run again as plain Python (what runs without the build).
-COMPILED_MODULE_TESTS := tests/test_cleaning.py tests/test_excerpt.py tests/test_linefetch.py \
-	tests/test_linescore.py tests/test_logscan.py tests/test_mentions.py tests/test_planning.py \
-	tests/test_re2spans.py tests/test_redact.py tests/test_compiled.py
+COMPILED_MODULE_TESTS := tests/excerpt
 
 ## Compile the excerpt's hot modules with mypyc (skipped if current; plain Python runs without it).
 compiled: install
@@ -36,6 +34,7 @@ test: lint typecheck unit
 lint: install
 	$(VENV)/bin/ruff check app.py chalicelib tests scripts bench infra webapp
 	$(VENV)/bin/ruff format --check app.py chalicelib tests scripts bench infra webapp
+	$(VENV)/bin/lint-imports
 
 typecheck: install
 	$(VENV)/bin/mypy chalicelib app.py
@@ -61,4 +60,4 @@ dashboard: install
 	cd webapp && RECORDS_DIR=../out PORT=8080 ../$(PY) -m dashboard
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache chalicelib/_compiled
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache chalicelib/excerpt/_compiled

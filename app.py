@@ -12,8 +12,10 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Cron, Response, S3Event
 
-from chalicelib import api, auth, digest, pipeline
-from chalicelib.analysis import utc_now
+from chalicelib import pipeline
+from chalicelib.actions import digest
+from chalicelib.api import auth
+from chalicelib.api import request as api
 from chalicelib.clients import ses_client
 from chalicelib.errors import (
     BadInputError,
@@ -24,7 +26,8 @@ from chalicelib.errors import (
     SelfHealingError,
     StorageError,
 )
-from chalicelib.metadata import is_success_record
+from chalicelib.ingest.metadata import is_success_record
+from chalicelib.record import utc_now
 from chalicelib.services import Services, build_services
 from chalicelib.settings import Settings
 
@@ -72,7 +75,7 @@ def on_log_uploaded(event: S3Event) -> dict[str, Any]:
     """Analyze a newly uploaded CI log (or mark a fix healed); S3 retries the event if storage failed."""
     try:
         if is_success_record(event.key):
-            from chalicelib import healing  # PyGithub loads only for success records
+            from chalicelib.github import healing  # PyGithub loads only for success records
 
             healed = healing.mark_healed(_services(event.context), event.bucket, event.key)
             return {"status": healed.status, "detail": healed.detail}

@@ -38,9 +38,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chalicelib.excerpt import build_excerpt  # noqa: E402
-from chalicelib.logsource import iter_file_blocks  # noqa: E402
-from chalicelib.metadata import RunMetadata  # noqa: E402
+from chalicelib.excerpt.build import build_excerpt  # noqa: E402
+from chalicelib.ingest.logsource import iter_file_blocks  # noqa: E402
+from chalicelib.ingest.metadata import RunMetadata  # noqa: E402
 from chalicelib.textlint import lint_text  # noqa: E402
 
 NO_LIMIT = 1 << 40

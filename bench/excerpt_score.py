@@ -21,13 +21,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import chalicelib  # noqa: E402
-from chalicelib.cleaning import clean_line  # noqa: E402
-from chalicelib.compiled import PURE_PYTHON_VARIABLE  # noqa: E402
-from chalicelib.excerpt import build_excerpt  # noqa: E402
-from chalicelib.heuristic import analyze_offline  # noqa: E402
-from chalicelib.logsource import iter_file_blocks  # noqa: E402
-from chalicelib.planning import forget_described_lines  # noqa: E402
+import chalicelib.excerpt  # noqa: E402
+from chalicelib.engines.heuristic import analyze_offline  # noqa: E402
+from chalicelib.excerpt.build import build_excerpt  # noqa: E402
+from chalicelib.excerpt.cleaning import clean_line  # noqa: E402
+from chalicelib.excerpt.compiled import PURE_PYTHON_VARIABLE  # noqa: E402
+from chalicelib.excerpt.planning import forget_described_lines  # noqa: E402
+from chalicelib.ingest.logsource import iter_file_blocks  # noqa: E402
 
 NO_LIMIT = 1 << 40
 LinesFn = Callable[[Path, int], set[int]]
@@ -216,12 +216,12 @@ def main() -> None:
             print(f"    {line}")
     mb_per_s, total_mb = throughput(root, args.budget)
     version = sys.version.split()[0]
-    build = "compiled with mypyc" if chalicelib.COMPILED else "plain Python"
+    build = "compiled with mypyc" if chalicelib.excerpt.COMPILED else "plain Python"
     print(
         f"  throughput: {mb_per_s:.1f} MB/s over {total_mb:.0f} MB "
         f"(best of {PASSES} cold passes, {build}, Python {version}, one core)"
     )
-    if chalicelib.COMPILED:
+    if chalicelib.excerpt.COMPILED:
         # The same code uncompiled, as a Lambda packaged without the build runs it.
         pure = subprocess.run(
             [sys.executable, __file__, "--root", str(root), "--budget", str(args.budget), "--throughput-only"],

@@ -17,15 +17,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from chalicelib.errors import ConfigurationError, SelfHealingError
-from chalicelib.excerpt import DEFAULT_MAX_CHARS, build_excerpt
-from chalicelib.logsource import iter_file_blocks
-from chalicelib.metadata import RunMetadata
-from chalicelib.planning import baseline_keys
-from chalicelib.redact import Redactor
+from chalicelib.excerpt.build import DEFAULT_MAX_CHARS, build_excerpt
+from chalicelib.excerpt.planning import baseline_keys
+from chalicelib.excerpt.redact import Redactor
+from chalicelib.ingest.logsource import iter_file_blocks
+from chalicelib.ingest.metadata import RunMetadata
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
-    from chalicelib.analysis import Analysis
+    from chalicelib.record import Analysis
 
 
 def _parser() -> argparse.ArgumentParser:

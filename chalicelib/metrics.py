@@ -11,7 +11,7 @@ import sys
 import time
 from typing import TextIO
 
-from chalicelib.analysis import Analysis
+from chalicelib.record import Analysis
 
 NAMESPACE = "SelfHealingCI"
 

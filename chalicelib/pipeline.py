@@ -16,14 +16,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from chalicelib.analysis import ActionResult, Analysis, make_id, validate
-from chalicelib.consult import ENGINE, consult_model
+from chalicelib.engines.consult import ENGINE, consult_model
+from chalicelib.engines.fingerprint import fingerprint
+from chalicelib.engines.heuristic import analyze_offline
 from chalicelib.errors import LogReadError, NotFoundError, SelfHealingError
-from chalicelib.excerpt import build_excerpt
-from chalicelib.fingerprint import fingerprint
-from chalicelib.heuristic import analyze_offline
-from chalicelib.logsource import iter_bytes_blocks, iter_file_blocks
-from chalicelib.metadata import (
+from chalicelib.excerpt.build import build_excerpt
+from chalicelib.excerpt.planning import baseline_keys
+from chalicelib.ingest.logsource import iter_bytes_blocks, iter_file_blocks
+from chalicelib.ingest.metadata import (
     RunMetadata,
     from_log_head,
     green_log_keys,
@@ -33,7 +33,7 @@ from chalicelib.metadata import (
     parse_key,
 )
 from chalicelib.metrics import emit_analysis
-from chalicelib.planning import baseline_keys
+from chalicelib.record import ActionResult, Analysis, make_id, validate
 from chalicelib.services import Services
 
 log = logging.getLogger(__name__)

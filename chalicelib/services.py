@@ -13,18 +13,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from chalicelib.actions import Action, DryRunEmail, dry_run_actions
-from chalicelib.analysis import utc_now
-from chalicelib.caps import DailyCaps, LocalDailyCaps, S3DailyCaps
+from chalicelib.actions.base import Action, DryRunEmail, dry_run_actions
+from chalicelib.actions.notify import notification_actions
 from chalicelib.clients import s3_client, ses_client
-from chalicelib.consult import ReadFiles
+from chalicelib.engines.consult import ReadFiles
+from chalicelib.engines.llm import sdk_client
 from chalicelib.errors import NotFoundError
-from chalicelib.llm import sdk_client
-from chalicelib.logbucket import LogBucket
-from chalicelib.notify import notification_actions
-from chalicelib.redact import Redactor
+from chalicelib.excerpt.redact import Redactor
+from chalicelib.ingest.logbucket import LogBucket
+from chalicelib.record import utc_now
 from chalicelib.settings import Settings
-from chalicelib.storage import LocalRecordStore, RecordStore, S3RecordStore
+from chalicelib.store.caps import DailyCaps, LocalDailyCaps, S3DailyCaps
+from chalicelib.store.records import LocalRecordStore, RecordStore, S3RecordStore
 
 
 @dataclass
@@ -68,7 +68,7 @@ def build_services(settings: Settings, s3: Any = None, remaining_ms: int | None 
     actions = configured_actions(store, settings, caps)
     services = Services(settings, store, actions, Redactor(settings.runtime_secrets()), s3, caps=caps)
     if settings.github_configured:
-        from chalicelib.gh_actions import source_files  # PyGithub only where GitHub is configured
+        from chalicelib.github.issues import source_files  # PyGithub only where GitHub is configured
 
         services.read_files = functools.partial(source_files, settings)
     if remaining_ms is not None:
@@ -85,7 +85,7 @@ def configured_actions(store: RecordStore, settings: Settings, caps: DailyCaps) 
     actions: list[Action] = []
     if settings.github_configured:
         # Imported here: PyGithub loads only where GitHub is configured (a cold start spares ~200 ms).
-        from chalicelib.gh_actions import github_actions
+        from chalicelib.github.issues import github_actions
 
         actions.extend(github_actions(settings, caps))
     else:

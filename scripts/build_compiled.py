@@ -1,4 +1,4 @@
-"""Compile the excerpt's hot modules with mypyc into chalicelib/_compiled (see chalicelib/compiled.py).
+"""Compile the excerpt's hot modules with mypyc into chalicelib/excerpt/_compiled (see compiled.py there).
 
 Does nothing when the build there matches the sources. Without a C compiler the package runs as
 plain Python: this script then says so and exits 0, unless --required (CI) makes it an error.
@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 # The build reads the sources; it must not load an older build of them while it does.
 os.environ["SELF_HEALING_PURE_PYTHON"] = "1"
 
-from chalicelib.compiled import BUILD_FOLDER, GROUP, MODULES, STAMP_FILE, build_stamp, current_build  # noqa: E402
+from chalicelib.excerpt.compiled import BUILD_FOLDER, GROUP, MODULES, STAMP_FILE, build_stamp, current_build  # noqa: E402
 
 # mypyc's note that it builds a list where the source passes a generator expression on: the
 # second pass over a log once held the whole log in memory that way (tests/test_linefetch.py).
@@ -38,18 +38,19 @@ def build(package_dir: Path) -> None:
 
     stamp = build_stamp(package_dir)  # of the sources as they were when the build began
     with tempfile.TemporaryDirectory() as tmp:
-        os.chdir(package_dir.parent)  # mypyc names modules by their path from here
+        os.chdir(ROOT)  # mypyc names modules by their path from here: chalicelib/excerpt/x.py
+        relative = package_dir.relative_to(ROOT)
         extensions = mypycify(
-            [f"{package_dir.name}/{name}.py" for name in MODULES],
+            [f"{relative}/{name}.py" for name in MODULES],
             opt_level="3",
-            group_name=f"{package_dir.name}.{GROUP}",
+            group_name=f"{'.'.join(relative.parts)}.{GROUP}",
             target_dir=f"{tmp}/c",
         )
         dist = Distribution({"name": "self-healing-ci-compiled", "ext_modules": extensions})
         command = dist.get_command_obj("build_ext")
         command.build_lib, command.build_temp = f"{tmp}/lib", f"{tmp}/temp"
         dist.run_command("build_ext")
-        built = sorted(Path(tmp, "lib", package_dir.name).glob("*.so"))
+        built = sorted(Path(tmp, "lib", *relative.parts).glob("*.so"))
         if len(built) != len(MODULES) + 1:
             raise RuntimeError(f"expected {len(MODULES) + 1} extension modules, mypyc built {len(built)}")
         out = package_dir / BUILD_FOLDER
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--required", action="store_true", help="fail when the build fails (CI)")
     args = parser.parse_args(argv)
-    package_dir = ROOT / "chalicelib"
+    package_dir = ROOT / "chalicelib" / "excerpt"
     if current_build(package_dir) is not None:
         return 0
     print(f"compiling {len(MODULES)} modules of {package_dir.name} with mypyc (about 20 s)...", flush=True)

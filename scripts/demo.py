@@ -88,7 +88,7 @@ def main() -> int:
 
 
 def _record(s3: object, bucket: str, analysis_id: str) -> dict[str, object]:
-    from chalicelib.analysis import record_key
+    from chalicelib.record import record_key
 
     body = s3.get_object(Bucket=bucket, Key=record_key("analysis/", analysis_id))["Body"].read()  # type: ignore[attr-defined]
     data: dict[str, object] = json.loads(body)

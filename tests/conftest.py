@@ -13,12 +13,12 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.clients import reset_clients
-from chalicelib.excerpt import build_excerpt
-from chalicelib.finding import Finding
-from chalicelib.heuristic import analyze_offline
-from chalicelib.logsource import iter_bytes_blocks
+from chalicelib.engines.finding import Finding
+from chalicelib.engines.heuristic import analyze_offline
+from chalicelib.excerpt.build import build_excerpt
+from chalicelib.ingest.logsource import iter_bytes_blocks
 
-pytest_plugins = ["tests.llm_stub", "tests.github_stub", "tests.receiver_stub"]
+pytest_plugins = ["tests.support.llm_stub", "tests.support.github_stub", "tests.support.receiver_stub"]
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

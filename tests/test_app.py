@@ -11,7 +11,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib.analysis import record_key
+from chalicelib.record import record_key
 from tests.conftest import BUCKET, ROOT, STAGE, example, list_keys, manifest, upload_example
 
 

@@ -79,9 +79,9 @@ def test_usage_errors_exit_2() -> None:
 
 
 def test_excerpt_with_a_green_baseline(tmp_path: Path) -> None:
-    from tests.test_planning import _red_and_green
+    from tests.support.logs import red_and_green
 
-    red, green = _red_and_green()
+    red, green = red_and_green()
     (tmp_path / "red.log").write_bytes(red)
     (tmp_path / "green.log").write_bytes(green)
     result = run(

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from chalicelib.compiled import BUILD_FOLDER, GROUP, STAMP_FILE, current_build
+from chalicelib.excerpt.compiled import BUILD_FOLDER, GROUP, STAMP_FILE, current_build
 from tests.conftest import EXAMPLES, ROOT
 
 VENV_BIN = Path(sys.executable).parent
@@ -216,9 +216,9 @@ def test_chalice_packages_offline_under_the_lambda_limit(tmp_path: Path) -> None
     assert any(n.startswith("re2") or n.startswith("_re2") for n in names)
     if platform.machine() == "x86_64":  # requirements.txt installs Hyperscan only there
         assert any(n.startswith("hyperscan/") for n in names)  # the fast scan engine ships too
-    if current_build(ROOT / "chalicelib") is not None:  # and the compiled build, when made here
-        assert f"chalicelib/{BUILD_FOLDER}/{STAMP_FILE}" in names
-        assert any(n.startswith(f"chalicelib/{BUILD_FOLDER}/{GROUP}__mypyc") for n in names)
+    if current_build(ROOT / "chalicelib" / "excerpt") is not None:  # and the compiled build, when made here
+        assert f"chalicelib/excerpt/{BUILD_FOLDER}/{STAMP_FILE}" in names
+        assert any(n.startswith(f"chalicelib/excerpt/{BUILD_FOLDER}/{GROUP}__mypyc") for n in names)
     terraform = json.loads((tmp_path / "chalice.tf.json").read_text())
     assert "aws_lambda_function" in terraform["resource"]
 
@@ -310,7 +310,7 @@ def test_upload_script_with_the_real_aws_cli(moto_server: str, tmp_path: Path) -
 
 
 def test_metrics_are_emf_lines_on_stdout(s3: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    from chalicelib.metadata import RunMetadata
+    from chalicelib.ingest.metadata import RunMetadata
     from chalicelib.pipeline import analyze_text
     from chalicelib.services import build_services
     from chalicelib.settings import Settings

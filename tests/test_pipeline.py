@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.analysis import ActionResult, Analysis
 from chalicelib.errors import ActionError
-from chalicelib.metadata import RunMetadata
+from chalicelib.ingest.metadata import RunMetadata
 from chalicelib.pipeline import analyze_text, handle_log_created
+from chalicelib.record import ActionResult, Analysis
 from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET, example, list_keys, upload_example
@@ -100,7 +100,7 @@ def _artifact(analysis_id: str, name: str) -> str:
 
 
 def test_records_validate_against_the_published_schema(s3: Any) -> None:
-    from chalicelib.analysis import validate
+    from chalicelib.record import validate
 
     svc = services(s3)
     outcome = analyze_text(svc, example("docker-build.log"), RunMetadata(), act=True)
@@ -111,9 +111,9 @@ def test_records_validate_against_the_published_schema(s3: Any) -> None:
 def test_green_log_of_the_same_job_sharpens_the_analysis(s3: Any) -> None:
     import gzip
 
-    from tests.test_planning import _red_and_green
+    from tests.support.logs import red_and_green
 
-    red, green = _red_and_green()
+    red, green = red_and_green()
     svc = services(s3, EXCERPT_MAX_CHARS="200")
     meta = {"workflow": "CI", "job": "test", "repo": "acme/x"}
     s3.put_object(Bucket=BUCKET, Key="logs/acme/x/green/CI/test.log.gz", Body=gzip.compress(green))

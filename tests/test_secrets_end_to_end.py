@@ -13,7 +13,7 @@ from chalicelib.pipeline import handle_log_created
 from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET, list_keys
-from tests.test_redact import CANARIES, LINES_WITH_SECRETS
+from tests.support.canaries import CANARIES, LINES_WITH_SECRETS
 
 SERVICE_KEY = "gsk_" + "ServiceOwnKey0123456789abcdefghijklmnopqrstuvwxyzAB"
 

@@ -18,7 +18,7 @@ from dashboard.app import create_app
 from dashboard.records import LocalSource, Records, S3Source
 
 from tests.conftest import BUCKET, ROOT
-from tests.webapp_records import make_record, populate, write
+from tests.support.webapp_records import make_record, populate, write
 
 NOW = datetime.now(UTC)
 # An hour ago, but never before today's midnight: the three records below fall on three days

@@ -20,13 +20,13 @@ from hypothesis import strategies as st
 
 from app import app
 from chalicelib.errors import LogReadError, PayloadTooLargeError, StorageError
-from chalicelib.logsource import iter_bytes_blocks
+from chalicelib.ingest.logsource import iter_bytes_blocks
 from chalicelib.pipeline import handle_log_created
 from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET, ROOT, STAGE, example, list_keys, upload_example
-from tests.github_stub import GitHubStub
-from tests.llm_stub import ChatStub
+from tests.support.github_stub import GitHubStub
+from tests.support.llm_stub import ChatStub
 
 
 def services(s3: Any, **env: str) -> Any:
@@ -82,7 +82,7 @@ def test_out_of_order_events(s3: Any) -> None:
     assert handle_log_created(svc, BUCKET, "logs/acme/x/3-1-build.log.json") is None
     assert first is not None and first.analysis.metadata["repo"] == "acme/x"
     # A success record before anything failed: nothing to heal, nothing breaks.
-    from chalicelib.healing import mark_healed
+    from chalicelib.github.healing import mark_healed
 
     s3.put_object(
         Bucket=BUCKET,
@@ -190,7 +190,7 @@ def test_the_same_failure_100_times_is_one_call_one_issue_a_counter(
         handle_log_created(build_services(Settings.from_env(env), s3), BUCKET, key)
     assert len(chat_stub.received) == 1
     assert len(repo.issues) == 1 and len(repo.comments.get(1, [])) == 1  # one comment an hour, at most
-    from chalicelib.issue_state import read_marker
+    from chalicelib.actions.issue_state import read_marker
 
     assert read_marker(repo.issues[0]["body"])[1].seen == 100  # type: ignore[index]
 
@@ -271,7 +271,7 @@ def test_concurrent_requests_on_the_local_store(tmp_path: Any) -> None:
     """`chalice local` serves requests in threads: the same log posted at once is one record, no error."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from chalicelib.metadata import RunMetadata
+    from chalicelib.ingest.metadata import RunMetadata
     from chalicelib.pipeline import analyze_text
 
     svc = build_services(Settings.from_env({"OUT_DIR": str(tmp_path)}))

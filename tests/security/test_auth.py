@@ -11,7 +11,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib import auth
+from chalicelib.api import auth
 from chalicelib.errors import ConfigurationError
 from tests.conftest import ROOT
 

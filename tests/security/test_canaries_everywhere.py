@@ -23,11 +23,11 @@ from chalicelib.pipeline import handle_log_created
 from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET
-from tests.github_stub import GitHubStub
-from tests.llm_stub import GOOD_ANSWER, ChatStub, Reply
-from tests.receiver_stub import Receiver
-from tests.test_notify import sent_messages
-from tests.test_redact import CANARIES, LINES_WITH_SECRETS
+from tests.support.canaries import CANARIES, LINES_WITH_SECRETS
+from tests.support.github_stub import GitHubStub
+from tests.support.llm_stub import GOOD_ANSWER, ChatStub, Reply
+from tests.support.mail import sent_messages
+from tests.support.receiver_stub import Receiver
 
 SHA = "3f9c2a1b7d4e5f60718293a4b5c6d7e8f9012345"
 REPO = "acme/payments-api"

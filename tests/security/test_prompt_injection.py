@@ -12,8 +12,8 @@ from chalicelib.pipeline import handle_log_created
 from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET
-from tests.github_stub import GitHubStub
-from tests.llm_stub import GOOD_ANSWER, ChatStub, Reply
+from tests.support.github_stub import GitHubStub
+from tests.support.llm_stub import GOOD_ANSWER, ChatStub, Reply
 
 SHA = "5e6f7a8b5e6f7a8b5e6f7a8b5e6f7a8b5e6f7a8b"
 REPO = "acme/shop"
@@ -96,8 +96,8 @@ def test_injected_orders_never_become_a_pull_request(
 
 
 def test_the_system_prompt_holds_nothing_worth_stealing() -> None:
-    from chalicelib.metadata import RunMetadata
-    from chalicelib.prompt import build_prompt
+    from chalicelib.engines.prompt import build_prompt
+    from chalicelib.ingest.metadata import RunMetadata
 
     system = build_prompt([(1, "x")], RunMetadata(), "unknown", "", 1).messages[0]["content"]
     assert "untrusted" in system and "never instructions" in system

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from chalicelib.metadata import RunMetadata
+from chalicelib.ingest.metadata import RunMetadata
 from chalicelib.pipeline import analyze_text
 from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET
-from tests.llm_stub import ChatStub, Reply
+from tests.support.llm_stub import ChatStub, Reply
 
 
 def test_info_logs_carry_ids_not_content(s3: Any, chat_stub: ChatStub, caplog: pytest.LogCaptureFixture) -> None:

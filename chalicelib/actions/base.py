@@ -1,0 +1,115 @@
+"""What the service does with an analysis: a GitHub issue, a fix pull request, an email.
+
+Each action has one interface; the dry-run implementations here write exactly what would be
+sent next to the record (``issue.md``, ``pr.md``, ``email.txt``, ``email.html``), so a team
+can read the drafts before giving the service any credentials.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Protocol
+
+from chalicelib.actions.issue_state import IssueState, marker
+from chalicelib.actions.links import build_links, message_links
+from chalicelib.record import ActionResult, Analysis, utc_now
+from chalicelib.render import render
+from chalicelib.settings import Settings
+from chalicelib.store.records import RecordStore
+
+
+class Action(Protocol):
+    kind: str
+
+    def applies(self, analysis: Analysis) -> bool: ...
+
+    def run(self, analysis: Analysis) -> ActionResult: ...
+
+
+def fix_branch(analysis: Analysis) -> str:
+    return f"self-healing/{analysis.fingerprint[:8]}-{analysis.metadata.get('run_id') or 'manual'}"
+
+
+def fix_diff(analysis: Analysis) -> str:
+    """A unified diff of the fix, for the pull request draft."""
+    chunks: list[str] = []
+    for edit in analysis.edits:
+        diff = difflib.unified_diff(
+            edit["search"].splitlines(),
+            edit["replace"].splitlines(),
+            f"a/{edit['path']}",
+            f"b/{edit['path']}",
+            lineterm="",
+        )
+        chunks.append("\n".join(diff))
+    plan = analysis.fix_plan
+    if plan and plan["kind"] == "append_line":
+        chunks.append(f"--- a/{plan['path']}\n+++ b/{plan['path']}\n@@ end of file @@\n+{plan['line']}")
+    return "\n".join(chunks)
+
+
+class DryRunIssue:
+    kind = "github_issue"
+
+    def __init__(self, store: RecordStore, settings: Settings) -> None:
+        self._store, self._settings = store, settings
+
+    def applies(self, analysis: Analysis) -> bool:
+        return True
+
+    def run(self, analysis: Analysis) -> ActionResult:
+        links = build_links(analysis, self._settings)
+        title = render("issue_title.txt.j2", a=analysis).strip()
+        state = IssueState(base=analysis.metadata.get("branch", ""), analysis=analysis.id)
+        body = render("issue.md.j2", a=analysis, links=links, marker=marker(analysis.fingerprint, state))
+        labels = f"self-healing, {analysis.category}"
+        draft = f"Title: {title}\nLabels: {labels}\n\n{body}"
+        url = self._store.put_artifact(analysis.id, "issue.md", draft, "text/markdown")
+        target = analysis.metadata.get("repo") or "unknown repository"
+        return ActionResult(self.kind, target, "dry_run", url, f"would open issue: {title}", utc_now().isoformat())
+
+
+class DryRunPullRequest:
+    kind = "github_pr"
+
+    def __init__(self, store: RecordStore, settings: Settings) -> None:
+        self._store, self._settings = store, settings
+
+    def applies(self, analysis: Analysis) -> bool:
+        return bool(analysis.edits or analysis.fix_plan)
+
+    def run(self, analysis: Analysis) -> ActionResult:
+        branch = fix_branch(analysis)
+        body = render("pr.md.j2", a=analysis, branch=branch, diff=fix_diff(analysis), issue=None)
+        url = self._store.put_artifact(analysis.id, "pr.md", body, "text/markdown")
+        target = analysis.metadata.get("repo") or "unknown repository"
+        return ActionResult(
+            self.kind, target, "dry_run", url, f"would open draft pull request from {branch}", utc_now().isoformat()
+        )
+
+
+class DryRunEmail:
+    kind = "email"
+
+    def __init__(self, store: RecordStore, settings: Settings) -> None:
+        self._store, self._settings = store, settings
+
+    def applies(self, analysis: Analysis) -> bool:
+        return True
+
+    def run(self, analysis: Analysis) -> ActionResult:
+        links = message_links(analysis, self._settings)
+        subject = " ".join(render("email_subject.txt.j2", a=analysis).split())
+        recipients = ", ".join(self._settings.mail_to) or "(no MAIL_TO set)"
+        sender = self._settings.mail_from or "(no MAIL_FROM set)"
+        text = render("email.txt.j2", a=analysis, links=links)
+        html = render("email.html.j2", a=analysis, links=links)
+        preview = f"From: {sender}\nTo: {recipients}\nSubject: {subject}\n\n{text}"
+        url = self._store.put_artifact(analysis.id, "email.txt", preview, "text/plain; charset=utf-8")
+        self._store.put_artifact(analysis.id, "email.html", html, "text/html; charset=utf-8")
+        return ActionResult(self.kind, recipients, "dry_run", url, f"would send: {subject}", utc_now().isoformat())
+
+
+def dry_run_actions(store: RecordStore, settings: Settings) -> list[Action]:
+    """Drafts of everything, written next to the record."""
+    return [DryRunIssue(store, settings), DryRunPullRequest(store, settings), DryRunEmail(store, settings)]

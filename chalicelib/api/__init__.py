@@ -1,0 +1,1 @@
+"""The HTTP API: request parsing and validation, and bearer-token auth."""

@@ -1,0 +1,78 @@
+"""Parse and check ``POST /analyze`` bodies before any analysis starts."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.errors import BadInputError, PayloadTooLargeError
+from chalicelib.ingest.metadata import RunMetadata
+
+_ALLOWED = {
+    "log",
+    "s3_key",
+    "act",
+    "repo",
+    "sha",
+    "branch",
+    "run_id",
+    "run_attempt",
+    "run_url",
+    "workflow",
+    "job",
+    "actor",
+    "author_email",
+}
+_ID = re.compile(r"[0-9]{8}-[0-9a-f]{16}")  # matched whole: "$" would let a final newline through
+
+
+@dataclass(frozen=True)
+class AnalyzeRequest:
+    log: str | None
+    s3_key: str | None
+    metadata: RunMetadata
+    act: bool
+
+
+def check_size(body: bytes, max_bytes: int) -> None:
+    """Raise PayloadTooLargeError when ``body`` is over ``max_bytes``."""
+    if len(body) > max_bytes:
+        raise PayloadTooLargeError(f"request body is {len(body)} bytes; the limit is {max_bytes} (MAX_BODY_BYTES)")
+
+
+def parse_analyze(body: bytes, max_bytes: int, logs_prefix: str = "logs/") -> AnalyzeRequest:
+    """The request in ``body``; raises PayloadTooLargeError or BadInputError with a clear message."""
+    check_size(body, max_bytes)
+    if not body.strip():
+        raise BadInputError('request body is empty; send JSON with "log" or "s3_key"')
+    try:
+        data: Any = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadInputError(f"request body is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise BadInputError("request body must be a JSON object")
+    unknown = sorted(set(data) - _ALLOWED)
+    if unknown:
+        raise BadInputError(f"unknown field(s): {', '.join(unknown)}")
+    log, key = data.get("log"), data.get("s3_key")
+    if (log is None) == (key is None):
+        raise BadInputError('send exactly one of "log" (the log text) or "s3_key" (a key in the logs bucket)')
+    if log is not None and (not isinstance(log, str) or not log.strip()):
+        raise BadInputError('"log" must be a non-empty string')
+    if key is not None:
+        if not isinstance(key, str) or not key.startswith(logs_prefix) or ".." in key.split("/") or "\0" in key:
+            raise BadInputError(f"\"s3_key\" must be a key under {logs_prefix!r} without '..' segments")
+    act = data.get("act", False)
+    if not isinstance(act, bool):
+        raise BadInputError('"act" must be true or false')
+    meta_fields = {k: v for k, v in data.items() if k not in ("log", "s3_key", "act")}
+    return AnalyzeRequest(log, key, RunMetadata.from_mapping(meta_fields), act)
+
+
+def check_analysis_id(analysis_id: str) -> str:
+    """Raise BadInputError unless ``analysis_id`` has the form ``yyyymmdd-<16 hex>``."""
+    if _ID.fullmatch(analysis_id) is None:
+        raise BadInputError("analysis id must look like 20260101-0123456789abcdef")
+    return analysis_id

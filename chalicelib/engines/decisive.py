@@ -1,0 +1,131 @@
+"""Which failure statement of the excerpt explains the failure, and its block of lines.
+
+The excerpt ranks a log's lines (chalicelib.excerpt.planning); its best line and the failing step's
+bounds say where the failure is. Here the failure reports parsed from the excerpt's lines
+(chalicelib.engines.reports) are weighed by how strong a statement each is, whether the failing step
+printed it (before its failure marker), and whether it stands in the excerpt's best window; the
+first of the best is the decisive statement. The category, the evidence and the fingerprint are
+then read from that statement alone, never from a word elsewhere in the log.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from chalicelib.engines.reports import VERDICT, Lines, Report, is_warning, parse_reports
+
+# How far from the excerpt's best line its window reaches, for a report to count as in it.
+WINDOW_BEFORE: Final = 20
+WINDOW_AFTER: Final = 60
+WINDOW_GAP: Final = 2
+# Weights: a statement's strength first; then the failing step; then the excerpt's best window.
+STRENGTH_WEIGHT: Final = 10
+IN_STEP: Final = 4
+IN_WINDOW: Final = 3
+# How many lines of the decisive block around the statement the category may be read from.
+BLOCK_BEFORE: Final = 3
+BLOCK_AFTER: Final = 12
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The decisive statement (if a report was found), its block, and where the failure is."""
+
+    report: Report | None
+    block: list[tuple[int, str]]
+    anchor: tuple[int, str] | None  # the excerpt's best line, when no report decides
+    in_step: bool
+    reports: list[Report] = field(default_factory=list)
+
+    @property
+    def statement(self) -> tuple[int, str] | None:
+        """The line that states the cause: the report's first line, else the excerpt's best line."""
+        if self.report is not None:
+            return next(((n, t) for n, t in self.block if n == self.report.line), None)
+        return self.anchor
+
+
+def _failing_step(failing_step_start: int | None, fail_markers: Sequence[int]) -> tuple[int, int] | None:
+    if failing_step_start is None:
+        return None
+    end = next((m for m in fail_markers if m >= failing_step_start), None)
+    return failing_step_start, end if end is not None else 1 << 62
+
+
+def decide(
+    lines: Lines,
+    anchors: Sequence[int] = (),
+    failing_step_start: int | None = None,
+    fail_markers: Sequence[int] = (),
+) -> Decision:
+    """The decisive failure statement among ``lines`` (the excerpt's, in line order)."""
+    reports = parse_reports(lines)
+    step = _failing_step(failing_step_start, fail_markers)
+    best_line = anchors[0] if anchors else None
+    window = _window(lines, best_line)
+
+    def weight(report: Report) -> tuple[int, int]:
+        score = report.strength * STRENGTH_WEIGHT
+        if step is not None and step[0] <= report.line <= step[1]:
+            score += IN_STEP
+        if window[0] <= report.line <= window[1]:
+            score += IN_WINDOW
+        return score, -report.line
+
+    chosen = max(reports, key=weight, default=None)
+    if chosen is not None and chosen.test:
+        # A test's report may be repeated in a summary (nextest, cargo): the first says why.
+        chosen = next(r for r in reports if r.test == chosen.test and r.strength == chosen.strength)
+    if chosen is not None and chosen.strength == VERDICT:
+        # A verdict points elsewhere: the excerpt's best line, when it is an error, says more.
+        chosen = None if best_line is not None else chosen
+    anchor = _anchor_line(lines, best_line)
+    center = chosen.line if chosen is not None else (anchor[0] if anchor else None)
+    block = _block(lines, center)
+    in_step = step is not None and center is not None and step[0] <= center <= step[1]
+    return Decision(chosen, block, anchor, in_step, reports)
+
+
+def _window(lines: Lines, best_line: int | None) -> tuple[int, int]:
+    """The excerpt's best window: the run of shown lines around its best line (gaps of at most
+    WINDOW_GAP lines), cut at WINDOW_BEFORE lines above it and WINDOW_AFTER below."""
+    if best_line is None:
+        return 0, -1
+    numbers = [n for n, _ in lines]
+    index = bisect.bisect_left(numbers, best_line)
+    if index >= len(numbers):
+        return best_line, best_line
+    start = end = index
+    while (
+        start > 0
+        and numbers[start] - numbers[start - 1] <= WINDOW_GAP
+        and best_line - numbers[start - 1] <= WINDOW_BEFORE
+    ):
+        start -= 1
+    while (
+        end + 1 < len(numbers)
+        and numbers[end + 1] - numbers[end] <= WINDOW_GAP
+        and numbers[end + 1] - best_line <= WINDOW_AFTER
+    ):
+        end += 1
+    return numbers[start], numbers[end]
+
+
+def _anchor_line(lines: Lines, best_line: int | None) -> tuple[int, str] | None:
+    if best_line is None:
+        return next(((n, t) for n, t in reversed(lines) if t.strip() and not is_warning(t)), None)
+    numbers = [n for n, _ in lines]
+    index = bisect.bisect_left(numbers, best_line)
+    if index < len(lines) and lines[index][0] == best_line:
+        return lines[index]
+    return None
+
+
+def _block(lines: Lines, center: int | None) -> list[tuple[int, str]]:
+    """The lines around ``center`` that read as its report: a few above, the detail below."""
+    if center is None:
+        return []
+    return [(n, t) for n, t in lines if center - BLOCK_BEFORE <= n <= center + BLOCK_AFTER]

@@ -1,0 +1,47 @@
+"""The offline engine: a root cause from the log's own failure statement, or an honest "unknown".
+
+The excerpt's lines are parsed for the failure reports of common tools (chalicelib.engines.reports);
+chalicelib.engines.decisive picks the statement that explains the failure, and chalicelib.engines.explain words
+the answer from its fields with the sentences of ``templates/heuristic_messages.json``. No
+network, no key, same answer every time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from chalicelib.engines.decisive import decide
+from chalicelib.engines.explain import explain
+from chalicelib.engines.finding import Finding, Lines, first_match, shortened
+
+_STEP = tuple(
+    re.compile(p)
+    for p in (
+        r"The command \"(.+)\" (?:exited|failed)",
+        r"^Run (.+)$",
+        r"^\$ (.+)$",
+        r"^===== (?:.*/)?\d+_(.+)\.txt =====$",
+    )
+)
+
+
+def step_name(lines: Lines, failing_step_start: int | None) -> str:
+    """The failing step or command as the log names it ("" when it does not)."""
+    ordered = sorted(lines, key=lambda nt: (nt[0] != failing_step_start, nt[0]))
+    for pattern in _STEP:
+        found = first_match(ordered, pattern)
+        if found:
+            return shortened(found[2].group(1))[:120]
+    return ""
+
+
+def analyze_offline(
+    lines: Lines,
+    anchors: Sequence[int] = (),
+    failing_step_start: int | None = None,
+    fail_markers: Sequence[int] = (),
+) -> Finding:
+    """The finding for an excerpt: its lines, best lines first in ``anchors``, and the failing step."""
+    decision = decide(lines, anchors, failing_step_start, fail_markers)
+    return explain(decision, lines, failing_step_start)

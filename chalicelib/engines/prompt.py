@@ -1,0 +1,75 @@
+"""Build the messages sent to a model from templates, with the log as delimited data."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from chalicelib.engines.classify import CATEGORIES
+from chalicelib.ingest.metadata import RunMetadata
+from chalicelib.render import render
+
+# Zero-width, bidi controls and Unicode tag characters hide text from people, not from models.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]")
+MAX_FILE_CHARS = 6000
+MAX_FILES = 3
+
+
+def strip_invisible(text: str) -> str:
+    """Remove characters that render as nothing (prompt-injection carriers)."""
+    return _INVISIBLE.sub("", text)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    messages: list[dict[str, str]]
+    delimiter: str
+
+
+def new_delimiter() -> str:
+    """A marker the log cannot predict, chosen per request."""
+    return f"LOG-DATA-{secrets.token_hex(8)}"
+
+
+def build_prompt(
+    lines: Sequence[tuple[int, str]],
+    metadata: RunMetadata,
+    category: str,
+    step: str,
+    total_lines: int,
+    files: Mapping[str, str] | None = None,
+    delimiter: str | None = None,
+) -> Prompt:
+    """System and user messages for one analysis; ``lines`` must already be redacted."""
+    delimiter = delimiter or new_delimiter()
+
+    def clean(text: str) -> str:
+        # Nothing inside the data may spell the delimiter, whatever the log tries.
+        return strip_invisible(text).replace(delimiter, "[delimiter removed]")
+
+    excerpt = "\n".join(f"{n} | {clean(t)}" for n, t in lines)
+    capped = {clean(path): clean(content[:MAX_FILE_CHARS]) for path, content in list((files or {}).items())[:MAX_FILES]}
+    system = render("llm_system.txt.j2", delimiter=delimiter, categories=CATEGORIES)
+    user = render(
+        "llm_user.txt.j2",
+        meta=metadata,
+        step=clean(step),
+        category=category,
+        total_lines=total_lines,
+        shown=len(lines),
+        delimiter=delimiter,
+        excerpt=excerpt,
+        files=capped,
+    )
+    return Prompt([{"role": "system", "content": system}, {"role": "user", "content": user}], delimiter)
+
+
+def repair_messages(prompt: Prompt, previous: str, problem: str) -> list[dict[str, str]]:
+    """The conversation for the one repair attempt after an invalid answer."""
+    return [
+        *prompt.messages,
+        {"role": "assistant", "content": previous[:8000]},
+        {"role": "user", "content": render("llm_repair.txt.j2", problem=problem[:500])},
+    ]

@@ -1,0 +1,730 @@
+"""Failure reports of common CI tools, parsed from the excerpt's lines.
+
+Each format below is written from the tool's documented output (pytest, unittest, Go, cargo,
+Jest, Mocha, RSpec, Minitest, PHPUnit, ExUnit, Surefire, Gradle, ScalaTest, XCTest, TAP, Karma,
+Pester, testthat, EUnit, Vader, ctest, googletest, dotnet; gcc/clang, javac, rustc, tsc, mypy,
+C#, GHC, sbt, Kotlin; flake8/ruff, pylint, ESLint, RuboCop, perlcritic, PHPStan, shellcheck,
+prettier, black, markdownlint; pip, npm, yarn, composer, bundler, R, cargo; Maven, Gradle, make,
+pre-commit, Travis, GitHub Actions; git, link checkers, memory, time and disk limits). A format
+says what a matching line is (a test's failure report, an error at a place, a dependency the
+resolver could not satisfy, a limit the runner hit, a build tool's verdict), which category it
+belongs to, and how strong a statement of the cause it is:
+
+- DETAIL (4): a report of one failure with what failed and why (a failing test's block, a
+  compiler error at a place, the resolver's reason);
+- ERROR (3): a tool's error statement naming a cause (a failing test in a summary, ``npm ERR!``,
+  Gradle's ``* What went wrong:``, Maven's failed goal, a failed pre-commit hook);
+- GENERIC (2): an error line of no known tool (an exception, ``error: …``, a missing file);
+- VERDICT (1): a tool's verdict that points elsewhere for the cause (``BUILD FAILURE``,
+  ``make: *** [x] Error 1``, Travis' ``The command "x" exited with 1.``).
+
+``parse_reports`` returns every report found; chalicelib.engines.decisive picks the one that explains
+the failure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Final
+
+Lines = Sequence[tuple[int, str]]
+
+DETAIL: Final = 4
+ERROR: Final = 3
+GENERIC: Final = 2
+VERDICT: Final = 1
+
+# How far below a report's first line its message may stand (a test's block, a compiler's note).
+MESSAGE_LOOKAHEAD: Final = 12
+
+
+@dataclass(frozen=True)
+class Report:
+    """One failure statement: where it stands, what it says, and what it names."""
+
+    kind: str  # the format's name, e.g. "pytest", "gcc"
+    category: str
+    strength: int
+    line: int  # the statement's first line
+    message: str  # what went wrong, as the tool says it
+    message_line: int  # the line the message stands on
+    test: str = ""  # a failing test's id
+    file: str = ""
+    location: str = ""  # file:line[:column]
+    code: str = ""  # an error, rule or exit code
+    subject: str = ""  # a package, host, hook or resource the statement names
+
+    @property
+    def lines(self) -> list[int]:
+        """The report's lines worth quoting: its first line and its message's."""
+        return sorted({self.line, self.message_line})
+
+
+@dataclass(frozen=True)
+class Format:
+    """A tool's failure statement: a pattern for its first line and what the groups mean.
+
+    Named groups: ``test``, ``file``, ``line``, ``col``, ``code``, ``msg``, ``subject``. A format
+    with ``message_below`` takes its message from the lines under the match (a test's block).
+    """
+
+    kind: str
+    category: str
+    strength: int
+    pattern: re.Pattern[str]
+    message_below: bool = False
+    whole_line: bool = False
+
+
+def _f(kind: str, category: str, strength: int, pattern: str, message_below: bool = False) -> Format:
+    return Format(kind, category, strength, re.compile(pattern), message_below)
+
+
+def _w(kind: str, category: str, strength: int, pattern: str) -> Format:
+    """A format found anywhere in a line, whose message is the whole line."""
+    return Format(kind, category, strength, re.compile(pattern), whole_line=True)
+
+
+# Where a format's block states its message, when the tool marks it (pytest's "E   " lines come
+# after the test's source, which may be long).
+_MARKED_MESSAGE: Final[dict[str, tuple[re.Pattern[str], int]]] = {
+    "pytest": (re.compile(r"^E\s+(?P<msg>\S.*)$"), 300),
+}
+
+
+_PATH: Final = r"(?P<file>(?:[A-Za-z]:)?[\w./\\@+-]*[\w@+-]\.[A-Za-z]\w{0,9})"
+_AT: Final = _PATH + r"[:(](?P<line>\d+)(?:[:,](?P<col>\d+))?\)?"
+
+FORMATS: Final[tuple[Format, ...]] = (
+    # ---- test reports: a failing test's block (the id, then the assertion under it) ----
+    _f(
+        "pytest",
+        "test_assertion",
+        DETAIL,
+        r"^_{3,} (?:ERROR (?:at (?:setup|teardown) of|collecting) )?(?P<test>[\w.:\[\]/-][^ ]*) _{3,}$",
+        True,
+    ),
+    _f("pytest", "test_assertion", ERROR, r"^(?:FAILED|ERROR) (?P<test>\S+::\S+)(?: - (?P<msg>.+))?$"),
+    _f("unittest", "test_assertion", DETAIL, r"^(?:FAIL|ERROR): (?P<test>\w+) \((?P<subject>[\w.]+)\)", True),
+    _f("go", "test_assertion", DETAIL, r"^\s*--- FAIL: (?P<test>\S+)(?: \([\d.]+m?s\))?$", True),
+    _f("cargo", "test_assertion", DETAIL, r"^---- (?P<test>\S+) stdout ----$", True),
+    _f("cargo", "test_assertion", ERROR, r"^test (?P<test>\S+) \.\.\. FAILED$"),
+    _f(
+        "nextest",
+        "test_assertion",
+        DETAIL,
+        r"^\s*(?:FAIL|SIGSEGV|SIGABRT|SIGKILL|TIMEOUT) \[\s*[\d.]+s\] (?:\(\s*\d+/\d+\) )?(?P<test>\S+(?: \S+)?)$",
+        True,
+    ),
+    # "● Console" heads what the tests logged, not a failure.
+    _f("jest", "test_assertion", DETAIL, r"^\s*● (?!Console\s*$)(?P<test>\S.*?›.*?|\S[^:]*?)\s*$", True),
+    _f("jest", "test_assertion", ERROR, r"^\s*FAIL (?P<file>\S+\.(?:test|spec)\.\w+)\b"),
+    _f("rspec", "test_assertion", DETAIL, r"^\s*Failure/Error: (?P<msg>.+)$", True),
+    _f("rspec", "test_assertion", ERROR, r"^rspec (?P<file>\./\S+?):(?P<line>\d+) # (?P<test>.+)$"),
+    _f("minitest", "test_assertion", DETAIL, r"^\s*(?:\d+\) )?(?:Failure|Error):\s*$", True),
+    _f(
+        "minitest",
+        "test_assertion",
+        DETAIL,
+        r"^\s*(?P<test>\w+#test\w*.*?)\s+\[(?P<file>[^\]:]+):(?P<line>\d+)\]:?$",
+        True,
+    ),
+    _f("phpunit", "test_assertion", DETAIL, r"^\d+\) (?P<test>[\w\\]+::\w+)(?: with data set .+)?$", True),
+    _f("exunit", "test_assertion", DETAIL, r"^\s*\d+\) test (?P<test>.+) \((?P<subject>[\w.]+)\)$", True),
+    _f("numbered", "test_assertion", ERROR, r"^\s{0,4}\d+\) (?P<test>\S.{2,})$", True),
+    _f(
+        "surefire",
+        "test_assertion",
+        DETAIL,
+        r"^(?:\[ERROR\] )?(?P<test>\w+(?:\[[^\]]*\])?)\((?P<subject>[\w.$]+)\)\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!",
+        True,
+    ),
+    _f(
+        "surefire",
+        "test_assertion",
+        ERROR,
+        r"^\s*(?:\[ERROR\]\s+)?(?:\w+\.)*(?P<test>[A-Z]\w*\.\w+):(?P<line>\d+)(?:->\S+)* (?P<msg>.+)$",
+    ),
+    _f("gradle", "test_assertion", DETAIL, r"^(?P<subject>[\w.$]+) > (?P<test>.+?) FAILED$", True),
+    _f("scalatest", "test_assertion", DETAIL, r"^(?:\[info\] )?\s*- (?P<test>.+?) \*\*\* FAILED \*\*\*", True),
+    _f(
+        "xctest",
+        "test_assertion",
+        DETAIL,
+        r"^\s*" + _AT + r": error: -\[(?P<test>[\w.]+ \w+)\] : (?P<msg>.+)$",
+    ),
+    _f("xcpretty", "test_assertion", DETAIL, r"^\s*✗ (?P<test>\w+), (?P<msg>.+)$"),
+    _f("tap", "test_assertion", DETAIL, r"^\s*not ok \d+ (?:- )?(?P<test>.+?)(?: # .*)?$", True),
+    _f("karma", "test_assertion", DETAIL, r"^\w[\w .]* \([^)]*\) (?P<test>.+) FAILED$", True),
+    _f("pester", "test_assertion", DETAIL, r"^\s*\[-\] (?P<test>.+?)(?: \d+(?:\.\d+)?m?s(?: \(.*\))?)?$", True),
+    _f(
+        "testthat",
+        "test_assertion",
+        DETAIL,
+        r"^[─═\s]*(?:\d+\. )?(?:Failure|"
+        r"Error) \((?P<file>[\w.-]+\.[Rr]):(?P<line>\d+)(?::\d+)?\): (?P<test>.+?)[─\s]*$",
+        True,
+    ),
+    _f(
+        "testthat",
+        "test_assertion",
+        DETAIL,
+        r"^[─═\s]*(?:\d+\. )?(?:Failure|Error): (?P<test>.+?) \(@(?P<file>[\w.-]+)#(?P<line>\d+)\)[─\s]*$",
+        True,
+    ),
+    _f("sanitizer", "unknown", DETAIL, r"==\d+==\s*ERROR: (?P<code>\w+Sanitizer): (?P<msg>.+)$"),
+    _f(
+        "timed_out",
+        "timeout_or_oom",
+        ERROR,
+        r"^\s*(?P<msg>(?:Tests?|Jobs?|Builds?|Steps?|Process|Command|Operation) (?:has |have )?timed out\b.*)$",
+    ),
+    _f("eunit", "test_assertion", DETAIL, r"^\s*(?P<test>\w+: ?\w+)(?:\.\.\.|\s).*\*failed\*$", True),
+    _f("common_test", "test_assertion", DETAIL, r"^%%% (?P<subject>\w+) ==> (?P<test>\w+): FAILED$", True),
+    _f("vader", "test_assertion", DETAIL, r"^\s*\(\s*\d+/\d+\) \[\s*\w+\s*\] \(X\) (?P<msg>.+)$"),
+    _f("busted", "test_assertion", DETAIL, r"^(?:Failure|Error) → (?P<file>\S+) @ (?P<line>\d+)$", True),
+    _f("gtest", "test_assertion", DETAIL, r"^\s*" + _AT + r": Failure$", True),
+    _f("gtest", "test_assertion", ERROR, r"^\[  FAILED  \] (?P<test>\w[\w./]*)(?: \(\d+ ms\))?$"),
+    _f("ctest", "test_assertion", ERROR, r"^\s*\d+/\d+ Test\s+#\d+: (?P<test>\S+) \.+\*+(?:Failed|Exception)"),
+    # ctest's closing list: "The following tests FAILED:" then "\t  3 - name (Failed)".
+    _f(
+        "ctest",
+        "test_assertion",
+        ERROR,
+        r"^\s+\d+ - (?P<test>\S+) \((?:Failed|SEGFAULT|Timeout|Not Run|Subprocess aborted|Exception|OTHER_FAULT)\)$",
+    ),
+    # R CMD check: "* checking tests ... ERROR" and what it ran below.
+    _f("r_check", "unknown", ERROR, r"^\* checking (?P<subject>.+?) \.\.\.(?: \[[^\]]*\])? (?P<code>ERROR)$", True),
+    _f("dotnet", "test_assertion", DETAIL, r"^\s*(?:X|Failed) (?P<test>[\w.]+(?:\(.*\))?) \[\d+ ?m?s\]$", True),
+    _f("xunit", "test_assertion", DETAIL, r"^\[xUnit\.net [\d:.]+\]\s+(?P<test>[\w.]+(?:\(.*\))?) \[FAIL\]$", True),
+    _f("nunit", "test_assertion", DETAIL, r"^\s*\d+\) (?:Test )?(?:Failure|Error) : (?P<test>[\w.]+)", True),
+    # ---- compile and type errors at a place ----
+    _f("tsc", "type_error", DETAIL, r"^\s*" + _AT + r"(?::| -) error (?P<code>TS\d+): (?P<msg>.+)$"),
+    _f(
+        "mypy",
+        "type_error",
+        DETAIL,
+        r"^\s*(?P<file>[\w./\\-]+\.pyi?):(?P<line>\d+)(?::(?P<col>\d+))?: "
+        r"error: (?P<msg>.+?)(?:\s+\[(?P<code>[\w-]+)\])?$",
+    ),
+    _f("csc", "compile", DETAIL, r"^\s*" + _AT + r": error (?P<code>CS\d+): (?P<msg>.+?)(?: \[\S+\])?$"),
+    _f("maven_javac", "compile", DETAIL, r"^\[ERROR\] " + _PATH + r":\[(?P<line>\d+),(?P<col>\d+)\] (?P<msg>.+)$"),
+    _f("sbt", "compile", DETAIL, r"^\[error\] " + _AT + r":? (?P<msg>\S.+)$"),
+    _f(
+        "kotlin",
+        "compile",
+        DETAIL,
+        r"^e: (?:file://)?" + _PATH + r":(?: \((?P<line>\d+), (?P<col>\d+)\):|(?P<l2>\d+):\d+) (?P<msg>.+)$",
+    ),
+    _f("rustc", "compile", DETAIL, r"^error\[(?P<code>E\d{4})\]: (?P<msg>.+)$"),
+    _f("error_start", "unknown", ERROR, r"^error: (?P<msg>(?!aborting due|could not compile)\S.+)$"),
+    _f("xcpretty_compile", "compile", DETAIL, r"^\s*❌\s+" + _AT + r":? (?P<msg>(?!error:)\S.*)$"),
+    _f("gcc", "compile", DETAIL, r"^\s*(?:❌\s+)?" + _AT + r":? (?:fatal )?error:? ?(?P<msg>.*)$", True),
+    _f(
+        "elixir",
+        "compile",
+        DETAIL,
+        r"^\*\* \((?P<code>CompileError|SyntaxError|TokenMissingError)\) " + _AT + r": (?P<msg>.+)$",
+    ),
+    _f("javac", "compile", DETAIL, r"(?P<msg>(?:bad class file:?|class file has wrong version) .+)$"),
+    _f(
+        "linker",
+        "compile",
+        DETAIL,
+        r"(?P<msg>undefined reference to .+|ld: symbol\(s\) not found.*|linker command failed.*)$",
+    ),
+    _f("python_syntax", "compile", DETAIL, r"^(?P<code>SyntaxError|IndentationError|TabError): (?P<msg>.+)$"),
+    # ---- lint and format checks ----
+    _f("flake8", "lint", DETAIL, r"^\s*" + _AT + r": (?P<code>[A-Z]{1,3}\d{2,4}) (?:\[\*\] )?(?P<msg>.+)$"),
+    _f("pylint", "lint", DETAIL, r"^\s*" + _AT + r": (?P<code>[CRWEF]\d{4}): (?P<msg>.+)$"),
+    _f(
+        "rubocop",
+        "lint",
+        DETAIL,
+        r"^\s*" + _AT + r": [CWEF]: (?:\[Correctable\] )?(?P<code>[A-Z]\w+/\w+): (?P<msg>.+)$",
+    ),
+    _f(
+        "eslint",
+        "lint",
+        DETAIL,
+        r"^\s+(?P<line>\d+):(?P<col>\d+)\s+(?:error|✖)\s+(?P<msg>.+?)\s{2,}(?P<code>[@\w/-]+)\s*$",
+    ),
+    _f("eslint_compact", "lint", DETAIL, _PATH + r": line (?P<line>\d+), col (?P<col>\d+), Error - (?P<msg>.+)$"),
+    _f(
+        "standard",
+        "lint",
+        DETAIL,
+        r"^\s+" + _PATH + r":(?P<line>\d+):(?P<col>\d+): (?P<msg>.+?)(?: \((?P<code>[\w/-]+)\))?$",
+    ),
+    _f(
+        "perlcritic",
+        "lint",
+        DETAIL,
+        r"^(?:" + _PATH + r": )?(?P<msg>.+) at line (?P<line>\d+), column \d+\.\s+.*\(Severity: \d\)$",
+    ),
+    _f("phpcs", "lint", DETAIL, r"^\s*(?P<line>\d+) \| ERROR\s*\| (?:\[.\] )?(?P<msg>.+)$"),
+    _f("shellcheck", "lint", DETAIL, r"^\s*\^-+ (?P<code>SC\d{4})(?: \(\w+\))?: (?P<msg>.+)$"),
+    _f("hadolint", "lint", DETAIL, r"^(?P<file>\S+):(?P<line>\d+) (?P<code>DL\d{4}|SC\d{4}) error: (?P<msg>.+)$"),
+    _f("markdownlint", "lint", DETAIL, r"^\s*" + _AT + r" (?P<code>MD\d{3})(?:/[\w-]+)* (?P<msg>.+)$"),
+    _f("black", "lint", DETAIL, r"^would reformat (?P<file>\S+)$"),
+    _f("isort", "lint", DETAIL, r"^ERROR: (?P<file>\S+) Imports are incorrectly sorted"),
+    _f("prettier", "lint", DETAIL, r"^\[(?:warn|error)\] (?P<file>(?!Code style)\S+\.\w+)$"),
+    _f("gofmt", "lint", DETAIL, r"^(?:diff -u )?(?P<file>\S+\.go)\.orig (?P<f2>\S+\.go)$"),
+    _f("rubocop_summary", "lint", ERROR, r"^\d+ files? inspected, (?P<msg>\d+ offenses? detected.*)$"),
+    _f("eslint_summary", "lint", VERDICT, r"^✖ (?P<msg>\d+ problems? \(\d+ errors?.*)$"),
+    _f("prettier_summary", "lint", VERDICT, r"(?P<msg>Code style issues found in (?:the above file|\d+ files?).*)$"),
+    _f(
+        "format_check",
+        "lint",
+        ERROR,
+        r"(?P<msg>(?:The following files had format violations|Formatting violations found|would be reformatted|"
+        r"files? would be reformatted).*)$",
+    ),
+    # ---- dependencies the resolver could not satisfy ----
+    _f(
+        "python_import",
+        "dependency_install",
+        DETAIL,
+        r"(?P<code>ModuleNotFoundError|ImportError): (?P<msg>No module named '?(?P<subject>[\w.]+)'?.*)$",
+    ),
+    _f("python_import", "dependency_install", DETAIL, r"(?P<code>ImportError): (?P<msg>cannot import name .+)$"),
+    _f("node_module", "dependency_install", DETAIL, r"Error: (?P<msg>Cannot find module '(?P<subject>[^']+)'.*)$"),
+    _f(
+        "pip",
+        "dependency_install",
+        DETAIL,
+        r"^ERROR: (?P<msg>(?:Could not find a version that satisfies the requirement|"
+        r"No matching distribution found for) (?P<subject>\S+).*)$",
+    ),
+    _f(
+        "pip",
+        "dependency_install",
+        DETAIL,
+        r"^ERROR: (?P<msg>(?:Cannot install .+ because these package versions have conflicting dependencies|"
+        r"ResolutionImpossible).*)$",
+    ),
+    _f(
+        "npm",
+        "dependency_install",
+        DETAIL,
+        r"^npm ERR! (?P<msg>(?:ERESOLVE .+|404 .+|notarget .+|peer dep missing.*|Could not resolve dependency:.*))$",
+    ),
+    _f(
+        "yarn",
+        "dependency_install",
+        DETAIL,
+        r'^error (?P<msg>(?:An unexpected error occurred: "[^"]*(?:Not found|404)[^"]*"|'
+        r"Couldn't find (?:any versions|package) .+).*)$",
+    ),
+    _f(
+        "composer",
+        "dependency_install",
+        DETAIL,
+        r"^\s+- (?P<msg>(?:The requested (?:package|PHP extension) .+|Root composer\.json requires .+|"
+        r"\S+ requires .+ -> .+))$",
+    ),
+    _f(
+        "composer",
+        "dependency_install",
+        ERROR,
+        r"^(?P<msg>Your requirements could not be resolved to an installable set of packages\.)$",
+    ),
+    _f(
+        "bundler",
+        "dependency_install",
+        DETAIL,
+        r"(?P<msg>Could not find (?:gem '(?P<subject>[^']+)'.*|\S+ in any of the (?:gem )?sources)|"
+        r"Bundler could not find compatible versions for gem .+)$",
+    ),
+    _f(
+        "r_package",
+        "dependency_install",
+        DETAIL,
+        r"(?P<msg>(?:ERROR: dependenc(?:y|ies) .+ (?:is|are) not available.*|Packages? required but not available: .+|"
+        r"there is no package called .+))$",
+    ),
+    _f(
+        "cargo_resolve",
+        "dependency_install",
+        DETAIL,
+        r"^error: (?P<msg>(?:failed to select a version for .+|no matching package named .+|failed to (?:download|"
+        r"fetch) .+))$",
+    ),
+    _f(
+        "apt",
+        "dependency_install",
+        DETAIL,
+        r"^E: (?P<msg>Unable to locate package (?P<subject>\S+)|Package '?\S+'? has no installation candidate.*)$",
+    ),
+    _f(
+        "missing_command",
+        "dependency_install",
+        DETAIL,
+        r"(?:^|: )(?P<subject>[\w.+-]+): (?P<msg>(?:command )?not found)$",
+    ),
+    _f("emacs_package", "dependency_install", DETAIL, r"(?P<msg>Package [`'‘]\S+[`'’] is unavailable)"),
+    # ---- limits, runners, networks, permissions ----
+    _w("disk", "infrastructure", DETAIL, r"No space left on device|[Dd]isk quota exceeded"),
+    # Runners and their daemons (GitHub Actions, GitLab, Docker).
+    _w(
+        "runner",
+        "infrastructure",
+        DETAIL,
+        r"lost communication with the server|runner has received a shutdown signal|"
+        r"The job was not acquired by Runner|Cannot connect to the Docker daemon|"
+        r"ERROR: Job failed \(system failure\)|The runner .* (?:is offline|went offline)",
+    ),
+    _w(
+        "memory",
+        "timeout_or_oom",
+        DETAIL,
+        r"(?:JavaScript heap out of memory|java\.lang\.OutOfMemoryError.*|\bMemoryError\b|Cannot allocate memory|"
+        r"\bOOMKilled\b|Out of memory: Killed process)",
+    ),
+    # The shell's report of a job killed by SIGKILL, most often the kernel's OOM killer.
+    _f(
+        "killed",
+        "timeout_or_oom",
+        ERROR,
+        r"^(?:.*?: )?(?:line \d+: +)?(?P<msg>(?:\d+ )?Killed(?: +(?P<subject>\S.*))?)$",
+    ),
+    _w("killed", "timeout_or_oom", GENERIC, r"(?:exited with (?:code )?137|exit code 137)\b"),
+    _f("no_output", "timeout_or_oom", DETAIL, r"(?P<msg>No output has been received in the last \S+.*)$"),
+    _w(
+        "time_limit",
+        "timeout_or_oom",
+        DETAIL,
+        r"(?:exceeded the maximum (?:execution )?time|took longer than \d+ \w+ and was terminated|"
+        r"has exceeded the maximum execution time)",
+    ),
+    _w(
+        "test_timeout",
+        "timeout_or_oom",
+        DETAIL,
+        r"(?:\(ExUnit\.TimeoutError\)|Failed: Timeout >|Timeout of \d+ms exceeded|test timed out after|"
+        r"timed out after \d+)",
+    ),
+    _f(
+        "git_network",
+        "network_or_flaky",
+        DETAIL,
+        r"(?P<msg>(?:fatal: unable to access .+|error: RPC failed; .+|fatal: the remote end hung up unexpectedly))$",
+    ),
+    _f(
+        "git_permission",
+        "permission_or_secret",
+        DETAIL,
+        r"(?P<msg>remote: Permission to (?P<subject>\S+) denied to .+|fatal: Authentication failed for .+|"
+        r"fatal: could not read Username.+)$",
+    ),
+    _w(
+        "network",
+        "network_or_flaky",
+        DETAIL,
+        r"(?:Could not resolve host:? (?P<subject>[\w.-]+)|Temporary failure in name resolution|"
+        r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|ECONNRESET|ECONNREFUSED|ETIMEDOUT|Connection reset by peer|"
+        r"Network is unreachable|SSL connect error|TLS handshake timeout|unable to resolve host|"
+        # urllib3 and requests
+        r"Max retries exceeded with url|Failed to establish a new connection|NewConnectionError|"
+        r"ConnectTimeoutError|ReadTimeoutError|RemoteDisconnected|Connection aborted)",
+    ),
+    _f(
+        "link_check",
+        "lint",
+        DETAIL,
+        r"^\s*(?:[-*✗✖]\s*|\d+\. (?:\[L\d+\] )?)?(?:\[(?P<code>[1-5]\d\d|ERR|TIMEOUT)\]|"
+        r"(?P<c2>[45]\d\d)) (?P<subject>https?://\S+)(?P<msg>.*)$",
+    ),
+    _f("link_check", "lint", DETAIL, r"(?P<msg>\s*\*\s+(?:External|Internal) link (?P<subject>\S+) failed.*)$"),
+    _f("missing_variable", "permission_or_secret", DETAIL, r"KeyError: '(?P<subject>[A-Z][A-Z0-9_]{2,})'$"),
+    _f(
+        "missing_variable",
+        "permission_or_secret",
+        DETAIL,
+        r"(?:environment variable|env var|secret|token)s? [`'\"]?(?P<subject>[A-Z][A-Z0-9_]{2,})[`'\"]? "
+        r"(?:is )?(?:not set|missing|required|empty|undefined|must be set)",
+    ),
+    _f(
+        "missing_variable",
+        "permission_or_secret",
+        DETAIL,
+        r"\b(?P<subject>[A-Z][A-Z0-9_]{2,}) (?:is not set|must be set|is empty|not found in environment)\b",
+    ),
+    _f("missing_variable", "permission_or_secret", DETAIL, r"Input required and not supplied: (?P<subject>\S+)"),
+    _w(
+        "permission",
+        "permission_or_secret",
+        GENERIC,
+        r"(?:Permission denied|\bEACCES\b|\bEPERM\b|403 Forbidden|401 Unauthorized|Bad credentials|"
+        r"Resource not accessible by integration)",
+    ),
+    _w(
+        "actions_config",
+        "github_actions_config",
+        DETAIL,
+        r"(?:Invalid workflow file|The workflow is not valid|Unable to resolve action|Can't find 'action\.ya?ml'|"
+        r"Unrecognized named-value)",
+    ),
+    _f("buildkit", "docker_build", DETAIL, r"^#(?P<step>\d+) ERROR: (?P<msg>.+)$"),
+    _f(
+        "docker",
+        "docker_build",
+        ERROR,
+        r"^(?:ERROR: |error: )?(?P<msg>failed to solve: .+|executor failed running .+|COPY failed: .+)$",
+    ),
+    _f("pre_commit", "lint", ERROR, r"^(?P<subject>\S.*?)\.{3,}(?:\(no files to check\))?Failed$", True),
+    # ---- error statements: an exception, a tool's error line ----
+    _f(
+        "assertion",
+        "test_assertion",
+        ERROR,
+        r"^(?:E\s+)?(?P<msg>(?:\w+\.)*AssertionError\b.*|Assertion failed.*|Failed asserting .+)$",
+    ),
+    _f(
+        "exception",
+        "unknown",
+        GENERIC,
+        r"^(?:Exception in thread \"[^\"]+\" |\s*(?:Caused by: )?)(?P<code>(?:[a-z]\w*\.)+[A-Z]\w*(?:Error|Exception|"
+        r"Failure))(?::? (?P<msg>.*))?$",
+    ),
+    _f("exception", "unknown", GENERIC, r"^(?:\w+\.)*(?P<code>[A-Z]\w*(?:Error|Exception))(?:: (?P<msg>.+))?$"),
+    _f("panic", "unknown", GENERIC, r"^(?:thread '(?P<test>[^']+)' panicked at (?P<msg>.+)|panic: (?P<m2>.+))$"),
+    _f(
+        "npm_error",
+        "unknown",
+        GENERIC,
+        r"^npm ERR! (?P<msg>(?!code |errno |syscall |A complete log|Exit status|Failed at the|This is probably|"
+        r"\s*$)\S.+)$",
+    ),
+    _f("gradle_wrong", "unknown", ERROR, r"^\* What went wrong:$", True),
+    _f("link_summary", "lint", ERROR, r"(?P<msg>\b[1-9]\d* (?:dead|broken) links? (?:found|detected).*)$"),
+    _f(
+        "maven_goal",
+        "unknown",
+        ERROR,
+        r"^\[ERROR\] Failed to execute goal (?P<subject>[\w.-]+:[\w.-]+)(?::[\w.-]+)?:(?P<code>[\w-]+) "
+        r"\([^)]*\) on project [\w.-]+: (?P<msg>.+)$",
+    ),
+    _f(
+        "error_line",
+        "unknown",
+        GENERIC,
+        r"^\s*(?:\[(?:ERROR|error)\]\s*|(?:[\w.-]+: )?(?:error|ERROR|Error|FATAL|"
+        r"fatal)(?:\[\w+\])?:\s+)"
+        # Maven's closing boilerplate says nothing of the cause.
+        r"(?P<msg>(?!BUILD FAIL|-> \[Help|Re-run Maven|To see the full stack|For more information about)\S.{3,})$",
+    ),
+    _f(
+        "no_such_file",
+        "unknown",
+        GENERIC,
+        r"^(?!\s*(?:SKIP|skip|ok|PASS))(?P<msg>.*: (?:No such file or directory|cannot find the path specified)\.?)$",
+    ),
+    _w("crash", "unknown", GENERIC, r"\b(?:Segmentation fault|Bus error|Abort trap|core dumped)\b"),
+    # ---- verdicts: the tool says it failed; the cause is elsewhere ----
+    _f(
+        "travis_command",
+        "unknown",
+        VERDICT,
+        r"^The command \"(?P<subject>.+)\" (?:exited with|failed(?: and exited with)?) (?P<code>\d+)",
+    ),
+    _f("actions_exit", "unknown", VERDICT, r"^(?:##\[error\])?Process completed with exit code (?P<code>\d+)\.?$"),
+    _f(
+        "make",
+        "unknown",
+        VERDICT,
+        r"^(?:g?make(?:\[\d+\])?|mingw32-make): \*\*\* \[(?P<subject>[^\]]+)\] (?:Error (?P<code>\d+))",
+    ),
+    _f(
+        "build_failure",
+        "unknown",
+        VERDICT,
+        r"^(?:\[ERROR\] |\[INFO\] )?(?:BUILD FAILED|BUILD FAILURE|FAILURE: Build failed with an exception\.)",
+    ),
+    _f("yarn_failed", "unknown", VERDICT, r"^error Command failed with exit code (?P<code>\d+)\.?$"),
+    _f("npm_failed", "unknown", VERDICT, r"^npm ERR! (?:Failed at the (?P<subject>\S+) \S+ script|code ELIFECYCLE)"),
+    _f("test_summary", "test_assertion", VERDICT, r"(?P<msg>\b[1-9]\d* (?:failed|failing|failures?)\b.*)$"),
+)
+
+# One pass that tells whether a line can match any format: most lines match none, and one
+# search of the union costs less than a search per format.
+_ANY_FORMAT: Final = re.compile(
+    "|".join(f"(?:{re.sub(r'[(][?]P<[a-z0-9]+>', '(?:', f.pattern.pattern)})" for f in FORMATS)
+)
+# Warnings are never failure statements, however they are worded.
+_WARNING: Final = re.compile(
+    r"(?i)^\s*(?:\[warn(?:ing)?\](?! \S+\.\w+\s*$)|warning[:\[ ]|\S+:\d+(?::\d+)?:? warning\b|w: |deprecat)"
+)
+_MESSAGE: Final = re.compile(
+    r"(?:\b(?:Assertion|assert|expected|Expected|Error|Exception|error|FAIL|Fail|fail|panicked|not ok|"
+    r"got|but was|to (?:be|equal)|should|Undefined|undefined|cannot|Cannot|missing|Missing|mismatch|"
+    r"differ|Timeout|timed out)\b|^\s*E\s+|\*\* \()"
+)
+_NEVER: Final = re.compile(r"(?!)")
+# The line that starts a format's next block: its message search stops there.
+_HEADER_OF: Final[dict[str, re.Pattern[str]]] = {"pytest": re.compile(r"^_{3,} \S.* _{3,}$|^={3,} ")}
+_FRAME: Final = re.compile(r"^\s*(?:at |in |from |File \"|#\d+ |\d+: |\.\.\.|Stack|stack traceback|Traceback)")
+
+
+def _message_below(lines: Lines, index: int, kind: str = "") -> tuple[int, str] | None:
+    """The first line under ``lines[index]`` that says what went wrong (not a frame, not blank)."""
+    start = lines[index][0]
+    marked = _MARKED_MESSAGE.get(kind)
+    if marked is not None:
+        pattern, reach = marked
+        for lineno, text in lines[index + 1 : index + 1 + reach]:
+            if lineno - start > reach or _HEADER_OF.get(kind, _NEVER).match(text):
+                break
+            match = pattern.match(text)
+            if match:
+                return lineno, match.group("msg")
+    fallback: tuple[int, str] | None = None
+    for lineno, text in lines[index + 1 : index + 1 + MESSAGE_LOOKAHEAD]:
+        if lineno - start > MESSAGE_LOOKAHEAD:
+            break
+        stripped = text.strip()
+        if not stripped or _FRAME.match(text) or set(stripped) <= set("-=_─═*~^|+ "):
+            continue
+        if _MESSAGE.search(text):
+            return lineno, stripped
+        if fallback is None:
+            fallback = lineno, stripped
+    return fallback
+
+
+def _report(fmt: Format, lines: Lines, index: int, match: re.Match[str]) -> Report:
+    lineno, text = lines[index]
+    groups = {k: v for k, v in match.groupdict().items() if v}
+    message = text.strip() if fmt.whole_line else groups.get("msg") or groups.get("m2") or ""
+    message_line = lineno
+    if fmt.message_below:
+        below = _message_below(lines, index, fmt.kind)
+        if below is not None and (not message or fmt.kind in ("rspec", "pre_commit", "gcc")):
+            message_line, message = below[0], below[1] if not message else f"{message} {below[1]}"
+    file = groups.get("file") or groups.get("file2") or ""
+    line = groups.get("line") or groups.get("l2") or ""
+    location = ":".join(part for part in (file, line, groups.get("col", "") if line else "") if part)
+    if not line:
+        location = ""
+    return Report(
+        kind=fmt.kind,
+        category=fmt.category,
+        strength=fmt.strength,
+        line=lineno,
+        message=" ".join((message or text).split()),
+        message_line=message_line,
+        test=" ".join(groups.get("test", "").split()),
+        file=file,
+        location=location,
+        code=groups.get("code") or groups.get("c2") or "",
+        subject=groups.get("subject", ""),
+    )
+
+
+# A stack frame names a place but states nothing ("  at f (x.js:1:2)", "x.lua:3: in function 'f'").
+_STACK_FRAME: Final = re.compile(
+    r"^\s*(?:at |from |File \"|#\d+ 0x|\d+: 0x)|: in (?:function|method|main chunk|upvalue|local)\b|\bin <module>$"
+)
+# A list under such a heading holds what a check was told to ignore, not its failures.
+_IGNORED_SECTION: Final = re.compile(r"(?i)white[- ]?list|allow(?:ed|list)|ignor|skipp|exclu|known")
+_LIST_ITEM: Final = re.compile(r"^\s*(?:\d+\.|[-*✓✗✖])\s")
+# The file a stylish report's lines (ESLint, stylelint, yamllint) stand under: a path alone.
+_FILE_HEADING: Final = re.compile(r"^\s*(?:[A-Za-z]:)?[\w./\\@+-]*[\w@+-]\.[A-Za-z]\w{0,9}\s*$")
+HEADING_LOOKBACK: Final = 40
+
+
+_MINITEST_TEST: Final = re.compile(r"^\s*(?P<test>\w+#\w+.*?|\w+\(\w+\))(?:\s+\[(?P<file>[^\]:]+):(?P<line>\d+)\])?:?$")
+_RUSTC_LOCATION: Final = re.compile(r"^\s*--> (?P<file>\S+?):(?P<line>\d+):(?P<col>\d+)$")
+RUSTC_LOCATION_LINES: Final = 3
+
+
+def _in_ignored_list(lines: Lines, index: int) -> bool:
+    """Whether ``lines[index]`` is an item of a list headed as ignored ("White listed:")."""
+    for lineno, text in reversed(lines[max(0, index - MESSAGE_LOOKAHEAD) : index]):
+        if lines[index][0] - lineno > MESSAGE_LOOKAHEAD:
+            return False
+        if text.strip() and not _LIST_ITEM.match(text):
+            return bool(_IGNORED_SECTION.search(text))
+    return False
+
+
+def _heading_above(lines: Lines, index: int) -> tuple[int, str] | None:
+    """The file heading a stylish report's line stands under, if the lines between are its own."""
+    for lineno, text in reversed(lines[max(0, index - HEADING_LOOKBACK) : index]):
+        if lines[index][0] - lineno > HEADING_LOOKBACK:
+            return None
+        if _FILE_HEADING.match(text):
+            return lineno, text.strip()
+    return None
+
+
+def match_step(report: Report, text: str) -> str:
+    """The number of the BuildKit step whose error ``text`` reports."""
+    found = re.match(r"^#(\d+) ", text)
+    return found.group(1) if found else ""
+
+
+def _buildkit_step(lines: Lines, index: int, number: str) -> tuple[int, str] | None:
+    """BuildKit's header of step ``#number`` ("#7 [stage 2/5] RUN make") above its error, if shown."""
+    header = re.compile(rf"^#{number} \[[^\]]+\] (?P<step>\S.*)$")
+    for lineno, text in reversed(lines[:index]):
+        match = header.match(text)
+        if match:
+            return lineno, match.group("step")
+    return None
+
+
+def is_warning(text: str) -> bool:
+    """Whether the line is a warning (which never states why a job failed)."""
+    return bool(_WARNING.match(text))
+
+
+def parse_line(lines: Lines, index: int) -> Report | None:
+    """The strongest report that ``lines[index]`` starts, if any (the first format wins a tie)."""
+    text = lines[index][1]
+    if not _ANY_FORMAT.search(text) or is_warning(text) or _STACK_FRAME.search(text):
+        return None
+    best: Report | None = None
+    for fmt in FORMATS:
+        if best is not None and fmt.strength <= best.strength:
+            continue
+        match = fmt.pattern.search(text)
+        if match is None or (fmt.kind == "link_check" and _in_ignored_list(lines, index)):
+            continue
+        best = _report(fmt, lines, index, match)
+        if best.strength == DETAIL:
+            break
+    if best is not None and best.kind == "buildkit":
+        step = _buildkit_step(lines, index, match_step(best, text))
+        if step is not None:
+            best = replace(best, line=step[0], subject=step[1])
+    if best is not None and best.kind == "minitest" and not best.test and index + 1 < len(lines):
+        # Minitest's "Failure:" heading has the test and its place on the next line.
+        named = _MINITEST_TEST.match(lines[index + 1][1])
+        if named:
+            best = replace(best, test=named["test"], file=named["file"], location=f"{named['file']}:{named['line']}")
+    if best is not None and best.kind == "rustc" and not best.location:
+        # rustc states the place on the line under its message: " --> src/main.rs:3:13".
+        for _lineno, below in lines[index + 1 : index + 1 + RUSTC_LOCATION_LINES]:
+            found = _RUSTC_LOCATION.match(below)
+            if found:
+                best = replace(best, file=found["file"], location=f"{found['file']}:{found['line']}:{found['col']}")
+                break
+    if best is not None and best.kind == "eslint":
+        heading = _heading_above(lines, index)
+        if heading is not None:
+            location = f"{heading[1]}:{best.location}" if best.location else heading[1]
+            best = replace(best, line=heading[0], file=heading[1], location=location)
+    return best
+
+
+def parse_reports(lines: Lines) -> list[Report]:
+    """Every failure statement in ``lines`` (numbered lines in order), in line order."""
+    found = []
+    for index in range(len(lines)):
+        report = parse_line(lines, index)
+        if report is not None:
+            found.append(report)
+    return found

@@ -1,0 +1,72 @@
+"""Which failure statement of an excerpt explains the failure."""
+
+from __future__ import annotations
+
+from chalicelib.engines.decisive import decide
+
+
+def test_a_specific_report_outranks_a_generic_error_and_a_verdict() -> None:
+    lines = [
+        (10, "Run make test"),
+        (12, "Error: something odd happened"),
+        (20, "--- FAIL: TestParse (0.00s)"),
+        (21, "    parse_test.go:31: expected 3, got 4"),
+        (30, "make: *** [Makefile:3: test] Error 1"),
+    ]
+    decision = decide(lines, [12], 10, [31])
+    assert decision.report is not None and (decision.report.kind, decision.statement) == ("go", lines[2])
+
+
+def test_the_failing_step_outranks_an_earlier_step() -> None:
+    lines = [
+        (5, "src/tool.c:3:1: error: expected ';'"),
+        (6, "##[error]Process completed with exit code 2."),
+        (40, "Run make"),
+        (41, "src/main.c:9:5: error: unknown type name 'fd_set'"),
+        (42, "##[error]Process completed with exit code 2."),
+    ]
+    decision = decide(lines, [5], 40, [6, 42])
+    assert decision.statement == lines[3] and decision.in_step
+
+
+def test_a_warning_never_outranks_an_error() -> None:
+    lines = [
+        (1, "warning: unused import `os`"),
+        (2, "src/a.rs:1:1: warning: x"),
+        (3, "error: could not find `Cargo.toml`"),
+    ]
+    decision = decide(lines, [1])
+    assert decision.statement == lines[2]
+
+
+def test_a_test_is_decided_where_it_first_failed_not_in_the_summary() -> None:
+    lines = [
+        (100, "---- parser::empty stdout ----"),
+        (101, "thread 'parser::empty' panicked at src/parser.rs:9:5:"),
+        (200, "failures:"),
+        (201, "---- parser::empty stdout ----"),
+    ]
+    decision = decide(lines, [201], 90, [210])
+    assert decision.statement == lines[0]
+
+
+def test_the_first_of_equal_reports_is_the_cause() -> None:
+    lines = [(10, "a.py:1:1: F401 `os` imported but unused"), (11, "b.py:2:1: F401 `re` imported but unused")]
+    assert decide(lines, [11]).statement == lines[0]
+
+
+def test_without_a_report_the_excerpts_best_line_is_quoted() -> None:
+    lines = [(1, "starting"), (7, "the flux capacitor overheated"), (8, "done")]
+    decision = decide(lines, [7])
+    assert decision.report is None and decision.statement == lines[1]
+
+
+def test_a_verdict_alone_points_to_the_best_line() -> None:
+    lines = [(3, "the flux capacitor overheated"), (4, "make: *** [all] Error 2")]
+    decision = decide(lines, [3])
+    assert decision.report is None and decision.statement == lines[0]
+
+
+def test_an_empty_excerpt_decides_nothing() -> None:
+    decision = decide([], [])
+    assert decision.report is None and decision.statement is None and decision.block == []

@@ -1,0 +1,170 @@
+"""The offline answer worded from the decisive statement: category, sentences, confidence, identity."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.engines.decisive import decide
+from chalicelib.engines.explain import CONFIDENCE, NO_STATEMENT_CONFIDENCE, explain, failing_step
+from chalicelib.engines.finding import Finding, messages
+from chalicelib.engines.fingerprint import fingerprint
+from chalicelib.engines.reports import DETAIL, parse_reports
+from chalicelib.textlint import lint_text
+
+Lines = list[tuple[int, str]]
+
+
+def answer(
+    lines: Lines, anchors: list[int] | None = None, step: int | None = None, markers: list[int] | None = None
+) -> Finding:
+    decision = decide(lines, anchors or [lines[0][0]], step, markers or [])
+    return explain(decision, lines, step)
+
+
+def no_defects(finding: Finding) -> None:
+    for text in (finding.summary, finding.root_cause):
+        assert list(lint_text(text, commands=False)) == [], text
+    assert list(lint_text(finding.suggested_fix)) == [], finding.suggested_fix
+
+
+def test_a_test_without_a_known_command_is_not_told_to_run_a_stand_in() -> None:
+    finding = answer([(5, "--- FAIL: TestParse (0.00s)"), (6, "    parse_test.go:31: expected 3, got 4")])
+    assert finding.summary == "Test TestParse failed"
+    assert finding.root_cause == "TestParse failed: parse_test.go:31: expected 3, got 4"
+    assert finding.suggested_fix.startswith("Reproduce the failing test locally")
+    no_defects(finding)
+
+
+def test_the_failing_steps_own_command_is_named_in_the_fix() -> None:
+    lines = [(1, "$ go test ./..."), (5, "--- FAIL: TestParse (0.00s)"), (6, "    parse_test.go:31: expected 3, got 4")]
+    finding = answer(lines, [5], 1)
+    assert finding.suggested_fix.startswith("Run TestParse locally (the step ran `go test ./...`)")
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["make test ${FLAGS}", "pixi run \\", "x" * 200, "echo `date`"],
+)
+def test_a_command_cut_continued_or_unexpanded_is_not_offered(command: str) -> None:
+    lines = [(1, f"$ {command}"), (2, "error: boom happened")]
+    assert failing_step(lines, 1, parse_reports(lines)).command == ""
+
+
+def test_the_exit_code_comes_from_the_verdict() -> None:
+    lines = [(1, "$ ./build.sh"), (2, "something odd"), (3, 'The command "./build.sh" exited with 3.')]
+    assert failing_step(lines, 1, parse_reports(lines)).exit_code == "3"
+
+
+def test_without_a_statement_the_answer_is_an_honest_unknown() -> None:
+    lines = [
+        (1, "$ ./build.sh"),
+        (4, "the flux capacitor took longer than expected"),
+        (9, 'The command "./build.sh" exited with 3.'),
+    ]
+    finding = answer(lines, [4], 1, [9])
+    assert (finding.category, finding.confidence) == ("unknown", NO_STATEMENT_CONFIDENCE)
+    assert finding.summary == "`./build.sh` failed"
+    assert finding.root_cause == (
+        "`./build.sh` failed with exit code 3; the first error it printed: the flux capacitor took longer than expected"
+    )
+    no_defects(finding)
+
+
+def test_a_word_elsewhere_in_the_log_does_not_decide_the_category() -> None:
+    lines = [
+        (1, "git fetch --tags origin # timeout=10"),
+        (2, "UV_HTTP_TIMEOUT: 900"),
+        (10, "Run pytest"),
+        (11, "FAILED tests/test_a.py::test_b - assert 1 == 2"),
+    ]
+    assert answer(lines, [11], 10).category == "test_assertion"
+
+
+def test_a_test_that_failed_on_the_network_is_a_network_failure() -> None:
+    lines = [
+        (10, "____ test_install ____"),
+        (11, "E       AssertionError: Script returned code: 1"),
+        (12, "----- Captured stdout call -----"),
+        (13, "ERROR: HTTPSConnectionPool(host='github.com', port=443): Max retries exceeded with url: /x"),
+    ]
+    finding = answer(lines, [10], 5)
+    assert finding.category == "network_or_flaky"
+    assert [n for n, _ in finding.evidence] == [10, 11, 13]
+    no_defects(finding)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        (
+            "[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.8.1:compile "
+            "(default-compile) on project x: Compilation failure",
+            "compile",
+        ),
+        (
+            "[ERROR] Failed to execute goal org.apache.maven.plugins:maven-checkstyle-plugin:3.1:check "
+            "(validate) on project x: You have 2 Checkstyle violations.",
+            "lint",
+        ),
+        (
+            "[ERROR] Failed to execute goal org.apache.maven.plugins:maven-surefire-plugin:2.22:test "
+            "(default-test) on project x: There are test failures.",
+            "test_assertion",
+        ),
+    ],
+)
+def test_a_failed_maven_goal_is_named_by_its_plugin(text: str, category: str) -> None:
+    assert answer([(3, text)]).category == category
+
+
+def test_a_failed_gradle_task_is_named_by_the_task() -> None:
+    lines = [(7, "* What went wrong:"), (8, "Execution failed for task ':app:spotlessJavaCheck'.")]
+    assert answer(lines).category == "lint"
+    lines = [(7, "* What went wrong:"), (8, "Execution failed for task ':app:compileJava'.")]
+    assert answer(lines).category == "compile"
+
+
+def test_a_message_that_ends_in_a_colon_takes_the_line_under_it() -> None:
+    lines = [
+        (3, "  ● Cart › totals"),
+        (4, "    Expected value to equal:"),
+        (5, "      90"),
+        (6, "    Received:"),
+        (7, "      100"),
+    ]
+    finding = answer(lines)
+    assert finding.root_cause == "Cart › totals failed: Expected value to equal: 90"
+    no_defects(finding)
+
+
+def test_confidence_is_high_only_for_a_tools_report_in_the_failing_step() -> None:
+    lines = [
+        (1, "Run make"),
+        (2, "main.c:3:5: error: unknown type name 'x'"),
+        (3, "##[error]Process completed with exit code 2."),
+    ]
+    assert answer(lines, [2], 1, [3]).confidence == CONFIDENCE[(DETAIL, True)]
+    assert answer(lines[1:], [2]).confidence == CONFIDENCE[(DETAIL, False)] < 0.6
+
+
+def test_every_template_key_can_always_be_worded() -> None:
+    for key, variants in messages().items():
+        if key.startswith("_"):
+            continue
+        assert "summary" in variants and "fix" in variants, key
+        assert "root_cause_message" in variants or "root_cause" in variants, key
+
+
+def test_the_identity_is_the_failing_tests_not_their_run() -> None:
+    def identity(lines: Lines) -> str:
+        finding = answer(lines)
+        return fingerprint(finding.category, finding.identity, "acme/x")
+
+    run1 = [(5, "--- FAIL: TestParse (0.02s)"), (6, "    parse_test.go:31: expected 3, got 4")]
+    run2 = [(9, "--- FAIL: TestParse (1.20s)"), (10, "    parse_test.go:31: expected 3, got 4")]
+    other = [(5, "--- FAIL: TestLex (0.02s)"), (6, "    parse_test.go:31: expected 3, got 4")]
+    assert identity(run1) == identity(run2) != identity(other)
+    lint1 = [(3, "app.py:14:1: F401 `os` imported but unused")]
+    lint2 = [(3, "app.py:15:1: F401 `os` imported but unused")]
+    lint3 = [(3, "app.py:14:1: F401 `re` imported but unused")]
+    assert identity(lint1) == identity(lint2) != identity(lint3)

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from chalicelib.engines.finding import MAX_MESSAGE, evidence_lines, first_match, sentence, shortened
+
+
+def test_a_message_is_one_line_and_capped() -> None:
+    assert shortened("  a\n  b\tc ") == "a b c"
+    long = shortened("x" * (MAX_MESSAGE + 50))
+    assert len(long) <= MAX_MESSAGE and long.endswith(" …")
+
+
+def test_a_long_message_is_cut_at_a_word_end() -> None:
+    words = shortened("alpha beta " * 40)
+    assert len(words) <= MAX_MESSAGE and words.endswith(("alpha …", "beta …"))
+
+
+def test_the_first_line_that_matches_is_found() -> None:
+    found = first_match([(1, "ok"), (5, "E  boom"), (9, "E  later")], re.compile(r"E\s+(\w+)"))
+    assert found is not None and found[:2] == (5, "E  boom") and found[2].group(1) == "boom"
+    assert first_match([(1, "ok")], re.compile("nothing")) is None
+
+
+def test_evidence_is_each_line_once_in_line_order() -> None:
+    assert evidence_lines((9, "b"), None, (2, "a"), (9, "b again")) == [(2, "a"), (9, "b")]
+
+
+def test_sentences_come_from_the_templates_and_refuse_unknown_keys() -> None:
+    assert sentence("unknown", "root_cause_message", message="boom").endswith(": boom")
+    with pytest.raises(KeyError):
+        sentence("no_such_category", "summary")

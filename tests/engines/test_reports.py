@@ -1,0 +1,592 @@
+"""Each tool's failure report, in several variants of its documented output format."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.engines.reports import DETAIL, ERROR, GENERIC, VERDICT, is_warning, parse_line, parse_reports
+
+
+def first(*texts: str) -> dict[str, object]:
+    """The report the first of ``texts`` starts (the others are the lines under it), as a dict."""
+    lines = [(100 + i, t) for i, t in enumerate(texts)]
+    report = parse_line(lines, 0)
+    assert report is not None, texts[0]
+    return {
+        "kind": report.kind,
+        "category": report.category,
+        "strength": report.strength,
+        "test": report.test,
+        "file": report.file,
+        "location": report.location,
+        "code": report.code,
+        "subject": report.subject,
+        "message": report.message,
+        "line": report.line,
+        "message_line": report.message_line,
+    }
+
+
+# (lines, expected fields): the first line starts the report, the rest are its block.
+CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
+    # pytest: a test's block header, then the assertion on an "E" line after the test's source.
+    (
+        (
+            "______ test_login ______",
+            "    def test_login():",
+            ">       assert r.status == 200",
+            "E       assert 500 == 200",
+        ),
+        {
+            "kind": "pytest",
+            "test": "test_login",
+            "message": "assert 500 == 200",
+            "message_line": 103,
+            "strength": DETAIL,
+        },
+    ),
+    (
+        ("____ TestCart.test_total[eur-2] ____", "E   AssertionError: 3 != 4"),
+        {"kind": "pytest", "test": "TestCart.test_total[eur-2]", "message": "AssertionError: 3 != 4"},
+    ),
+    (
+        ("_____ ERROR collecting tests/test_config.py _____", "E   ModuleNotFoundError: No module named 'yaml'"),
+        {"kind": "pytest", "test": "tests/test_config.py", "message": "ModuleNotFoundError: No module named 'yaml'"},
+    ),
+    (
+        ("___ ERROR at setup of test_db ___", "E   fixture 'db' not found"),
+        {"kind": "pytest", "test": "test_db", "message": "fixture 'db' not found"},
+    ),
+    (
+        ("FAILED tests/test_api.py::test_login - assert 500 == 200",),
+        {"kind": "pytest", "test": "tests/test_api.py::test_login", "message": "assert 500 == 200", "strength": ERROR},
+    ),
+    (("ERROR tests/test_db.py::test_conn",), {"kind": "pytest", "test": "tests/test_db.py::test_conn"}),
+    # unittest
+    (
+        ("FAIL: test_add (tests.test_math.MathTest)", "----", "AssertionError: 3 != 4"),
+        {
+            "kind": "unittest",
+            "test": "test_add",
+            "subject": "tests.test_math.MathTest",
+            "message": "AssertionError: 3 != 4",
+        },
+    ),
+    (
+        ("ERROR: test_io (pkg.tests.IoTest.test_io)", "Traceback (most recent call last):", "OSError: [Errno 2] x"),
+        {"kind": "unittest", "test": "test_io", "message": "OSError: [Errno 2] x"},
+    ),
+    # go test
+    (
+        ("--- FAIL: TestParse (0.00s)", "    parse_test.go:31: expected 3, got 4"),
+        {"kind": "go", "test": "TestParse", "message": "parse_test.go:31: expected 3, got 4"},
+    ),
+    (
+        ("    --- FAIL: TestParse/empty_input (0.01s)", "        parse_test.go:40: Error Trace: parse_test.go:40"),
+        {"kind": "go", "test": "TestParse/empty_input"},
+    ),
+    # cargo test and nextest
+    (
+        ("---- parser::tests::empty stdout ----", "thread 'parser::tests::empty' panicked at src/parser.rs:9:5:"),
+        {"kind": "cargo", "test": "parser::tests::empty", "strength": DETAIL},
+    ),
+    (("test parser::tests::empty ... FAILED",), {"kind": "cargo", "test": "parser::tests::empty", "strength": ERROR}),
+    (
+        ("        FAIL [   9.875s] (396/396) tests-build::macros compile_fail_full", "--- STDOUT: x"),
+        {"kind": "nextest", "test": "tests-build::macros compile_fail_full"},
+    ),
+    (("    SIGSEGV [   0.100s] core::tests it_crashes",), {"kind": "nextest", "test": "core::tests it_crashes"}),
+    # Jest
+    (
+        ("  ● Cart › applies the discount", "", "    expect(received).toBe(expected)", "    Expected: 90"),
+        {"kind": "jest", "test": "Cart › applies the discount", "message": "expect(received).toBe(expected)"},
+    ),
+    (("FAIL src/cart.test.ts (5.2 s)",), {"kind": "jest", "file": "src/cart.test.ts", "strength": ERROR}),
+    # RSpec
+    (
+        ("     Failure/Error: expect(user.name).to eq('Bob')", '       expected: "Bob"', '            got: "Al"'),
+        {"kind": "rspec", "message": "expect(user.name).to eq('Bob') expected: \"Bob\""},
+    ),
+    (
+        ("rspec ./spec/models/user_spec.rb:12 # User has a name",),
+        {
+            "kind": "rspec",
+            "file": "./spec/models/user_spec.rb",
+            "test": "User has a name",
+            "location": "./spec/models/user_spec.rb:12",
+        },
+    ),
+    # Minitest
+    (
+        ("Failure:", "TestCart#test_total [test/cart_test.rb:12]:", "Expected: 3", "  Actual: 4"),
+        {"kind": "minitest", "test": "TestCart#test_total", "location": "test/cart_test.rb:12", "message_line": 102},
+    ),
+    (
+        ("  1) Error:", "TestApi#test_get:", "NoMethodError: undefined method `x' for nil"),
+        {"kind": "minitest", "test": "TestApi#test_get", "message": "NoMethodError: undefined method `x' for nil"},
+    ),
+    (
+        ("TestSite#test_writes_files [/home/ci/site/test/test_site.rb:106]:", "Expected true to not be truthy."),
+        {"kind": "minitest", "test": "TestSite#test_writes_files", "file": "/home/ci/site/test/test_site.rb"},
+    ),
+    # PHPUnit
+    (
+        ("1) App\\Tests\\CartTest::testTotal", "Failed asserting that 3 matches expected 4."),
+        {
+            "kind": "phpunit",
+            "test": "App\\Tests\\CartTest::testTotal",
+            "message": "Failed asserting that 3 matches expected 4.",
+        },
+    ),
+    (
+        ("2) Foo\\BarTest::testBaz with data set #1 (1, 2)", "Error: Call to undefined function f()"),
+        {"kind": "phpunit", "test": "Foo\\BarTest::testBaz"},
+    ),
+    # ExUnit
+    (
+        ("  1) test adds numbers (MathTest)", "     test/math_test.exs:5", "     Assertion with == failed"),
+        {"kind": "exunit", "test": "adds numbers", "subject": "MathTest", "message": "Assertion with == failed"},
+    ),
+    (
+        ("  3) test times out (Phoenix.EndpointTest)", "     ** (ExUnit.TimeoutError) test timed out after 60000ms"),
+        {"kind": "exunit", "test": "times out"},
+    ),
+    # Maven Surefire (old and new) and its summary
+    (
+        (
+            "testTotal(com.acme.CartTest)  Time elapsed: 0.01 sec  <<< FAILURE!",
+            "java.lang.AssertionError: expected:<3>",
+        ),
+        {
+            "kind": "surefire",
+            "test": "testTotal",
+            "subject": "com.acme.CartTest",
+            "message": "java.lang.AssertionError: expected:<3>",
+        },
+    ),
+    (
+        ("[ERROR] testGet(com.acme.ApiTest)  Time elapsed: 0.2 s  <<< ERROR!", "java.lang.NullPointerException"),
+        {"kind": "surefire", "test": "testGet"},
+    ),
+    (
+        ("  DirtyFlagTest.testIsDirty:45 expected: <false> but was: <true>",),
+        {
+            "kind": "surefire",
+            "test": "DirtyFlagTest.testIsDirty",
+            "message": "expected: <false> but was: <true>",
+            "strength": ERROR,
+        },
+    ),
+    # Gradle, ScalaTest
+    (
+        ("com.acme.CartTest > totalIsSummed FAILED", "    java.lang.AssertionError at CartTest.java:20"),
+        {"kind": "gradle", "test": "totalIsSummed", "subject": "com.acme.CartTest"},
+    ),
+    (
+        ("[info] - should sum the cart *** FAILED ***", "[info]   3 did not equal 4 (CartSpec.scala:12)"),
+        {"kind": "scalatest", "test": "should sum the cart"},
+    ),
+    (("  - parses empty input *** FAILED ***", "    None was not equal to Some(1)"), {"kind": "scalatest"}),
+    # XCTest and xcpretty
+    (
+        (
+            "/src/Tests/CartTests.swift:12: error: -[CartTests.CartTests testTotal] : "
+            "XCTAssertEqual failed: (3) is not equal to (4)",
+        ),
+        {"kind": "xctest", "test": "CartTests.CartTests testTotal", "location": "/src/Tests/CartTests.swift:12"},
+    ),
+    (
+        ('    ✗ testTotal, XCTAssertEqual failed: ("3") is not equal to ("4")',),
+        {"kind": "xcpretty", "test": "testTotal"},
+    ),
+    # TAP, Karma, Pester, testthat, EUnit, Common Test, Vader, busted, googletest, ctest, dotnet, xUnit, NUnit
+    (("not ok 3 - parses dates", "  ---", "  message: 'expected 1'"), {"kind": "tap", "test": "parses dates"}),
+    (("not ok 12 handles empty input # TODO later",), {"kind": "tap", "test": "handles empty input"}),
+    (
+        ("Chrome 120.0 (Linux x86_64) Cart totals the items FAILED", "\tExpected 3 to equal 4."),
+        {"kind": "karma", "test": "Cart totals the items", "message": "Expected 3 to equal 4."},
+    ),
+    (
+        ("    [-] returns the sum 25ms (20ms|5ms)", "      Expected 3, but got 4."),
+        {"kind": "pester", "test": "returns the sum"},
+    ),
+    (("[-] handles nulls", "Expected $null, but got 1."), {"kind": "pester", "test": "handles nulls"}),
+    (
+        ("── Failure (test-cart.R:12:3): totals add up ──", "`x` not equal to 4."),
+        {"kind": "testthat", "test": "totals add up", "file": "test-cart.R"},
+    ),
+    (
+        ("1. Failure: totals add up (@test-cart.R#12) ", "x not equal to 4."),
+        {"kind": "testthat", "test": "totals add up", "file": "test-cart.R"},
+    ),
+    (
+        ("  cart_tests: total_test...*failed*", "in function cart_tests:'-total_test/0-fun-0-'/0"),
+        {"kind": "eunit", "test": "cart_tests: total_test"},
+    ),
+    (("%%% cart_SUITE ==> total: FAILED", "%%% cart_SUITE ==> {badmatch,3}"), {"kind": "common_test", "test": "total"}),
+    (("  (3/5) [EXECUTE] (X) Expected 1 == 2",), {"kind": "vader", "message": "Expected 1 == 2"}),
+    (
+        ("Failure → spec/cart_spec.lua @ 12", "cart totals", "Expected objects to be the same."),
+        {"kind": "busted", "file": "spec/cart_spec.lua"},
+    ),
+    (
+        ("src/cart_test.cc:42: Failure", "Expected equality of these values:"),
+        {"kind": "gtest", "location": "src/cart_test.cc:42"},
+    ),
+    (("[  FAILED  ] CartTest.Total (3 ms)",), {"kind": "gtest", "test": "CartTest.Total", "strength": ERROR}),
+    (
+        ("  3/10 Test  #3: cart_total .......................***Failed    0.02 sec",),
+        {"kind": "ctest", "test": "cart_total"},
+    ),
+    (
+        ("  Failed Acme.Tests.CartTests.Total [12 ms]", "  Error Message:", "   Assert.Equal() Failure"),
+        {"kind": "dotnet", "test": "Acme.Tests.CartTests.Total"},
+    ),
+    (
+        ("[xUnit.net 00:00:01.23]     Acme.Tests.CartTests.Total [FAIL]",),
+        {"kind": "xunit", "test": "Acme.Tests.CartTests.Total"},
+    ),
+    (
+        ("1) Test Failure : Acme.Tests.CartTests.Total", "  Expected: 3"),
+        {"kind": "nunit", "test": "Acme.Tests.CartTests.Total"},
+    ),
+    # compilers and type checkers
+    (
+        ("src/api/client.ts(27,9): error TS2322: Type 'string' is not assignable to type 'number'.",),
+        {"kind": "tsc", "category": "type_error", "location": "src/api/client.ts:27:9", "code": "TS2322"},
+    ),
+    (
+        ("src/a.ts:3:7 - error TS2304: Cannot find name 'x'.",),
+        {"kind": "tsc", "location": "src/a.ts:3:7", "code": "TS2304"},
+    ),
+    (
+        ("app/models.py:12: error: Incompatible return value type  [return-value]",),
+        {"kind": "mypy", "category": "type_error", "location": "app/models.py:12", "code": "return-value"},
+    ),
+    (('pkg/x.pyi:3:5: error: Name "y" is not defined',), {"kind": "mypy", "location": "pkg/x.pyi:3:5"}),
+    (
+        ("Program.cs(12,5): error CS1002: ; expected [/src/App.csproj]",),
+        {
+            "kind": "csc",
+            "category": "compile",
+            "location": "Program.cs:12:5",
+            "code": "CS1002",
+            "message": "; expected",
+        },
+    ),
+    (
+        ("[ERROR] /src/main/java/Cart.java:[12,5] cannot find symbol",),
+        {
+            "kind": "maven_javac",
+            "category": "compile",
+            "location": "/src/main/java/Cart.java:12:5",
+            "message": "cannot find symbol",
+        },
+    ),
+    (
+        ("[error] /src/main/scala/Cart.scala:38:56: type mismatch;",),
+        {"kind": "sbt", "location": "/src/main/scala/Cart.scala:38:56"},
+    ),
+    (
+        ("e: /src/main/kotlin/Cart.kt: (12, 5): Unresolved reference: x",),
+        {"kind": "kotlin", "file": "/src/main/kotlin/Cart.kt"},
+    ),
+    (
+        ("error[E0425]: cannot find value `y` in this scope", " --> src/main.rs:3:13"),
+        {
+            "kind": "rustc",
+            "code": "E0425",
+            "location": "src/main.rs:3:13",
+            "message": "cannot find value `y` in this scope",
+        },
+    ),
+    (
+        ("main.c:15:3: error: unknown type name 'fd_set'",),
+        {"kind": "gcc", "category": "compile", "location": "main.c:15:3", "message": "unknown type name 'fd_set'"},
+    ),
+    (
+        ("    vis.h:21:29: fatal error: termkey.h: No such file or directory",),
+        {"kind": "gcc", "location": "vis.h:21:29"},
+    ),
+    (
+        ("src/Lib.hs:12:5: error:", "    Variable not in scope: foo"),
+        {"kind": "gcc", "location": "src/Lib.hs:12:5", "message": "Variable not in scope: foo"},
+    ),
+    (
+        ("❌  /src/Source/JSON.swift:97:2: unknown attribute 'x'",),
+        {"kind": "xcpretty_compile", "location": "/src/Source/JSON.swift:97:2"},
+    ),
+    (
+        ("** (CompileError) lib/cart.ex:12: undefined function total/0",),
+        {"kind": "elixir", "code": "CompileError", "location": "lib/cart.ex:12"},
+    ),
+    (("bad class file: /x/A.class", "class file has wrong version 55.0, should be 52.0"), {"kind": "javac"}),
+    (("/usr/bin/ld: cart.o: undefined reference to `total'",), {"kind": "linker", "category": "compile"}),
+    (("SyntaxError: invalid syntax",), {"kind": "python_syntax", "code": "SyntaxError"}),
+    # linters and format checks
+    (
+        ("inventory/models.py:14:1: F401 [*] `os` imported but unused",),
+        {
+            "kind": "flake8",
+            "category": "lint",
+            "code": "F401",
+            "location": "inventory/models.py:14:1",
+            "message": "`os` imported but unused",
+        },
+    ),
+    (("./app.py:3:80: E501 line too long (88 > 79 characters)",), {"kind": "flake8", "code": "E501"}),
+    (
+        ("app/views.py:10:0: C0114: Missing module docstring (missing-module-docstring)",),
+        {"kind": "pylint", "code": "C0114"},
+    ),
+    (
+        ("app/models/user.rb:12:5: C: Style/StringLiterals: Prefer single quotes.",),
+        {"kind": "rubocop", "code": "Style/StringLiterals"},
+    ),
+    (
+        ("lib/a.rb:3:1: W: [Correctable] Lint/UselessAssignment: Useless assignment.",),
+        {"kind": "rubocop", "code": "Lint/UselessAssignment"},
+    ),
+    (
+        ("src/a.js: line 3, col 7, Error - 'x' is not defined. (no-undef)",),
+        {"kind": "eslint_compact", "location": "src/a.js:3:7"},
+    ),
+    (
+        ("  /src/app.js:12:5: Extra semicolon. (semi)",),
+        {"kind": "standard", "location": "/src/app.js:12:5", "code": "semi"},
+    ),
+    (
+        ("lib/Cart.pm: Code before strictures are enabled at line 3, column 1.  See page 429 of PBP.  (Severity: 5)",),
+        {"kind": "perlcritic", "file": "lib/Cart.pm", "location": "lib/Cart.pm:3"},
+    ),
+    (("  12 | ERROR | [x] Missing doc comment",), {"kind": "phpcs", "message": "Missing doc comment"}),
+    (("       ^-- SC2086 (info): Double quote to prevent globbing.",), {"kind": "shellcheck", "code": "SC2086"}),
+    (("Dockerfile:3 DL3008 error: Pin versions in apt get install.",), {"kind": "hadolint", "code": "DL3008"}),
+    (
+        ("README.md:12:81 MD013/line-length Line length [Expected: 80; Actual: 99]",),
+        {"kind": "markdownlint", "code": "MD013"},
+    ),
+    (("would reformat src/app.py",), {"kind": "black", "file": "src/app.py"}),
+    (
+        ("ERROR: /src/app.py Imports are incorrectly sorted and/or formatted.",),
+        {"kind": "isort", "file": "/src/app.py"},
+    ),
+    (("[warn] src/app.js",), {"kind": "prettier", "file": "src/app.js"}),
+    (
+        ("ruff-format..............................................................Failed",),
+        {"kind": "pre_commit", "subject": "ruff-format"},
+    ),
+    (("✖ 2 problems (2 errors, 0 warnings)",), {"kind": "eslint_summary", "strength": VERDICT}),
+    # dependencies
+    (
+        ("ModuleNotFoundError: No module named 'yaml'",),
+        {"kind": "python_import", "category": "dependency_install", "subject": "yaml"},
+    ),
+    (("Error: Cannot find module 'left-pad'",), {"kind": "node_module", "subject": "left-pad"}),
+    (
+        ("ERROR: Could not find a version that satisfies the requirement torch==9.9 (from versions: 2.0)",),
+        {"kind": "pip", "subject": "torch==9.9"},
+    ),
+    (("ERROR: No matching distribution found for nope",), {"kind": "pip", "subject": "nope"}),
+    (("npm ERR! ERESOLVE unable to resolve dependency tree",), {"kind": "npm", "category": "dependency_install"}),
+    (("npm ERR! 404 Not Found - GET https://registry.npmjs.org/nope - Not found",), {"kind": "npm"}),
+    (('error An unexpected error occurred: "https://registry.yarnpkg.com/nope: Not found".',), {"kind": "yarn"}),
+    (
+        (
+            "    - The requested package acme/lib 4.4@dev exists as acme/lib[1.0] but these are rejected by "
+            "your constraint.",
+        ),
+        {"kind": "composer"},
+    ),
+    (
+        ("Could not find gem 'rails (= 9.0)' in any of the gem sources listed in your Gemfile.",),
+        {"kind": "bundler", "subject": "rails (= 9.0)"},
+    ),
+    (("ERROR: dependency 'xml2' is not available for package 'shiny'",), {"kind": "r_package"}),
+    (("Package required but not available: 'httpuv'",), {"kind": "r_package"}),
+    (("error: no matching package named `serde_jsn` found",), {"kind": "cargo_resolve"}),
+    (("E: Unable to locate package libfoo-dev",), {"kind": "apt", "subject": "libfoo-dev"}),
+    (("./build.sh: line 3: cmake: command not found",), {"kind": "missing_command", "subject": "cmake"}),
+    # limits, networks, permissions, runners
+    (("OSError: [Errno 28] No space left on device",), {"kind": "disk", "category": "infrastructure"}),
+    (("write /var/lib/docker/tmp/x: no space left on device: No space left on device",), {"kind": "disk"}),
+    (
+        ("The hosted runner: GitHub Actions 12 lost communication with the server.",),
+        {"kind": "runner", "category": "infrastructure"},
+    ),
+    (("##[error]The runner has received a shutdown signal.",), {"kind": "runner"}),
+    (
+        ("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",),
+        {"kind": "runner"},
+    ),
+    (("ERROR: Job failed (system failure): prepare environment: exit code 1",), {"kind": "runner"}),
+    (
+        ("FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",),
+        {"kind": "memory", "category": "timeout_or_oom"},
+    ),
+    (
+        ("./run.sh: line 1:  2231 Killed                  python -m pytest",),
+        {"kind": "killed", "subject": "python -m pytest"},
+    ),
+    (
+        ("No output has been received in the last 10m0s, this potentially indicates a stalled build.",),
+        {"kind": "no_output"},
+    ),
+    (("The job exceeded the maximum time limit for jobs, and has been terminated.",), {"kind": "time_limit"}),
+    (("     ** (ExUnit.TimeoutError) test timed out after 60000ms.",), {"kind": "test_timeout"}),
+    (("Tests timed out",), {"kind": "timed_out", "category": "timeout_or_oom"}),
+    (
+        ("fatal: unable to access 'https://github.com/a/b.git/': The requested URL returned error: 502",),
+        {"kind": "git_network"},
+    ),
+    (
+        ("remote: Permission to acme/site.git denied to ci-bot.",),
+        {"kind": "git_permission", "subject": "acme/site.git"},
+    ),
+    (("curl: (6) Could not resolve host: example.invalid",), {"kind": "network", "subject": "example.invalid"}),
+    (
+        ("  1. [L0153] 404 http://example.com/a.png",),
+        {"kind": "link_check", "subject": "http://example.com/a.png", "code": "404"},
+    ),
+    (("  ✗ [404] https://example.com/gone",), {"kind": "link_check", "code": "404"}),
+    (
+        ("  *  External link http://example.com/x failed: 404 No error",),
+        {"kind": "link_check", "subject": "http://example.com/x"},
+    ),
+    (("KeyError: 'SESSION_SECRET'",), {"kind": "missing_variable", "subject": "SESSION_SECRET"}),
+    (("Error: environment variable DEPLOY_TOKEN is not set",), {"kind": "missing_variable", "subject": "DEPLOY_TOKEN"}),
+    (("Error: Input required and not supplied: token",), {"kind": "missing_variable", "subject": "token"}),
+    (("rm: cannot open '/etc/x': Permission denied",), {"kind": "permission", "strength": GENERIC}),
+    (("Error: Invalid workflow file: .github/workflows/ci.yml#L12",), {"kind": "actions_config"}),
+    (
+        ('#7 ERROR: process "/bin/sh -c make" did not complete successfully: exit code: 2',),
+        {"kind": "buildkit", "category": "docker_build"},
+    ),
+    (
+        ("==12==ERROR: AddressSanitizer: heap-use-after-free on address 0x6020",),
+        {"kind": "sanitizer", "code": "AddressSanitizer"},
+    ),
+    # error statements and verdicts
+    (
+        ('Exception in thread "main" java.lang.IllegalStateException: boom',),
+        {"kind": "exception", "code": "java.lang.IllegalStateException", "strength": GENERIC},
+    ),
+    (("TypeError: Cannot read properties of undefined (reading 'x')",), {"kind": "exception", "code": "TypeError"}),
+    (("thread 'main' panicked at src/main.rs:3:5:",), {"kind": "panic", "test": "main"}),
+    (("panic: runtime error: index out of range [3] with length 3",), {"kind": "panic"}),
+    (
+        ("* What went wrong:", "Execution failed for task ':app:test'."),
+        {"kind": "gradle_wrong", "message": "Execution failed for task ':app:test'."},
+    ),
+    (
+        (
+            "[ERROR] Failed to execute goal org.apache.maven.plugins:maven-surefire-plugin:2.22:test "
+            "(default-test) on project cart: There are test failures.",
+        ),
+        {"kind": "maven_goal", "subject": "org.apache.maven.plugins:maven-surefire-plugin", "code": "test"},
+    ),
+    (("error: failed to push some refs to 'origin'",), {"kind": "error_start", "strength": ERROR}),
+    (("ERROR: xref failed while processing /src",), {"kind": "error_line", "strength": GENERIC}),
+    (
+        ('The command "make test" exited with 2.',),
+        {"kind": "travis_command", "subject": "make test", "code": "2", "strength": VERDICT},
+    ),
+    (("##[error]Process completed with exit code 1.",), {"kind": "actions_exit", "code": "1"}),
+    (("make: *** [Makefile:12: test] Error 2",), {"kind": "make", "code": "2"}),
+    (("[ERROR] BUILD FAILURE",), {"kind": "build_failure"}),
+    (("error Command failed with exit code 1.",), {"kind": "yarn_failed", "code": "1"}),
+    (("  3 failing",), {"kind": "test_summary"}),
+]
+
+
+@pytest.mark.parametrize(("texts", "expected"), CASES, ids=[c[0][0][:50] for c in CASES])
+def test_each_format_is_read_with_its_fields(texts: tuple[str, ...], expected: dict[str, object]) -> None:
+    got = first(*texts)
+    assert {k: got[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "warning: unused variable `x`",
+        "src/a.c:3:5: warning: implicit declaration of function 'f'",
+        "[WARNING] The POM for x is missing",
+        "DeprecationWarning: the 'generic' unit is deprecated",
+        "    at Object.<anonymous> (src/cart.test.js:12:5)",
+        "    test/helpers.lua:156: in function 'check_logs'",
+        '  File "app.py", line 3, in <module>',
+        "SKIP reading a file that does not exist: ./x.pid",
+        "git fetch origin # timeout=10",
+        "UV_HTTP_TIMEOUT: 900",
+        "killed: false",
+        "",
+    ],
+)
+def test_warnings_frames_and_settings_are_no_failure_statements(text: str) -> None:
+    assert parse_line([(1, text)], 0) is None
+
+
+def test_a_link_listed_as_allowed_is_no_failure() -> None:
+    lines = [
+        (1, "> White listed:"),
+        (2, "  1. [L0020] 404 https://example.com/a"),
+        (3, "Issues :-("),
+        (4, "> Links"),
+        (5, "  1. [L0153] 404 https://example.com/b"),
+    ]
+    reports = parse_reports(lines)
+    assert [(r.line, r.subject) for r in reports] == [(5, "https://example.com/b")]
+
+
+def test_a_stylish_report_is_placed_under_its_file_heading() -> None:
+    lines = [(3, "/src/app.js"), (4, "  12:5  error  'x' is defined but never used  no-unused-vars"), (6, "x")]
+    [report] = parse_reports(lines)
+    assert (report.kind, report.code, report.location, report.line, report.message_line) == (
+        "eslint",
+        "no-unused-vars",
+        "/src/app.js:12:5",
+        3,
+        4,
+    )
+
+
+def test_a_buildkit_error_is_placed_on_its_step() -> None:
+    lines = [
+        (10, "#7 [2/4] RUN apt-get update"),
+        (11, "#8 [3/4] RUN make"),
+        (12, "#8 0.5 make: *** no rule"),
+        (13, '#8 ERROR: process "/bin/sh -c make" did not complete successfully: exit code: 2'),
+    ]
+    [*_, report] = [r for r in parse_reports(lines) if r.kind == "buildkit"]
+    assert (report.line, report.subject, report.message_line) == (11, "RUN make", 13)
+
+
+def test_warnings_are_recognised_in_the_usual_spellings() -> None:
+    assert is_warning("warning: x") and is_warning("[WARN] x") and is_warning("a.c:1:2: warning: y")
+    assert not is_warning("error: x")
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (("The following tests FAILED:", "\t  3 - cart_total (Failed)"), "cart_total"),
+        (("The following tests FAILED:", "\t 12 - io_read (SEGFAULT)"), "io_read"),
+    ],
+)
+def test_ctests_closing_list_names_the_failed_tests(texts: tuple[str, ...], expected: str) -> None:
+    reports = parse_reports([(i, t) for i, t in enumerate(texts)])
+    assert [r.test for r in reports if r.kind == "ctest"] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("* checking tests ... ERROR", "r_check"),
+        ("* checking examples ... [4s/5s] ERROR", "r_check"),
+        ("ERROR: 2 dead links found!", "link_summary"),
+        ("Found 3 broken links detected in README.md", "link_summary"),
+    ],
+)
+def test_checks_that_report_their_own_failure(text: str, kind: str) -> None:
+    report = parse_line([(1, text)], 0)
+    assert report is not None and report.kind == kind

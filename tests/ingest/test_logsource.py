@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from chalicelib.errors import LogReadError, PayloadTooLargeError
+from chalicelib.ingest.logsource import iter_bytes_blocks, iter_file_blocks, iter_log_blocks
+
+
+class Unseekable(io.RawIOBase):
+    """Like an S3 StreamingBody: read() only."""
+
+    def __init__(self, data: bytes) -> None:
+        self._inner = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        chunk = self._inner.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def read_all(data: bytes, limit: int = 10**9) -> bytes:
+    return b"".join(iter_bytes_blocks(data, "log", limit))
+
+
+def test_plain_text_passes_through() -> None:
+    assert read_all(b"a\nb\n") == b"a\nb\n"
+
+
+def test_a_small_plain_log_comes_as_one_block() -> None:
+    # Not its first 4 bytes apart: a block that ends at a newline reaches the scan uncopied.
+    assert list(iter_bytes_blocks(b"$ make\nerror: boom\n", "log", 1000)) == [b"$ make\nerror: boom\n"]
+    unseekable = io.BufferedReader(io.BytesIO(b"$ make\n"))  # type: ignore[arg-type]
+    unseekable.seekable = lambda: False  # type: ignore[method-assign]
+    assert b"".join(iter_log_blocks(unseekable, "log", 1000)) == b"$ make\n"
+
+
+class RecordingReader(io.BytesIO):
+    """A seekable stream that notes the size of each read asked of it."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.asked: list[int] = []
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.asked.append(-1 if size is None else size)
+        return super().read(size)
+
+
+def test_reads_of_a_seekable_log_ask_for_no_more_than_is_left() -> None:
+    data = b"error: x\n" * (5 * (1 << 20) // 18)  # 2.5 MiB
+    stream = RecordingReader(data)
+    assert b"".join(iter_log_blocks(stream, "log", 1 << 30)) == data
+    mib = 1 << 20
+    assert stream.asked == [4, mib, mib, len(data) - 2 * mib, mib]  # the magic, three blocks, the end
+
+
+def test_gzip_including_concatenated_members_and_padding() -> None:
+    data = gzip.compress(b"first\n" * 300_000) + gzip.compress(b"second\n") + b"\x00" * 16
+    out = read_all(data)
+    assert out.count(b"first\n") == 300_000 and out.endswith(b"second\n")
+
+
+def test_gzip_from_unseekable_stream() -> None:
+    out = b"".join(iter_log_blocks(Unseekable(gzip.compress(b"x\n" * 10)), "s3://b/k", 10**6))  # type: ignore[arg-type]
+    assert out == b"x\n" * 10
+
+
+def test_truncated_gzip_is_a_clear_error() -> None:
+    with pytest.raises(LogReadError, match="truncated gzip"):
+        read_all(gzip.compress(b"hello\n" * 10_000)[:-40])
+
+
+def test_corrupt_gzip_is_a_clear_error() -> None:
+    with pytest.raises(LogReadError, match="corrupt gzip"):
+        read_all(b"\x1f\x8b\x08\x00" + b"garbage" * 20)
+
+
+def test_gzip_bomb_stops_at_the_limit_without_inflating_it_all() -> None:
+    bomb = gzip.compress(b"\0" * (50 * 1024 * 1024))
+    with pytest.raises(PayloadTooLargeError, match="compression bomb"):
+        read_all(bomb, limit=1024 * 1024)
+
+
+def test_zip_bomb_is_refused() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("build/1_Run.txt", b"A" * (20 * 1024 * 1024))
+    with pytest.raises(PayloadTooLargeError):
+        read_all(buffer.getvalue(), limit=1024 * 1024)
+
+
+def test_github_run_archive_reads_steps_in_order_with_headers() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("0_build.txt", "whole job, duplicated\n")
+        archive.writestr("build/10_Post job cleanup.txt", "cleanup\n")
+        archive.writestr("build/2_Run tests.txt", "FAILED x\n")
+        archive.writestr("build/1_Set up job.txt", "setup")
+    out = b"".join(iter_log_blocks(Unseekable(buffer.getvalue()), "run.zip", 10**6))  # type: ignore[arg-type]
+    assert out.decode().splitlines() == [
+        "===== build/1_Set up job.txt =====",
+        "setup",
+        "===== build/2_Run tests.txt =====",
+        "FAILED x",
+        "===== build/10_Post job cleanup.txt =====",
+        "cleanup",
+    ]
+
+
+def test_corrupt_zip_is_a_clear_error() -> None:
+    with pytest.raises(LogReadError, match="corrupt zip"):
+        read_all(b"PK\x03\x04" + b"\x00" * 50)
+
+
+def test_missing_file_names_the_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.log"
+    with pytest.raises(LogReadError, match=str(missing)):
+        list(iter_file_blocks(str(missing), 100))

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.errors import BadInputError
+from chalicelib.ingest.metadata import RunMetadata, from_log_head, is_sidecar, is_success_record, parse_key
+
+
+def test_key_contract() -> None:
+    meta = parse_key("logs/acme/payments-api/9182736401-2-test (3.11).log.gz")
+    assert (meta.repo, meta.run_id, meta.run_attempt, meta.job, meta.status) == (
+        "acme/payments-api",
+        "9182736401",
+        "2",
+        "test (3.11)",
+        "failure",
+    )
+    assert parse_key("logs/acme/x/5-1-build.success.json").status == "success"
+    assert parse_key("logs/odd.log") == RunMetadata()
+
+
+def test_sidecars_and_success_records() -> None:
+    assert is_sidecar("logs/a/b/1-1-j.log.json") and not is_sidecar("logs/a/b/1-1-j.success.json")
+    assert is_success_record("logs/a/b/1-1-j.success.json")
+
+
+def test_from_mapping_accepts_both_spellings_and_checks_values() -> None:
+    meta = RunMetadata.from_mapping(
+        {"run-id": "42", "Run-Url": "https://github.com/a/b/actions/runs/42", "repo": "a/b"}
+    )
+    assert (meta.run_id, meta.run_url, meta.repo) == ("42", "https://github.com/a/b/actions/runs/42", "a/b")
+    with pytest.raises(BadInputError, match="must be a string"):
+        RunMetadata.from_mapping({"repo": {"x": 1}})
+    with pytest.raises(BadInputError, match="unexpected characters"):
+        RunMetadata.from_mapping({"branch": "main\n<script>"})
+
+
+def test_merge_fills_only_empty_fields() -> None:
+    first = RunMetadata(repo="a/b", branch="")
+    merged = first.merged(RunMetadata(repo="x/y", branch="dev", sha="abc1234"))
+    assert (merged.repo, merged.branch, merged.sha) == ("a/b", "dev", "abc1234")
+
+
+def test_from_log_head() -> None:
+    head = (
+        "HEAD is now at 3f9c2a1 Merge pull request\n"
+        "git clone --depth=50 --branch=release https://github.com/acme/widgets.git acme/widgets\n"
+    )
+    meta = from_log_head(head)
+    assert (meta.sha, meta.branch, meta.repo) == ("3f9c2a1", "release", "acme/widgets")

@@ -1,0 +1,1 @@
+"""What several test packages share: canaries, logs, records, mail, and the wire-level stub servers."""

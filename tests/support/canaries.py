@@ -1,0 +1,83 @@
+"""Format-valid secrets for the redaction and leak tests, and pieces of secrets for property tests."""
+
+from __future__ import annotations
+
+# Format-valid canaries, built at run time so no scanner mistakes this file for a leak.
+A36 = "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE3fG5"
+CANARIES: dict[str, str] = {
+    "github-token": "ghp_" + A36,
+    "github-token-fine": "github_pat_11ABCDEFG0123456789_" + "x" * 59,
+    "aws-access-key-id": "AKIA" + "QWERTYUIOPASDFGH",
+    "slack-token": "xoxb-" + "1234567890-0987654321-" + "AbCdEfGhIjKlMnOpQrStUvWx",
+    "slack-webhook": "https://hooks.slack.com/services/" + "T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+    "openai-key": "sk-proj-" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2Yz3",
+    "groq-key": "gsk_" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2Yz3Ab1Cd2Ef3Gh4",
+    "anthropic-key": "sk-ant-api03-" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2Yz3-_" * 2,
+    "huggingface-token": "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567",
+    "npm-token": "npm_" + A36,
+    "pypi-token": "pypi-AgEIcHlwaS5vcmc" + "CJDk4ZGIwYjI0LTk3NzUtNDk2My05OWY4LWU4MjU5Yzc0OTEyNQ",
+    "gitlab-token": "glpat-" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn",
+    "google-api-key": "AIza" + "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q",
+    "stripe-key": "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc",
+    "sendgrid-key": "SG." + "ngeVfQFYQlKU0ufo8x5d1A" + "." + "TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc-1s5cr",
+    "jwt": "eyJhbGciOiJIUzI1NiJ9" + ".eyJzdWIiOiIxMjM0NTY3ODkwIn0" + ".dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+}
+# kind -> (line, the secret in it)
+LINES_WITH_SECRETS = {
+    "aws-secret-key": ("aws_secret_access_key = {}", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    "url-credentials": ("git clone https://deploy:{}@github.com/acme/x.git", "s3cr3tP4ssw0rd"),
+    "authorization": ("curl -H 'Authorization: Bearer {}' https://api", "abcDEF123456ghiJKL"),
+    "generic-secret": ("DB_PASSWORD={}", "Zx9#kLm2$pQ7vR4t"),
+    "generic-secret-alnum": ("export API_KEY={}", "a8Kd93LmQ2xZ7pR4tW1v"),
+}
+
+
+SECRET_FRAGMENTS = [
+    "ghp_",
+    "github_pat_",
+    "AKIA",
+    "aws_secret_access_key",
+    "xoxb-",
+    "sk-",
+    "sk-ant-",
+    "gsk_",
+    "hf_",
+    "npm_",
+    "pypi-",
+    "glpat-",
+    "AIza",
+    "sk_live_",
+    "SG.",
+    "eyJ",
+    "https://u:",
+    "@host",
+    "Authorization: Bearer ",
+    "token=",
+    "password: ",
+    "_authToken=",
+    "%2F",
+    "-----BEGIN RSA PRIVATE KEY-----",
+    "-----END PRIVATE KEY-----",
+    "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv",
+    "QUtJQUlPU0ZPRE5ON0VYQU1QTEU",
+    "abcdefgh12345678",
+    ".",
+    "/",
+    "=",
+    ":",
+    " ",
+    "\u00a0",
+    "\u2003",
+    "é",
+    "ß",
+    "\u0663",
+    "\u212a",
+    "\u017f",
+    "漢",
+    "\t",
+    "\x0b",
+    "\x1c",
+    "\n",
+    '"',
+    "'",
+]
