@@ -17,15 +17,7 @@ from chalicelib.actions import digest
 from chalicelib.api import auth
 from chalicelib.api import request as api
 from chalicelib.clients import ses_client
-from chalicelib.errors import (
-    BadInputError,
-    ConfigurationError,
-    LogReadError,
-    NotFoundError,
-    PayloadTooLargeError,
-    SelfHealingError,
-    StorageError,
-)
+from chalicelib.errors import ConfigurationError, SelfHealingError
 from chalicelib.ingest.metadata import is_success_record
 from chalicelib.record import utc_now
 from chalicelib.services import Services, build_services
@@ -43,10 +35,27 @@ LOGS_BUCKET = os.environ.get("LOGS_BUCKET") or "self-healing-ci-logs"
 API_KEY_REQUIRED = os.environ.get("API_KEY_REQUIRED", "").lower() == "true"
 
 
-def _error(status: int, code: str, message: str) -> Response:
-    return Response(
-        body={"error": code, "message": message}, status_code=status, headers={"Content-Type": "application/json"}
-    )
+def _json(body: dict[str, Any], status: int) -> Response:
+    return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
+
+
+def _error(exc: SelfHealingError, doing: str) -> Response:
+    """The one place an error becomes a response (chalicelib/errors.py draws the tree): its status
+    and code, and a message that never blames the caller for the service's own failure."""
+    if isinstance(exc, ConfigurationError):
+        app.log.error("configuration error %s: %s", doing, exc)
+        message = f"the service is misconfigured: {exc}"
+    elif exc.http_status >= 500:
+        app.log.warning("%s failed: %s", doing, exc)
+        message = "the service is unavailable; try again"
+    else:
+        message = str(exc)
+    return _json({"error": exc.error_code, "message": message}, exc.http_status)
+
+
+def _internal(doing: str) -> Response:
+    app.log.exception("unexpected failure %s", doing)
+    return _json({"error": "internal", "message": "internal error"}, 500)
 
 
 def _header(name: str) -> str | None:
@@ -85,12 +94,12 @@ def on_log_uploaded(event: S3Event) -> dict[str, Any]:
         # the failure destination once the setting is fixed (or is seen there).
         app.log.exception("configuration error; s3://%s/%s is not analyzed", event.bucket, event.key)
         raise
-    except (NotFoundError, BadInputError, LogReadError) as exc:
-        # Retrying cannot help: the object is gone or unreadable. Say so and drop the event.
-        app.log.warning("not analyzing s3://%s/%s: %s", event.bucket, event.key, exc)
-        return {"status": "rejected", "reason": str(exc)}
-    except StorageError:
-        app.log.exception("storage failed for s3://%s/%s; the event will be retried", event.bucket, event.key)
+    except SelfHealingError as exc:
+        if exc.http_status < 500:
+            # Retrying cannot help: the object is gone or unreadable. Say so and drop the event.
+            app.log.warning("not analyzing s3://%s/%s: %s", event.bucket, event.key, exc)
+            return {"status": "rejected", "reason": str(exc)}
+        app.log.exception("analyzing s3://%s/%s failed; the event will be retried", event.bucket, event.key)
         raise
     except Exception:
         app.log.exception("unexpected failure analyzing s3://%s/%s", event.bucket, event.key)
@@ -133,28 +142,11 @@ def analyze() -> Response:
             outcome = pipeline.analyze_s3_key(services, request.s3_key, request.metadata, request.act)
         else:
             outcome = pipeline.analyze_text(services, (request.log or "").encode(), request.metadata, request.act)
-    except auth.UnauthorizedError as exc:
-        return _error(401, "unauthorized", str(exc))
-    except auth.ForbiddenError as exc:
-        return _error(403, "forbidden", str(exc))
-    except PayloadTooLargeError as exc:
-        return _error(413, "too_large", str(exc))
-    except BadInputError as exc:
-        return _error(400, "bad_request", str(exc))
-    except NotFoundError as exc:
-        return _error(404, "not_found", str(exc))
-    except LogReadError as exc:
-        return _error(422, "unreadable_log", str(exc))
-    except ConfigurationError as exc:
-        app.log.error("configuration error in /analyze: %s", exc)
-        return _error(500, "configuration", f"the service is misconfigured: {exc}")
     except SelfHealingError as exc:
-        app.log.warning("analysis failed: %s", exc)
-        return _error(503, "unavailable", "storage is unavailable; try again")
+        return _error(exc, "in /analyze")
     except Exception:
-        app.log.exception("unexpected failure in /analyze")
-        return _error(500, "internal", "internal error")
-    return Response(body=outcome.analysis.to_dict(), status_code=200, headers={"Content-Type": "application/json"})
+        return _internal("in /analyze")
+    return _json(outcome.analysis.to_dict(), 200)
 
 
 @app.route("/analyses/{analysis_id}", methods=["GET"], api_key_required=API_KEY_REQUIRED)
@@ -164,21 +156,8 @@ def get_analysis(analysis_id: str) -> Response:
         auth.check(Settings.from_env(), _header("authorization"))
         api.check_analysis_id(analysis_id)
         analysis = _services().store.get(analysis_id)
-    except auth.UnauthorizedError as exc:
-        return _error(401, "unauthorized", str(exc))
-    except auth.ForbiddenError as exc:
-        return _error(403, "forbidden", str(exc))
-    except BadInputError as exc:
-        return _error(400, "bad_request", str(exc))
-    except NotFoundError:
-        return _error(404, "not_found", f"no analysis {analysis_id}")
-    except ConfigurationError as exc:
-        app.log.error("configuration error reading analysis %s: %s", analysis_id, exc)
-        return _error(500, "configuration", f"the service is misconfigured: {exc}")
     except SelfHealingError as exc:
-        app.log.warning("reading analysis %s failed: %s", analysis_id, exc)
-        return _error(503, "unavailable", "storage is unavailable; try again")
+        return _error(exc, f"reading analysis {analysis_id}")
     except Exception:
-        app.log.exception("unexpected failure reading analysis %s", analysis_id)
-        return _error(500, "internal", "internal error")
-    return Response(body=analysis.to_dict(), status_code=200, headers={"Content-Type": "application/json"})
+        return _internal(f"reading analysis {analysis_id}")
+    return _json(analysis.to_dict(), 200)

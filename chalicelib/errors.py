@@ -1,10 +1,34 @@
-"""The service's exception hierarchy.
+"""The service's exception tree, in one place.
 
-Library code raises these; third-party errors (botocore, SDKs) are translated into them at
-the module boundary so handlers map a small, known set of failures to responses.
+Library code raises these; third-party errors (botocore, PyGithub, the LLM SDKs) are translated
+into them at the module that calls the library, so app.py maps one small, known set of failures
+to responses, in one function. Each error knows the HTTP status and the short code a caller
+gets (``http_status``, ``error_code``)::
+
+    SelfHealingError                 500 internal
+    ├── BadInputError                400 bad_request     the caller's request is unusable
+    │   └── PayloadTooLargeError     413 too_large       a body or a decompressed log over its limit
+    ├── UnauthorizedError            401 unauthorized    no credentials
+    ├── ForbiddenError               403 forbidden       credentials that are not the right ones
+    ├── NotFoundError                404 not_found       a log object or a record that does not exist
+    ├── LogReadError                 422 unreadable_log  a corrupt archive, an unreadable file
+    ├── ConfigurationError           500 configuration   a wrong setting of this deployment
+    ├── StorageError                 503 unavailable     the record store failed; a retry may fix it
+    ├── SecretUnavailableError       503 unavailable     a secret the settings name can't be read
+    ├── ProviderError                502 provider        a model provider failed (rate limit, 5xx, timeout)
+    ├── InvalidAnswerError           502 invalid_answer  a model's output is not the JSON asked for
+    ├── PatchRejectedError           422 patch_rejected  a proposed fix breaks the patch policy
+    └── ActionError                  502 action_failed   an issue, pull request or message failed
+        ├── GitHubError              502 github          GitHub refused or failed a request
+        └── RetryableError           503 unavailable     throttled or 5xx: worth another try
+
+A 5xx never blames the caller: only ConfigurationError says why (naming the setting); the
+others say the service is unavailable and are logged.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -15,13 +39,50 @@ AWS_ERRORS = (ClientError, BotoCoreError)
 class SelfHealingError(Exception):
     """Base class of every error the service raises on purpose."""
 
+    http_status: ClassVar[int] = 500
+    error_code: ClassVar[str] = "internal"
+
 
 class BadInputError(SelfHealingError):
     """The caller sent something unusable (malformed JSON, a missing field, a bad key)."""
 
+    http_status = 400
+    error_code = "bad_request"
+
 
 class PayloadTooLargeError(BadInputError):
     """A request body or a decompressed log is over its configured limit."""
+
+    http_status = 413
+    error_code = "too_large"
+
+
+class UnauthorizedError(SelfHealingError):
+    """No credentials (401)."""
+
+    http_status = 401
+    error_code = "unauthorized"
+
+
+class ForbiddenError(SelfHealingError):
+    """Credentials that are not the right ones (403)."""
+
+    http_status = 403
+    error_code = "forbidden"
+
+
+class NotFoundError(SelfHealingError):
+    """A log object or an analysis record does not exist."""
+
+    http_status = 404
+    error_code = "not_found"
+
+
+class LogReadError(SelfHealingError):
+    """A log could not be read or decompressed (corrupt archive, unreadable file)."""
+
+    http_status = 422
+    error_code = "unreadable_log"
 
 
 class ConfigurationError(SelfHealingError):
@@ -31,25 +92,76 @@ class ConfigurationError(SelfHealingError):
     that Lambda retries it and it reaches the failure destination instead of being dropped.
     """
 
-
-class SecretUnavailableError(SelfHealingError):
-    """A secret named by the settings (Secrets Manager, SSM) could not be read."""
-
-
-class NotFoundError(SelfHealingError):
-    """A log object or an analysis record does not exist."""
-
-
-class LogReadError(SelfHealingError):
-    """A log could not be read or decompressed (corrupt archive, unreadable file)."""
+    http_status = 500
+    error_code = "configuration"
 
 
 class StorageError(SelfHealingError):
     """The record store failed in a way a retry of the whole event may fix."""
 
+    http_status = 503
+    error_code = "unavailable"
+
+
+class SecretUnavailableError(SelfHealingError):
+    """A secret named by the settings (Secrets Manager, SSM) could not be read."""
+
+    http_status = 503
+    error_code = "unavailable"
+
+
+class ProviderError(SelfHealingError):
+    """A provider failed: rate limited, down, too slow, refused the key or the request."""
+
+    http_status = 502
+    error_code = "provider"
+
+    def __init__(self, message: str, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class InvalidAnswerError(SelfHealingError):
+    """The model's output is not the JSON object it was asked for."""
+
+    http_status = 502
+    error_code = "invalid_answer"
+
+
+class PatchRejectedError(SelfHealingError):
+    """The proposed change breaks the patch policy; the reason says which rule."""
+
+    http_status = 422
+    error_code = "patch_rejected"
+
 
 class ActionError(SelfHealingError):
     """An action (issue, pull request, email) could not be carried out."""
+
+    http_status = 502
+    error_code = "action_failed"
+
+
+class GitHubError(ActionError):
+    """GitHub refused or failed a request; ``status`` is GitHub's HTTP status."""
+
+    error_code = "github"
+
+    def __init__(self, message: str, status: int | None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class RetryableError(ActionError):
+    """A failure worth another try (throttling, 5xx)."""
+
+    http_status = 503
+    error_code = "unavailable"
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 # What S3 answers for a missing object or bucket, and for a conditional write that lost.

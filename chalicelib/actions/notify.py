@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from chalicelib.actions.links import message_links
-from chalicelib.errors import AWS_ERRORS, ActionError, aws_code, aws_message
+from chalicelib.errors import AWS_ERRORS, ActionError, RetryableError, aws_code, aws_message
 from chalicelib.record import ActionResult, Analysis, utc_now
 from chalicelib.render import render
 from chalicelib.settings import Settings
@@ -31,14 +31,6 @@ log = logging.getLogger(__name__)
 # Matched whole (fullmatch): "$" would let a final newline into a mail header.
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 _SES_RETRYABLE = {"Throttling", "ThrottlingException", "TooManyRequestsException", "ServiceUnavailable"}
-
-
-class RetryableError(ActionError):
-    """A failure worth another try (throttling, 5xx)."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 def valid_addresses(addresses: tuple[str, ...] | list[str]) -> list[str]:

@@ -13,19 +13,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.errors import ConfigurationError, SelfHealingError
+from chalicelib.errors import ConfigurationError, ForbiddenError, UnauthorizedError
 from chalicelib.secrets import read_secret
 from chalicelib.settings import Settings
 
 _SECRET_TTL = 300.0
-
-
-class UnauthorizedError(SelfHealingError):
-    """No credentials (401)."""
-
-
-class ForbiddenError(SelfHealingError):
-    """Credentials that are not the right ones (403)."""
 
 
 @functools.lru_cache(maxsize=4)

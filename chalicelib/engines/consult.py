@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 from chalicelib.engines.heuristic import step_name
 from chalicelib.engines.llm import LlmResult, ask
-from chalicelib.engines.llm_answer import InvalidAnswerError, LlmAnswer, parse_answer
+from chalicelib.engines.llm_answer import LlmAnswer, parse_answer
 from chalicelib.engines.prompt import build_prompt
-from chalicelib.errors import SelfHealingError
+from chalicelib.errors import InvalidAnswerError, SelfHealingError
 from chalicelib.excerpt.build import Excerpt
 from chalicelib.excerpt.redact import Redactor
 from chalicelib.ingest.metadata import RunMetadata

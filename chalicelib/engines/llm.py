@@ -19,9 +19,9 @@ from typing import Any
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential_jitter
 
-from chalicelib.engines.llm_answer import InvalidAnswerError, LlmAnswer, parse_answer
+from chalicelib.engines.llm_answer import LlmAnswer, parse_answer
 from chalicelib.engines.prompt import Prompt, repair_messages
-from chalicelib.errors import SelfHealingError
+from chalicelib.errors import InvalidAnswerError, ProviderError
 from chalicelib.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,15 +36,6 @@ DEFAULT_MODELS = {
 # well-kept SDK covers it, with JSON mode, and no second client library is needed.
 HF_ROUTER = "https://router.huggingface.co/v1"
 MIN_ATTEMPT_SECONDS = 2.0
-
-
-class ProviderError(SelfHealingError):
-    """A provider failed: rate limited, down, too slow, refused the key or the request."""
-
-    def __init__(self, message: str, retryable: bool, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,7 @@ from typing import Any
 
 import jsonschema
 
-from chalicelib.errors import SelfHealingError
-
-
-class InvalidAnswerError(SelfHealingError):
-    """The model's output is not the JSON object it was asked for."""
+from chalicelib.errors import InvalidAnswerError
 
 
 @dataclass(frozen=True)

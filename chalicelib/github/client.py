@@ -12,19 +12,11 @@ from typing import Any
 
 from github import Auth, Github, GithubException, GithubIntegration
 
-from chalicelib.errors import ActionError
+from chalicelib.errors import GitHubError
 from chalicelib.secrets import read_secret
 from chalicelib.settings import Settings
 
 TIMEOUT_SECONDS = 10
-
-
-class GitHubError(ActionError):
-    """GitHub refused or failed a request; ``status`` is the HTTP status."""
-
-    def __init__(self, message: str, status: int | None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def translate(exc: GithubException, doing: str) -> GitHubError:

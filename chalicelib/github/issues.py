@@ -19,11 +19,10 @@ from github import Github, GithubException, InputGitTreeElement
 from chalicelib.actions.base import fix_branch
 from chalicelib.actions.issue_state import MARKER, IssueState, marker, read_marker
 from chalicelib.actions.links import build_links, is_commit_sha, is_repo_name
-from chalicelib.errors import SelfHealingError
-from chalicelib.github.client import GitHubError, github_for_repo, translate
+from chalicelib.errors import GitHubError, PatchRejectedError, SelfHealingError
+from chalicelib.github.client import github_for_repo, translate
 from chalicelib.github.patches import (
     PatchLimits,
-    PatchRejectedError,
     append_line_edit,
     apply_edits,
     check_path,

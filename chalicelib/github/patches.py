@@ -18,12 +18,7 @@ from pathlib import PurePosixPath
 
 import yaml
 
-from chalicelib.errors import SelfHealingError
-
-
-class PatchRejectedError(SelfHealingError):
-    """The proposed change breaks the patch policy; the reason says which rule."""
-
+from chalicelib.errors import PatchRejectedError
 
 # CI systems' configuration and coding agents' instruction files: never changed by the bot.
 _DENIED_PREFIXES = (
