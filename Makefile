@@ -37,7 +37,7 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 typecheck: install
-	$(VENV)/bin/mypy chalicelib app.py
+	$(VENV)/bin/mypy chalicelib app.py tests bench scripts
 	cd webapp && ../$(VENV)/bin/mypy --config-file ../pyproject.toml dashboard
 
 unit: compiled

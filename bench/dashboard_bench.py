@@ -14,7 +14,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "webapp")]
 from dashboard.app import create_app  # noqa: E402
 from dashboard.records import LocalSource, Records  # noqa: E402
 
-from tests.webapp_records import populate  # noqa: E402
+from tests.support.webapp_records import populate  # noqa: E402
 
 
 def timed(client: object, path: str) -> float:

@@ -9,6 +9,7 @@ of the command-line excerpt on a generated 1 GB log. A benchmark, not a test: it
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -36,7 +37,7 @@ _ALIASES = {"compile_error": "compile", "lint_error": "lint", "type_check": "typ
 
 
 def excerpt_lines(path: Path, budget: int) -> set[int]:
-    ex = build_excerpt(lambda: iter_file_blocks(str(path), NO_LIMIT), budget)
+    ex = build_excerpt(functools.partial(iter_file_blocks, str(path), NO_LIMIT), budget)
     if ex.chars > budget:
         raise AssertionError(f"{path}: excerpt of {ex.chars} chars is over the budget")
     return {n for n, _ in ex.lines}
@@ -85,7 +86,7 @@ def logdx(root: Path, budget: int, fn: LinesFn) -> float:
 def category_accuracy(pairs: list[tuple[Path, str]]) -> tuple[float, list[str]]:
     right, wrong = 0, []
     for path, expected in pairs:
-        ex = build_excerpt(lambda p=path: iter_file_blocks(str(p), NO_LIMIT))
+        ex = build_excerpt(functools.partial(iter_file_blocks, str(path), NO_LIMIT))
         got = analyze_offline(ex.lines, ex.anchors, ex.failing_step_start, ex.fail_markers).category
         if got == expected:
             right += 1
@@ -107,7 +108,7 @@ def throughput(root: Path, budget: int, passes: int = PASSES) -> tuple[float, fl
         forget_described_lines()
         start = time.perf_counter()
         for path in files:
-            build_excerpt(lambda p=path: iter_file_blocks(str(p), NO_LIMIT), budget)
+            build_excerpt(functools.partial(iter_file_blocks, str(path), NO_LIMIT), budget)
         best = min(best, time.perf_counter() - start)
     return size / best / 1e6, size / 1e6
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib.engines.llm import HF_ROUTER, ask, provider_chain
-from chalicelib.engines.prompt import build_prompt
+from chalicelib.engines.prompt import Prompt, build_prompt
 from chalicelib.ingest.metadata import RunMetadata
 from chalicelib.settings import Settings
 from tests.support.canaries import CANARIES
@@ -22,7 +22,7 @@ LINES = [
 ]
 
 
-def prompt():  # type: ignore[no-untyped-def]
+def prompt() -> Prompt:
     return build_prompt(
         LINES[:2],
         RunMetadata(repo="acme/api", branch="main", workflow="CI", job="test"),

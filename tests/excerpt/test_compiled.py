@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -149,6 +150,6 @@ def test_the_build_and_plain_python_give_the_same_excerpts() -> None:
     pure = json.loads(done.stdout)
     assert pure["compiled"] is False and len(pure["excerpts"]) == len(logs) >= 8
     for path in logs:
-        ex = build_excerpt(lambda path=path: iter_file_blocks(path, 1 << 30), 3000)
+        ex = build_excerpt(functools.partial(iter_file_blocks, path, 1 << 30), 3000)
         here = json.loads(json.dumps([ex.lines, ex.anchors, ex.fail_markers, ex.failing_step_start]))
         assert here == pure["excerpts"][path], path

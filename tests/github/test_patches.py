@@ -4,10 +4,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chalicelib.errors import PatchRejectedError
 from chalicelib.github.patches import (
     FileChange,
     PatchLimits,
-    PatchRejectedError,
     append_line_edit,
     apply_edits,
     check_path,

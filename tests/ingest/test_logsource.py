@@ -40,7 +40,7 @@ def test_plain_text_passes_through() -> None:
 def test_a_small_plain_log_comes_as_one_block() -> None:
     # Not its first 4 bytes apart: a block that ends at a newline reaches the scan uncopied.
     assert list(iter_bytes_blocks(b"$ make\nerror: boom\n", "log", 1000)) == [b"$ make\nerror: boom\n"]
-    unseekable = io.BufferedReader(io.BytesIO(b"$ make\n"))  # type: ignore[arg-type]
+    unseekable = io.BufferedReader(io.BytesIO(b"$ make\n"))
     unseekable.seekable = lambda: False  # type: ignore[method-assign]
     assert b"".join(iter_log_blocks(unseekable, "log", 1000)) == b"$ make\n"
 

@@ -17,7 +17,7 @@ from tests.support.llm_stub import GOOD_ANSWER, ChatStub, Reply
 
 SHA = "5e6f7a8b5e6f7a8b5e6f7a8b5e6f7a8b5e6f7a8b"
 REPO = "acme/shop"
-FILES = {
+FILES: dict[str, str | bytes] = {
     ".github/workflows/ci.yml": "on: push\njobs: {}\n",
     "build.sh": "#!/bin/sh\nmake all\n",
     "src/app.py": "TIMEOUT = 1\n",

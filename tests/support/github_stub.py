@@ -142,7 +142,7 @@ class GitHubStub:
         m = re.match(r"^/issues/(\d+)(/comments)?$", rest)
         if m:
             number = int(m.group(1))
-            issue = next((i for i in repo.issues if i["number"] == number), None)
+            known: dict[str, Any] | None = next((i for i in repo.issues if i["number"] == number), None)
             if m.group(2) and req.method == "POST":
                 repo.comments.setdefault(number, []).append(req.body["body"])
                 return 201, {
@@ -151,13 +151,13 @@ class GitHubStub:
                     "url": f"{base}/issues/comments/1",
                     "html_url": "https://github.example/c",
                 }
-            if issue is not None and req.method == "PATCH":
-                issue.update({k: v for k, v in req.body.items() if k in ("body", "title", "state")})
+            if known is not None and req.method == "PATCH":
+                known.update({k: v for k, v in req.body.items() if k in ("body", "title", "state")})
                 if "labels" in req.body:
-                    issue["labels"] = [{"name": n} for n in req.body["labels"]]
-                return 200, issue
-            if issue is not None and req.method == "GET":
-                return 200, issue
+                    known["labels"] = [{"name": n} for n in req.body["labels"]]
+                return 200, known
+            if known is not None and req.method == "GET":
+                return 200, known
         m = re.match(r"^/contents/(.+)$", rest)
         if m and req.method == "GET":
             ref = req.query.get("ref", ["main"])[0]
@@ -235,8 +235,8 @@ class GitHubStub:
             return 201, pull
         m = re.match(r"^/pulls/(\d+)$", rest)
         if m and req.method == "GET":
-            pull = next((p for p in repo.pulls if p["number"] == int(m.group(1))), None)
-            return (200, pull) if pull else (404, {"message": "Not Found"})
+            found_pull: dict[str, Any] | None = next((p for p in repo.pulls if p["number"] == int(m.group(1))), None)
+            return (200, found_pull) if found_pull else (404, {"message": "Not Found"})
         return 404, {"message": f"stub has no route {req.method} {rest}"}
 
     def _page(self, req: Request, items: list[dict[str, Any]]) -> tuple[int, Any, dict[str, str]]:
