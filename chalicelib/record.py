@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -79,7 +80,14 @@ class Analysis:
         return {k: getattr(self, k) for k in keys}
 
 
+# The clock and the sleep every time-dependent part takes as an argument (services.py passes
+# one of each), so tests can inject them.
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], None]
+
+
 def utc_now() -> datetime:
+    """The wall clock, in UTC (the default Clock)."""
     return datetime.now(UTC)
 
 

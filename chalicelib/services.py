@@ -9,7 +9,6 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from chalicelib.engines.llm import sdk_client
 from chalicelib.errors import NotFoundError
 from chalicelib.excerpt.redact import Redactor
 from chalicelib.ingest.logbucket import LogBucket
-from chalicelib.record import utc_now
+from chalicelib.record import Clock, Sleep, utc_now
 from chalicelib.settings import Settings
 from chalicelib.store.caps import DailyCaps, LocalDailyCaps, S3DailyCaps
 from chalicelib.store.records import LocalRecordStore, RecordStore, S3RecordStore
@@ -36,11 +35,11 @@ class Services:
     actions: list[Action]
     redactor: Redactor
     s3: Any = None
-    now: Callable[[], datetime] = field(default=utc_now)
+    now: Clock = field(default=utc_now)
     # When this invocation must be done (time.monotonic); the Lambda's remaining time.
     deadline: float = field(default_factory=lambda: time.monotonic() + 30.0)
     llm_factory: Callable[[str, str, str | None], Any] = sdk_client
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Sleep = time.sleep
     caps: DailyCaps | None = None
     # Reads the repository's files a failure names (for the model's prompt); set with GitHub.
     read_files: ReadFiles | None = None
@@ -51,10 +50,17 @@ class Services:
         return LogBucket(self.s3, bucket)
 
 
-def build_services(settings: Settings, s3: Any = None, remaining_ms: int | None = None) -> Services:
+def build_services(
+    settings: Settings,
+    s3: Any = None,
+    remaining_ms: int | None = None,
+    now: Clock = utc_now,
+    sleep: Sleep = time.sleep,
+) -> Services:
     """Services for ``settings``: the S3 bucket when LOGS_BUCKET is set, else the local folder.
 
     ``remaining_ms`` is the Lambda's remaining time; without it the analysis gets 30 seconds.
+    ``now`` and ``sleep`` go to every part that reads the time or waits (actions, the model).
     """
     store: RecordStore
     caps: DailyCaps
@@ -65,8 +71,9 @@ def build_services(settings: Settings, s3: Any = None, remaining_ms: int | None 
     else:
         store = LocalRecordStore(Path(settings.local_dir), settings.analysis_prefix)
         caps = LocalDailyCaps(Path(settings.local_dir), settings.analysis_prefix)
-    actions = configured_actions(store, settings, caps)
-    services = Services(settings, store, actions, Redactor(settings.runtime_secrets()), s3, caps=caps)
+    actions = configured_actions(store, settings, caps, now, sleep)
+    redactor = Redactor(settings.runtime_secrets())
+    services = Services(settings, store, actions, redactor, s3, now=now, sleep=sleep, caps=caps)
     if settings.github_configured:
         from chalicelib.github.issues import source_files  # PyGithub only where GitHub is configured
 
@@ -76,23 +83,27 @@ def build_services(settings: Settings, s3: Any = None, remaining_ms: int | None 
     return services
 
 
-def configured_actions(store: RecordStore, settings: Settings, caps: DailyCaps) -> list[Action]:
+def configured_actions(
+    store: RecordStore, settings: Settings, caps: DailyCaps, now: Clock = utc_now, sleep: Sleep = time.sleep
+) -> list[Action]:
     """What ACTIONS_MODE asks for: live actions for what is configured (auto), drafts for the rest."""
     if settings.actions_mode == "off":
         return []
     if settings.actions_mode == "dry-run":
-        return dry_run_actions(store, settings)
+        return dry_run_actions(store, settings, now)
     actions: list[Action] = []
     if settings.github_configured:
         # Imported here: PyGithub loads only where GitHub is configured (a cold start spares ~200 ms).
         from chalicelib.github.issues import github_actions
 
-        actions.extend(github_actions(settings, caps))
+        actions.extend(github_actions(settings, caps, now=now))
     else:
-        actions.extend(a for a in dry_run_actions(store, settings) if a.kind != "email")
+        actions.extend(a for a in dry_run_actions(store, settings, now) if a.kind != "email")
     # Mail goes last, so it can link the issue and pull request opened just before.
-    notifications = notification_actions(settings, lambda: ses_client(settings.ses_region or settings.region))
+    notifications = notification_actions(
+        settings, lambda: ses_client(settings.ses_region or settings.region), sleep, now
+    )
     if not settings.mail_configured:
-        actions.append(DryRunEmail(store, settings))
+        actions.append(DryRunEmail(store, settings, now))
     actions.extend(notifications)
     return actions

@@ -141,3 +141,15 @@ def test_a_small_log_is_read_once_and_its_head_still_gives_metadata(s3: Any) -> 
     outcome = handle_log_created(services(s3), BUCKET, key)
     assert outcome is not None and len(reads) == 1  # kept from the scan for the fetch of the chosen lines
     assert outcome.analysis.metadata["sha"] == "3f9c2a1"  # "HEAD is now at 3f9c2a1" near the start
+
+
+def test_one_injected_clock_stamps_the_record_and_every_action(s3: Any) -> None:
+    fixed = datetime(2031, 5, 4, 3, 2, 1, tzinfo=UTC)
+    services = build_services(Settings.from_env({"LOGS_BUCKET": BUCKET}), s3, now=lambda: fixed)
+    outcome = analyze_text(services, example("ruff-lint.log"), RunMetadata(repo="acme/x"), act=True)
+    record = outcome.analysis
+    assert record.created_at == fixed.isoformat() and record.id.startswith("20310504-")
+    assert [(a.kind, a.at) for a in record.actions] == [
+        ("github_issue", fixed.isoformat()),
+        ("email", fixed.isoformat()),
+    ]  # no fix is known for a lint finding: no pull request draft

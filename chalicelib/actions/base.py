@@ -12,7 +12,7 @@ from typing import Protocol
 
 from chalicelib.actions.issue_state import IssueState, marker
 from chalicelib.actions.links import build_links, message_links
-from chalicelib.record import ActionResult, Analysis, utc_now
+from chalicelib.record import ActionResult, Analysis, Clock, utc_now
 from chalicelib.render import render
 from chalicelib.settings import Settings
 from chalicelib.store.records import RecordStore
@@ -51,8 +51,8 @@ def fix_diff(analysis: Analysis) -> str:
 class DryRunIssue:
     kind = "github_issue"
 
-    def __init__(self, store: RecordStore, settings: Settings) -> None:
-        self._store, self._settings = store, settings
+    def __init__(self, store: RecordStore, settings: Settings, now: Clock = utc_now) -> None:
+        self._store, self._settings, self._now = store, settings, now
 
     def applies(self, analysis: Analysis) -> bool:
         return True
@@ -66,14 +66,14 @@ class DryRunIssue:
         draft = f"Title: {title}\nLabels: {labels}\n\n{body}"
         url = self._store.put_artifact(analysis.id, "issue.md", draft, "text/markdown")
         target = analysis.metadata.get("repo") or "unknown repository"
-        return ActionResult(self.kind, target, "dry_run", url, f"would open issue: {title}", utc_now().isoformat())
+        return ActionResult(self.kind, target, "dry_run", url, f"would open issue: {title}", self._now().isoformat())
 
 
 class DryRunPullRequest:
     kind = "github_pr"
 
-    def __init__(self, store: RecordStore, settings: Settings) -> None:
-        self._store, self._settings = store, settings
+    def __init__(self, store: RecordStore, settings: Settings, now: Clock = utc_now) -> None:
+        self._store, self._settings, self._now = store, settings, now
 
     def applies(self, analysis: Analysis) -> bool:
         return bool(analysis.edits or analysis.fix_plan)
@@ -84,15 +84,15 @@ class DryRunPullRequest:
         url = self._store.put_artifact(analysis.id, "pr.md", body, "text/markdown")
         target = analysis.metadata.get("repo") or "unknown repository"
         return ActionResult(
-            self.kind, target, "dry_run", url, f"would open draft pull request from {branch}", utc_now().isoformat()
+            self.kind, target, "dry_run", url, f"would open draft pull request from {branch}", self._now().isoformat()
         )
 
 
 class DryRunEmail:
     kind = "email"
 
-    def __init__(self, store: RecordStore, settings: Settings) -> None:
-        self._store, self._settings = store, settings
+    def __init__(self, store: RecordStore, settings: Settings, now: Clock = utc_now) -> None:
+        self._store, self._settings, self._now = store, settings, now
 
     def applies(self, analysis: Analysis) -> bool:
         return True
@@ -107,9 +107,13 @@ class DryRunEmail:
         preview = f"From: {sender}\nTo: {recipients}\nSubject: {subject}\n\n{text}"
         url = self._store.put_artifact(analysis.id, "email.txt", preview, "text/plain; charset=utf-8")
         self._store.put_artifact(analysis.id, "email.html", html, "text/html; charset=utf-8")
-        return ActionResult(self.kind, recipients, "dry_run", url, f"would send: {subject}", utc_now().isoformat())
+        return ActionResult(self.kind, recipients, "dry_run", url, f"would send: {subject}", self._now().isoformat())
 
 
-def dry_run_actions(store: RecordStore, settings: Settings) -> list[Action]:
+def dry_run_actions(store: RecordStore, settings: Settings, now: Clock = utc_now) -> list[Action]:
     """Drafts of everything, written next to the record."""
-    return [DryRunIssue(store, settings), DryRunPullRequest(store, settings), DryRunEmail(store, settings)]
+    return [
+        DryRunIssue(store, settings, now),
+        DryRunPullRequest(store, settings, now),
+        DryRunEmail(store, settings, now),
+    ]

@@ -21,9 +21,10 @@ from urllib.parse import urlparse
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from chalicelib.actions.base import Action
 from chalicelib.actions.links import message_links
 from chalicelib.errors import AWS_ERRORS, ActionError, RetryableError, aws_code, aws_message
-from chalicelib.record import ActionResult, Analysis, utc_now
+from chalicelib.record import ActionResult, Analysis, Clock, Sleep, utc_now
 from chalicelib.render import render
 from chalicelib.settings import Settings
 
@@ -74,8 +75,8 @@ def _retrying(sleep: Callable[[float], None], attempts: int = 3) -> Retrying:
 class SesEmail:
     kind = "email"
 
-    def __init__(self, settings: Settings, ses: Any, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.settings, self._ses, self._sleep = settings, ses, sleep
+    def __init__(self, settings: Settings, ses: Any, sleep: Sleep = time.sleep, now: Clock = utc_now) -> None:
+        self.settings, self._ses, self._sleep, self._now = settings, ses, sleep, now
 
     def applies(self, analysis: Analysis) -> bool:
         return True
@@ -84,7 +85,7 @@ class SesEmail:
         to = recipients(analysis, self.settings)
         target = ", ".join(to)
         if not to:
-            return ActionResult(self.kind, "", "skipped", "", "no valid recipient", utc_now().isoformat())
+            return ActionResult(self.kind, "", "skipped", "", "no valid recipient", self._now().isoformat())
         links = message_links(analysis, self.settings)
         subject = " ".join(render("email_subject.txt.j2", a=analysis).split())[:200]
         message = mime_message(
@@ -100,14 +101,14 @@ class SesEmail:
         try:
             response = _retrying(self._sleep)(self._send, to, message, extra)
         except ActionError as exc:
-            return ActionResult(self.kind, target, "failed", "", str(exc), utc_now().isoformat())
+            return ActionResult(self.kind, target, "failed", "", str(exc), self._now().isoformat())
         return ActionResult(
             self.kind,
             target,
             "created",
             "",
             f"sent, SES message {response.get('MessageId', '?')}",
-            utc_now().isoformat(),
+            self._now().isoformat(),
         )
 
     def _send(self, to: list[str], message: bytes, extra: dict[str, str]) -> dict[str, Any]:
@@ -186,9 +187,11 @@ class Webhook:
         url: str,
         settings: Settings,
         payload: Callable[[Analysis, Settings], Any],
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Sleep = time.sleep,
+        now: Clock = utc_now,
     ) -> None:
-        self.kind, self._url, self.settings, self._payload, self._sleep = kind, url, settings, payload, sleep
+        self.kind, self._url, self.settings, self._payload = kind, url, settings, payload
+        self._sleep, self._now = sleep, now
 
     def applies(self, analysis: Analysis) -> bool:
         return True
@@ -198,8 +201,8 @@ class Webhook:
         try:
             status = _retrying(self._sleep)(self._post, json.dumps(self._payload(analysis, self.settings)).encode())
         except ActionError as exc:
-            return ActionResult(self.kind, host, "failed", "", str(exc), utc_now().isoformat())
-        return ActionResult(self.kind, host, "created", "", f"delivered ({status})", utc_now().isoformat())
+            return ActionResult(self.kind, host, "failed", "", str(exc), self._now().isoformat())
+        return ActionResult(self.kind, host, "created", "", f"delivered ({status})", self._now().isoformat())
 
     def _post(self, body: bytes) -> int:
         url = check_webhook_url(self._url)
@@ -219,14 +222,14 @@ class Webhook:
 
 
 def notification_actions(
-    settings: Settings, ses: Callable[[], Any], sleep: Callable[[float], None] = time.sleep
-) -> list[Any]:
+    settings: Settings, ses: Callable[[], Any], sleep: Sleep = time.sleep, now: Clock = utc_now
+) -> list[Action]:
     """Live notifications for what is configured: SES, Slack, generic webhook."""
-    actions: list[Any] = []
+    actions: list[Action] = []
     if settings.mail_configured:
-        actions.append(SesEmail(settings, ses(), sleep))
+        actions.append(SesEmail(settings, ses(), sleep, now))
     if settings.slack_webhook_url:
-        actions.append(Webhook("slack", settings.slack_webhook_url, settings, slack_payload, sleep))
+        actions.append(Webhook("slack", settings.slack_webhook_url, settings, slack_payload, sleep, now))
     if settings.webhook_url:
-        actions.append(Webhook("webhook", settings.webhook_url, settings, webhook_payload, sleep))
+        actions.append(Webhook("webhook", settings.webhook_url, settings, webhook_payload, sleep, now))
     return actions

@@ -27,7 +27,6 @@ from chalicelib.github.client import github_for_repo, translate
 from chalicelib.github.issues import find_open_issue, healing_fingerprint_prefix, write_state
 from chalicelib.ingest.metadata import RunMetadata, parse_key
 from chalicelib.metrics import emit_healed
-from chalicelib.record import utc_now
 from chalicelib.render import render
 
 log = logging.getLogger(__name__)
@@ -101,7 +100,7 @@ def _mark_record(services: Any, analysis_id: str, meta: RunMetadata, attempts: i
         return
     record.healing = {
         "healed": True,
-        "healed_at": utc_now().isoformat(),
+        "healed_at": services.now().isoformat(),
         "branch": meta.branch,
         "run_id": meta.run_id,
         "attempts": attempts,

@@ -16,7 +16,7 @@ from typing import Any
 
 from github import Github, GithubException, InputGitTreeElement
 
-from chalicelib.actions.base import fix_branch
+from chalicelib.actions.base import Action, fix_branch
 from chalicelib.actions.issue_state import MARKER, IssueState, marker, read_marker
 from chalicelib.actions.links import build_links, is_commit_sha, is_repo_name
 from chalicelib.errors import GitHubError, PatchRejectedError, SelfHealingError
@@ -28,7 +28,7 @@ from chalicelib.github.patches import (
     check_path,
     validate_changes,
 )
-from chalicelib.record import ActionResult, Analysis, utc_now
+from chalicelib.record import ActionResult, Analysis, Clock, utc_now
 from chalicelib.render import render
 from chalicelib.settings import Settings
 from chalicelib.store.caps import DailyCaps
@@ -98,9 +98,13 @@ class GitHubSession:
     """The GitHub side of one analysis: one client, one lookup of its issue, shared by the actions."""
 
     def __init__(
-        self, settings: Settings, caps: DailyCaps, factory: Callable[[Settings, str], Github] = github_for_repo
+        self,
+        settings: Settings,
+        caps: DailyCaps,
+        factory: Callable[[Settings, str], Github] = github_for_repo,
+        now: Clock = utc_now,
     ) -> None:
-        self.settings, self.caps, self._factory = settings, caps, factory
+        self.settings, self.caps, self._factory, self.now = settings, caps, factory, now
         self._cache: dict[str, _Found] = {}
 
     def lookup(self, analysis: Analysis) -> _Found:
@@ -134,14 +138,10 @@ class GitHubSession:
 
     def take_cap(self, analysis: Analysis) -> bool:
         try:
-            return self.caps.take(analysis.metadata["repo"], "actions", self.settings.daily_action_cap, utc_now())
+            return self.caps.take(analysis.metadata["repo"], "actions", self.settings.daily_action_cap, self.now())
         except SelfHealingError as exc:
             log.warning("daily cap unavailable (%s); acting conservatively", exc)
             return False
-
-
-def _result(kind: str, analysis: Analysis, status: str, url: str = "", detail: str = "") -> ActionResult:
-    return ActionResult(kind, analysis.metadata.get("repo", ""), status, url, detail[:500], utc_now().isoformat())
 
 
 def _evidence(analysis: Analysis) -> list[dict[str, Any]]:
@@ -160,17 +160,22 @@ class _GitHubAction:
         try:
             return self._run(analysis)
         except SelfHealingError as exc:
-            return _result(self.kind, analysis, "failed", detail=str(exc))
+            return self._result(analysis, "failed", detail=str(exc))
 
     def _run(self, analysis: Analysis) -> ActionResult:
         raise NotImplementedError
+
+    def _result(self, analysis: Analysis, status: str, url: str = "", detail: str = "") -> ActionResult:
+        """This action's result, stamped by the session's clock."""
+        repo = analysis.metadata.get("repo", "")
+        return ActionResult(self.kind, repo, status, url, detail[:500], self.session.now().isoformat())
 
     def _over_cap(self, analysis: Analysis) -> ActionResult | None:
         """A skipped result once the repository's daily cap of new issues and PRs is used up."""
         if self.session.take_cap(analysis):
             return None
         cap = self.session.settings.daily_action_cap
-        return _result(self.kind, analysis, "skipped", detail=f"daily cap of {cap} new issues and PRs reached")
+        return self._result(analysis, "skipped", detail=f"daily cap of {cap} new issues and PRs reached")
 
 
 class GitHubIssue(_GitHubAction):
@@ -188,7 +193,7 @@ class GitHubIssue(_GitHubAction):
             found.state.seen += 1
             # The counter always moves; a comment at most hourly, so a failure repeated 100 times
             # in a burst is one issue with a count, not a hundred notifications.
-            now = utc_now()
+            now = session.now()
             last = _parse_time(found.state.last_comment)
             if last is None or now - last >= COMMENT_INTERVAL:
                 body = render(
@@ -202,8 +207,7 @@ class GitHubIssue(_GitHubAction):
                 session.comment(found.issue, body, f"issue #{found.issue.number}")
                 found.state.last_comment = now.isoformat()
             session.save_state(found)
-            return _result(
-                self.kind,
+            return self._result(
                 analysis,
                 "updated",
                 found.issue.html_url,
@@ -220,7 +224,7 @@ class GitHubIssue(_GitHubAction):
         except GithubException as exc:
             raise translate(exc, "opening an issue") from exc
         found.issue, found.fingerprint, found.state = issue, analysis.fingerprint, state
-        return _result(self.kind, analysis, "created", issue.html_url, f"opened issue #{issue.number}")
+        return self._result(analysis, "created", issue.html_url, f"opened issue #{issue.number}")
 
 
 class GitHubPullRequest(_GitHubAction):
@@ -241,20 +245,20 @@ class GitHubPullRequest(_GitHubAction):
         branch = analysis.metadata.get("branch", "")
         healing = branch.startswith(HEAL_PREFIX)
         if found.issue is not None and (found.state.gave_up or found.state.healed):
-            return _result(self.kind, analysis, "skipped", detail="healing of this failure has ended")
+            return self._result(analysis, "skipped", detail="healing of this failure has ended")
         if healing and found.issue is not None and found.state.attempts >= session.settings.heal_max_attempts:
             return self._give_up(analysis, found, branch)
         if not (analysis.edits or analysis.fix_plan) or not analysis.metadata.get("sha"):
-            return _result(self.kind, analysis, "skipped", detail="no fix is known for this failure")
+            return self._result(analysis, "skipped", detail="no fix is known for this failure")
         if not healing and found.issue is not None and found.state.pr:
-            return _result(self.kind, analysis, "skipped", detail=f"a fix is already proposed in #{found.state.pr}")
+            return self._result(analysis, "skipped", detail=f"a fix is already proposed in #{found.state.pr}")
         base = found.state.base if healing and found.state.base else branch
         try:
             changes = self._changes(found.repo, analysis)
         except PatchRejectedError as exc:
             if found.issue is not None:
                 session.comment(found.issue, render("issue_fix_rejected.md.j2", reason=str(exc)), "the issue")
-            return _result(self.kind, analysis, "skipped", detail=f"fix rejected: {exc}")
+            return self._result(analysis, "skipped", detail=f"fix rejected: {exc}")
         capped = self._over_cap(analysis)
         if capped is not None:
             return capped
@@ -265,7 +269,7 @@ class GitHubPullRequest(_GitHubAction):
             found.state.pr = pr.number
             found.state.base = base
             session.save_state(found)
-        return _result(self.kind, analysis, "created", pr.html_url, f"draft PR #{pr.number} from {head} into {base}")
+        return self._result(analysis, "created", pr.html_url, f"draft PR #{pr.number} from {head} into {base}")
 
     def _changes(self, repo: Any, analysis: Analysis) -> list[Any]:
         edits = list(analysis.edits)
@@ -343,9 +347,7 @@ class GitHubPullRequest(_GitHubAction):
                 raise translate(exc, f"finding pull request #{found.state.pr}") from exc
         found.state.gave_up = True
         session.save_state(found)
-        return _result(
-            self.kind, analysis, "skipped", detail=f"healing gave up after {found.state.attempts} attempt(s)"
-        )
+        return self._result(analysis, "skipped", detail=f"healing gave up after {found.state.attempts} attempt(s)")
 
 
 _SOURCE_PATH = re.compile(
@@ -411,10 +413,13 @@ def _unified(change: Any) -> str:
 
 
 def github_actions(
-    settings: Settings, caps: DailyCaps, factory: Callable[[Settings, str], Github] = github_for_repo
-) -> list[Any]:
-    """The issue and pull request actions, sharing one session per invocation."""
-    session = GitHubSession(settings, caps, factory)
+    settings: Settings,
+    caps: DailyCaps,
+    factory: Callable[[Settings, str], Github] = github_for_repo,
+    now: Clock = utc_now,
+) -> list[Action]:
+    """The issue and pull request actions, sharing one session (and one clock) per invocation."""
+    session = GitHubSession(settings, caps, factory, now)
     return [GitHubIssue(session), GitHubPullRequest(session)]
 
 

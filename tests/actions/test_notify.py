@@ -14,7 +14,7 @@ from chalicelib.actions.digest import build_digest, send_digest
 from chalicelib.actions.notify import valid_addresses
 from chalicelib.ingest.metadata import RunMetadata
 from chalicelib.pipeline import analyze_text
-from chalicelib.services import build_services
+from chalicelib.services import Services, build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET, ROOT, STAGE, example
 from tests.support.canaries import CANARIES
@@ -32,7 +32,7 @@ def ses(s3: Any) -> Any:
     return client
 
 
-def services(s3: Any, **env: str):  # type: ignore[no-untyped-def]
+def services(s3: Any, **env: str) -> Services:
     base = {
         "LOGS_BUCKET": BUCKET,
         "MAIL_FROM": SENDER,
@@ -40,12 +40,8 @@ def services(s3: Any, **env: str):  # type: ignore[no-untyped-def]
         "SES_CONFIGURATION_SET": "self-healing-ci-events",
         "DASHBOARD_URL": "https://ci.acme.example",
     }
-    svc = build_services(Settings.from_env({**base, **env}), s3)
-    svc.sleep = lambda seconds: None
-    for action in svc.actions:
-        if hasattr(action, "_sleep"):
-            action._sleep = svc.sleep
-    return svc
+    # No waiting between retries: the sleep goes to every action through the composition root.
+    return build_services(Settings.from_env({**base, **env}), s3, sleep=lambda seconds: None)
 
 
 def meta(**extra: str) -> RunMetadata:

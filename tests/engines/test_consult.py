@@ -7,13 +7,13 @@ from typing import Any
 
 from chalicelib.ingest.metadata import RunMetadata
 from chalicelib.pipeline import analyze_text
-from chalicelib.services import build_services
+from chalicelib.services import Services, build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET, example
 from tests.support.llm_stub import GOOD_ANSWER, ChatStub, Reply
 
 
-def services(s3: Any, stub: ChatStub, **env: str):  # type: ignore[no-untyped-def]
+def services(s3: Any, stub: ChatStub, **env: str) -> Services:
     base = {
         "LOGS_BUCKET": BUCKET,
         "PROVIDER": "openai",
@@ -21,7 +21,7 @@ def services(s3: Any, stub: ChatStub, **env: str):  # type: ignore[no-untyped-de
         "LLM_BASE_URL": stub.url + "/v1",
         "LLM_MODEL": "gpt-4o-mini",
     }
-    return build_services(Settings.from_env({**base, **env}), s3)
+    return build_services(Settings.from_env({**base, **env}), s3, sleep=lambda seconds: None)
 
 
 def test_model_answer_fills_the_record_with_tokens_cost_and_latency(s3: Any, chat_stub: ChatStub) -> None:
@@ -47,7 +47,6 @@ def test_no_key_means_offline_engine_with_the_reason(s3: Any, chat_stub: ChatStu
 def test_provider_down_keeps_the_offline_analysis(s3: Any, chat_stub: ChatStub) -> None:
     chat_stub.script(*[Reply(503) for _ in range(3)])
     svc = services(s3, chat_stub)
-    svc.sleep = lambda seconds: None
     outcome = analyze_text(svc, example("ruff-lint.log"), RunMetadata(), False)
     assert outcome.analysis.engine["name"] == "heuristic"
     assert "server error (503)" in outcome.analysis.engine["fallback_reason"]

@@ -103,8 +103,7 @@ def run_failure(world: dict[str, Any], run: str = "77") -> Any:
         Body=canary_log(),
         Metadata={"repo": REPO, "sha": SHA, "branch": "main", "run-id": run, "job": "test"},
     )
-    services = build_services(world["settings"], s3)
-    services.sleep = lambda seconds: None
+    services = build_services(world["settings"], s3, sleep=lambda seconds: None)
     outcome = handle_log_created(services, BUCKET, key)
     assert outcome is not None
     return outcome.analysis

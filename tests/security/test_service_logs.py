@@ -29,8 +29,7 @@ def test_info_logs_carry_ids_not_content(s3: Any, chat_stub: ChatStub, caplog: p
             "LLM_RETRIES": "1",
         }
     )
-    services = build_services(settings, s3)
-    services.sleep = lambda seconds: None
+    services = build_services(settings, s3, sleep=lambda seconds: None)
     analyze_text(services, log.encode(), RunMetadata(repo="acme/x"), True)
     loud = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
     assert loud, "the service says something at INFO"
