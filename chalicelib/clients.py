@@ -7,24 +7,30 @@ tests. boto3 is imported here, not at module level elsewhere: the Lambda runtime
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the stubs are a dev dependency; boto3 returns these at run time
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_ses import SESClient
 
 
 @functools.lru_cache(maxsize=4)
-def s3_client(region: str) -> Any:
+def s3_client(region: str) -> S3Client:
     """The S3 client for ``region``."""
     import boto3
     from botocore.config import Config
 
-    return boto3.client("s3", region_name=region, config=Config(retries={"mode": "standard"}))
+    client: S3Client = boto3.client("s3", region_name=region, config=Config(retries={"mode": "standard"}))
+    return client
 
 
 @functools.lru_cache(maxsize=4)
-def ses_client(region: str) -> Any:
+def ses_client(region: str) -> SESClient:
     """The SES client for ``region`` (SES may live in another region than the bucket)."""
     import boto3
 
-    return boto3.client("ses", region_name=region)
+    client: SESClient = boto3.client("ses", region_name=region)
+    return client
 
 
 @functools.lru_cache(maxsize=8)

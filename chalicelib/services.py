@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.actions.base import Action, DryRunEmail, dry_run_actions
 from chalicelib.actions.notify import notification_actions
@@ -25,6 +25,9 @@ from chalicelib.settings import Settings
 from chalicelib.store.caps import DailyCaps, LocalDailyCaps, S3DailyCaps
 from chalicelib.store.records import LocalRecordStore, RecordStore, S3RecordStore
 
+if TYPE_CHECKING:  # the stubs are a dev dependency; boto3 returns these at run time
+    from mypy_boto3_s3 import S3Client
+
 
 @dataclass
 class Services:
@@ -34,7 +37,7 @@ class Services:
     store: RecordStore
     actions: list[Action]
     redactor: Redactor
-    s3: Any = None
+    s3: S3Client | None = None
     now: Clock = field(default=utc_now)
     # When this invocation must be done (time.monotonic); the Lambda's remaining time.
     deadline: float = field(default_factory=lambda: time.monotonic() + 30.0)
@@ -52,7 +55,7 @@ class Services:
 
 def build_services(
     settings: Settings,
-    s3: Any = None,
+    s3: S3Client | None = None,
     remaining_ms: int | None = None,
     now: Clock = utc_now,
     sleep: Sleep = time.sleep,

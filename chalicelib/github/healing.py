@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from github import GithubException
 
@@ -29,6 +29,9 @@ from chalicelib.ingest.metadata import RunMetadata, parse_key
 from chalicelib.metrics import emit_healed
 from chalicelib.render import render
 
+if TYPE_CHECKING:  # the stubs are a dev dependency; boto3 returns these at run time
+    from mypy_boto3_s3 import S3Client
+
 log = logging.getLogger(__name__)
 _MAX_RECORD = 16 * 1024
 
@@ -40,7 +43,7 @@ class HealOutcome:
     analysis_id: str = ""
 
 
-def read_success_record(s3: Any, bucket: str, key: str) -> RunMetadata:
+def read_success_record(s3: S3Client, bucket: str, key: str) -> RunMetadata:
     """The run a success record describes; raises BadInputError or NotFoundError."""
     try:
         response = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{_MAX_RECORD}")

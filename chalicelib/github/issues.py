@@ -15,6 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from github import Github, GithubException, InputGitTreeElement
+from github.Issue import Issue
+from github.PullRequest import PullRequest
+from github.Repository import Repository
 
 from chalicelib.actions.base import Action, fix_branch
 from chalicelib.actions.issue_state import MARKER, IssueState, marker, read_marker
@@ -48,7 +51,7 @@ def _parse_time(value: str) -> datetime | None:
         return None
 
 
-def write_state(issue: Any, fingerprint: str, state: IssueState, extra_labels: tuple[str, ...] = ()) -> None:
+def write_state(issue: Issue, fingerprint: str, state: IssueState, extra_labels: tuple[str, ...] = ()) -> None:
     """Store ``state`` in the issue's marker; raises GitHubError."""
     body = MARKER.sub(lambda _: marker(fingerprint, state), issue.body or "", count=1)
     changes: dict[str, Any] = {"body": body}
@@ -60,7 +63,7 @@ def write_state(issue: Any, fingerprint: str, state: IssueState, extra_labels: t
         raise translate(exc, f"updating issue #{issue.number}") from exc
 
 
-def find_open_issue(repo: Any, prefix: str) -> tuple[Any, str, IssueState] | None:
+def find_open_issue(repo: Repository, prefix: str) -> tuple[Issue, str, IssueState] | None:
     """The open self-healing issue whose marker's fingerprint starts with ``prefix``, with its
     fingerprint and state; only the newest _SCAN_LIMIT issues are read (pages stop there).
 
@@ -88,8 +91,8 @@ def ordinal(n: int) -> str:
 
 @dataclass
 class _Found:
-    repo: Any
-    issue: Any = None
+    repo: Repository
+    issue: Issue | None = None
     fingerprint: str = ""
     state: IssueState = field(default_factory=IssueState)
 
@@ -125,10 +128,10 @@ class GitHubSession:
         self._cache[analysis.id] = found
         return found
 
-    def save_state(self, found: _Found) -> None:
-        write_state(found.issue, found.fingerprint, found.state)
+    def save_state(self, issue: Issue, found: _Found) -> None:
+        write_state(issue, found.fingerprint, found.state)
 
-    def comment(self, target: Any, body: str, what: str) -> None:
+    def comment(self, target: Issue | PullRequest, body: str, what: str) -> None:
         # A pull request's create_comment is a review comment; its conversation is an issue comment.
         post = target.create_issue_comment if hasattr(target, "create_issue_comment") else target.create_comment
         try:
@@ -206,7 +209,7 @@ class GitHubIssue(_GitHubAction):
                 )
                 session.comment(found.issue, body, f"issue #{found.issue.number}")
                 found.state.last_comment = now.isoformat()
-            session.save_state(found)
+            session.save_state(found.issue, found)
             return self._result(
                 analysis,
                 "updated",
@@ -247,7 +250,7 @@ class GitHubPullRequest(_GitHubAction):
         if found.issue is not None and (found.state.gave_up or found.state.healed):
             return self._result(analysis, "skipped", detail="healing of this failure has ended")
         if healing and found.issue is not None and found.state.attempts >= session.settings.heal_max_attempts:
-            return self._give_up(analysis, found, branch)
+            return self._give_up(analysis, found, found.issue, branch)
         if not (analysis.edits or analysis.fix_plan) or not analysis.metadata.get("sha"):
             return self._result(analysis, "skipped", detail="no fix is known for this failure")
         if not healing and found.issue is not None and found.state.pr:
@@ -268,10 +271,10 @@ class GitHubPullRequest(_GitHubAction):
             found.state.attempts += 1
             found.state.pr = pr.number
             found.state.base = base
-            session.save_state(found)
+            session.save_state(found.issue, found)
         return self._result(analysis, "created", pr.html_url, f"draft PR #{pr.number} from {head} into {base}")
 
-    def _changes(self, repo: Any, analysis: Analysis) -> list[Any]:
+    def _changes(self, repo: Repository, analysis: Analysis) -> list[Any]:
         edits = list(analysis.edits)
         paths = sorted({e["path"] for e in edits} | ({analysis.fix_plan["path"]} if analysis.fix_plan else set()))
         files: dict[str, str] = {}
@@ -286,7 +289,7 @@ class GitHubPullRequest(_GitHubAction):
         return changes
 
     @staticmethod
-    def _fetch(repo: Any, path: str, sha: str) -> str:
+    def _fetch(repo: Repository, path: str, sha: str) -> str:
         check_path(path)
         try:
             content = repo.get_contents(path, ref=sha)
@@ -301,7 +304,7 @@ class GitHubPullRequest(_GitHubAction):
         except UnicodeDecodeError as exc:
             raise PatchRejectedError(f"{path}: binary files are never changed") from exc
 
-    def _open(self, found: _Found, analysis: Analysis, changes: list[Any], head: str, base: str) -> Any:
+    def _open(self, found: _Found, analysis: Analysis, changes: list[Any], head: str, base: str) -> PullRequest:
         repo = found.repo
         try:
             parent = repo.get_git_commit(analysis.metadata["sha"])
@@ -329,7 +332,7 @@ class GitHubPullRequest(_GitHubAction):
         except GithubException as exc:
             raise translate(exc, f"opening a draft pull request from {head}") from exc
 
-    def _give_up(self, analysis: Analysis, found: _Found, branch: str) -> ActionResult:
+    def _give_up(self, analysis: Analysis, found: _Found, issue: Issue, branch: str) -> ActionResult:
         session = self.session
         body = render(
             "heal_gave_up.md.j2",
@@ -339,14 +342,14 @@ class GitHubPullRequest(_GitHubAction):
             evidence=_evidence(analysis),
             root_cause=analysis.root_cause,
         )
-        session.comment(found.issue, body, f"issue #{found.issue.number}")
+        session.comment(issue, body, f"issue #{issue.number}")
         if found.state.pr:
             try:
                 session.comment(found.repo.get_pull(found.state.pr), body, f"pull request #{found.state.pr}")
             except GithubException as exc:
                 raise translate(exc, f"finding pull request #{found.state.pr}") from exc
         found.state.gave_up = True
-        session.save_state(found)
+        session.save_state(issue, found)
         return self._result(analysis, "skipped", detail=f"healing gave up after {found.state.attempts} attempt(s)")
 
 

@@ -10,11 +10,14 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chalicelib.errors import AWS_ERRORS, BadInputError, NotFoundError, StorageError, aws_code, aws_not_found
 from chalicelib.ingest.logsource import iter_log_blocks
 from chalicelib.ingest.metadata import RunMetadata
+
+if TYPE_CHECKING:  # the stubs are a dev dependency; boto3 returns these at run time
+    from mypy_boto3_s3 import S3Client
 
 log = logging.getLogger(__name__)
 _SIDECAR_MAX = 64 * 1024
@@ -35,7 +38,7 @@ class LogObject:
 class LogBucket:
     """Reads logs, their S3 metadata and sidecars from the logs bucket."""
 
-    def __init__(self, s3: Any, bucket: str) -> None:
+    def __init__(self, s3: S3Client, bucket: str) -> None:
         self._s3, self.bucket = s3, bucket
 
     def head(self, key: str) -> LogObject:

@@ -11,11 +11,15 @@ import logging
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.errors import AWS_ERRORS, StorageError, aws_code, aws_not_found, aws_precondition_failed
 
+if TYPE_CHECKING:  # the stubs are a dev dependency; boto3 returns these at run time
+    from mypy_boto3_s3 import S3Client
+
 log = logging.getLogger(__name__)
+JSON = "application/json"
 _ATTEMPTS = 5
 
 
@@ -28,7 +32,7 @@ def _key(prefix: str, repo: str, day: datetime) -> str:
 
 
 class S3DailyCaps:
-    def __init__(self, s3: Any, bucket: str, prefix: str = "analysis/") -> None:
+    def __init__(self, s3: S3Client, bucket: str, prefix: str = "analysis/") -> None:
         self._s3, self._bucket, self._prefix = s3, bucket, prefix
 
     def take(self, repo: str, kind: str, limit: int, day: datetime) -> bool:
@@ -42,15 +46,12 @@ class S3DailyCaps:
             if counts.get(kind, 0) >= limit:
                 return False
             counts[kind] = counts.get(kind, 0) + 1
-            condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+            body = json.dumps(counts).encode()
             try:
-                self._s3.put_object(
-                    Bucket=self._bucket,
-                    Key=key,
-                    Body=json.dumps(counts).encode(),
-                    ContentType="application/json",
-                    **condition,
-                )
+                if etag:  # replace only the version read (another invocation may have counted since)
+                    self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=JSON, IfMatch=etag)
+                else:  # create only if no invocation created it first
+                    self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=JSON, IfNoneMatch="*")
                 return True
             except AWS_ERRORS as exc:
                 if not aws_precondition_failed(exc):

@@ -14,10 +14,13 @@ import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.errors import AWS_ERRORS, NotFoundError, StorageError, aws_code, aws_not_found, aws_precondition_failed
 from chalicelib.record import Analysis, record_key
+
+if TYPE_CHECKING:  # the stubs are a dev dependency; boto3 returns these at run time
+    from mypy_boto3_s3 import S3Client
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,7 @@ def artifact_key(prefix: str, analysis_id: str, name: str) -> str:
 class S3RecordStore:
     """Records in an S3 bucket; creation is conditional, so concurrent duplicates can't both win."""
 
-    def __init__(self, s3: Any, bucket: str, prefix: str = "analysis/") -> None:
+    def __init__(self, s3: S3Client, bucket: str, prefix: str = "analysis/") -> None:
         self._s3, self._bucket, self._prefix = s3, bucket, prefix
 
     def get(self, analysis_id: str) -> Analysis:
@@ -105,9 +108,9 @@ class S3RecordStore:
     def put_state(self, name: str, data: dict[str, Any]) -> None:
         self._put(f"{self._prefix}_state/{name}.json", json.dumps(data), "application/json")
 
-    def _put(self, key: str, body: str, content_type: str, **extra: str) -> None:
+    def _put(self, key: str, body: str, content_type: str) -> None:
         try:
-            self._s3.put_object(Bucket=self._bucket, Key=key, Body=body.encode(), ContentType=content_type, **extra)
+            self._s3.put_object(Bucket=self._bucket, Key=key, Body=body.encode(), ContentType=content_type)
         except AWS_ERRORS as exc:
             raise StorageError(f"cannot write s3://{self._bucket}/{key}: {aws_code(exc)}") from exc
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from botocore.exceptions import ClientError
@@ -14,6 +14,9 @@ from chalicelib.record import make_id, record_key
 from chalicelib.store.records import LocalRecordStore, S3RecordStore
 from tests.conftest import BUCKET
 from tests.support.records import sample
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 
 def test_ids_name_their_partition() -> None:
@@ -77,4 +80,4 @@ def test_transient_s3_failure_is_a_storage_error() -> None:
             raise ClientError({"Error": {"Code": "SlowDown", "Message": "slow"}}, "HeadObject")
 
     with pytest.raises(StorageError, match="SlowDown"):
-        LogBucket(Failing(), BUCKET).head("logs/x.log")
+        LogBucket(cast("S3Client", Failing()), BUCKET).head("logs/x.log")
