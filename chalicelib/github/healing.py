@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from github import GithubException
 
 from chalicelib.errors import (
     AWS_ERRORS,
     BadInputError,
+    ConfigurationError,
     NotFoundError,
     SelfHealingError,
     StorageError,
@@ -27,7 +28,10 @@ from chalicelib.github.client import github_for_repo, translate
 from chalicelib.github.issues import find_open_issue, healing_fingerprint_prefix, write_state
 from chalicelib.ingest.metadata import RunMetadata, parse_key
 from chalicelib.metrics import emit_healed
+from chalicelib.record import Clock
 from chalicelib.render import render
+from chalicelib.settings import Settings
+from chalicelib.store.records import RecordStore
 
 if TYPE_CHECKING:  # the stubs are a dev dependency; boto3 returns these at run time
     from mypy_boto3_s3 import S3Client
@@ -63,9 +67,27 @@ def read_success_record(s3: S3Client, bucket: str, key: str) -> RunMetadata:
     return meta.merged(parse_key(key))
 
 
-def mark_healed(services: Any, bucket: str, key: str) -> HealOutcome:
-    """Record that CI passed on a fix branch: comment, mark the issue's state and the analysis."""
+class Services(Protocol):
+    """What marking a failure healed needs (the pipeline's Services has it all)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def s3(self) -> S3Client | None: ...
+    @property
+    def store(self) -> RecordStore: ...
+    @property
+    def now(self) -> Clock: ...
+
+
+def mark_healed(services: Services, bucket: str, key: str) -> HealOutcome:
+    """Record that CI passed on a fix branch: comment, mark the issue's state and the analysis.
+
+    Raises NotFoundError or BadInputError for an unusable success record, StorageError when S3 fails.
+    """
     settings = services.settings
+    if services.s3 is None:
+        raise ConfigurationError("success records are read from the logs bucket: set LOGS_BUCKET")
     meta = read_success_record(services.s3, bucket, key)
     prefix = healing_fingerprint_prefix(meta.branch)
     if prefix is None:
@@ -95,7 +117,7 @@ def mark_healed(services: Any, bucket: str, key: str) -> HealOutcome:
     return HealOutcome("healed", f"issue #{issue.number}", state.analysis)
 
 
-def _mark_record(services: Any, analysis_id: str, meta: RunMetadata, attempts: int) -> None:
+def _mark_record(services: Services, analysis_id: str, meta: RunMetadata, attempts: int) -> None:
     try:
         record = services.store.get(analysis_id)
     except NotFoundError:
