@@ -24,10 +24,13 @@ the failure.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
+
+import re2
 
 Lines = Sequence[tuple[int, str]]
 
@@ -548,11 +551,75 @@ FORMATS: Final[tuple[Format, ...]] = (
     _f("test_summary", "test_assertion", VERDICT, r"(?P<msg>\b[1-9]\d* (?:failed|failing|failures?)\b.*)$"),
 )
 
+
 # One pass that tells whether a line can match any format: most lines match none, and one
 # search of the union costs less than a search per format.
-_ANY_FORMAT: Final = re.compile(
-    "|".join(f"(?:{re.sub(r'[(][?]P<[a-z0-9]+>', '(?:', f.pattern.pattern)})" for f in FORMATS)
-)
+def loosened(pattern: str) -> str:
+    """``pattern`` without its lookaround groups and group names: a looser pattern (it matches
+    wherever ``pattern`` does, and more) in the syntax RE2 reads."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("\\", index):
+            out.append(pattern[index : index + 2])
+            index += 2
+        elif pattern.startswith("[", index):
+            end = _class_end(pattern, index)  # a ")" inside a class closes nothing
+            out.append(pattern[index:end])
+            index = end
+        elif pattern.startswith(("(?=", "(?!", "(?<=", "(?<!"), index):
+            index = _group_end(pattern, index)
+        elif pattern.startswith("(?P<", index):
+            out.append("(?:")
+            index = pattern.index(">", index) + 1
+        else:
+            out.append(pattern[index])
+            index += 1
+    return "".join(out)
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """The index just past the character class that opens at ``start``."""
+    index = start + 1
+    index += pattern[index] == "^"
+    index += pattern[index] == "]"
+    while pattern[index] != "]":
+        index += 2 if pattern[index] == "\\" else 1
+    return index + 1
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """The index just past the group that opens at ``start``."""
+    depth, index = 0, start
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "[":
+            index = _class_end(pattern, index)
+            continue
+        depth += (char == "(") - (char == ")")
+        index += 1
+        if depth == 0:
+            return index
+    raise ValueError(f"unbalanced group in {pattern!r}")
+
+
+@functools.cache
+def _candidates() -> Callable[[str], list[int]]:
+    """Which formats can match a line, in one RE2 pass over it: most lines match none, and Python's
+    engine would try each format at each position. The formats' lookarounds are dropped for RE2,
+    so it may name a format that does not match (the format's own pattern decides), never miss
+    one. Built on first use: importing the engine stays cheap."""
+    formats = re2.Set.SearchSet(re2.Options())
+    for fmt in FORMATS:
+        formats.Add(loosened(fmt.pattern.pattern))
+    formats.Compile()
+    match = formats.Match
+    return lambda text: sorted(match(text) or ())
+
+
 # Warnings are never failure statements, however they are worded.
 _WARNING: Final = re.compile(
     r"(?i)^\s*(?:\[warn(?:ing)?\](?! \S+\.\w+\s*$)|warning[:\[ ]|\S+:\d+(?::\d+)?:? warning\b|w: |deprecat)"
@@ -684,10 +751,11 @@ def is_warning(text: str) -> bool:
 def parse_line(lines: Lines, index: int) -> Report | None:
     """The strongest report that ``lines[index]`` starts, if any (the first format wins a tie)."""
     text = lines[index][1]
-    if not _ANY_FORMAT.search(text) or is_warning(text) or _STACK_FRAME.search(text):
+    candidates = _candidates()(text)
+    if not candidates or is_warning(text) or _STACK_FRAME.search(text):
         return None
     best: Report | None = None
-    for fmt in FORMATS:
+    for fmt in (FORMATS[index] for index in candidates):
         if best is not None and fmt.strength <= best.strength:
             continue
         match = fmt.pattern.search(text)
