@@ -238,8 +238,8 @@ def test_bombs_are_refused_without_a_record(s3: Any) -> None:
         event = client.events.generate_s3_event(bucket=BUCKET, key="logs/acme/x/1-1-bomb.log.gz")
         result = client.lambda_.invoke("on_log_uploaded", event)
         # Through the handler with the default cap the bomb is just a big log of zeros: analyzed, bounded.
-        assert result.payload["status"] in ("analyzed", "rejected")
-    assert len([k for k in records(s3)]) <= 1
+        assert result.payload["status"] == "analyzed"
+    assert len(records(s3)) == 1
 
 
 def test_a_malformed_s3_event_changes_nothing(s3: Any) -> None:
@@ -252,11 +252,15 @@ def test_a_malformed_s3_event_changes_nothing(s3: Any) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=2000), st.sampled_from([b"", b"\x1f\x8b", b"\x1f\x8b\x08\x00", b"PK\x03\x04"]))
 def test_fuzz_the_log_reader(data: bytes, magic: bytes) -> None:
+    log = magic + data
+    plain = not log.startswith((b"\x1f\x8b", b"PK\x03\x04"))  # neither gzip nor zip by its magic
     try:
-        out = b"".join(iter_bytes_blocks(magic + data, "fuzz", 1 << 20))
+        out = b"".join(iter_bytes_blocks(log, "fuzz", 1 << 20))
     except (LogReadError, PayloadTooLargeError):
+        assert not plain, "a plain log is always readable"
         return
-    assert isinstance(out, bytes)
+    if plain:
+        assert out == log  # a plain log passes through byte for byte
 
 
 def test_fuzz_a_valid_zip_with_random_members() -> None:
