@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,9 @@ from chalicelib.engines.finding import Finding
 from chalicelib.engines.heuristic import analyze_offline
 from chalicelib.excerpt.build import build_excerpt
 from chalicelib.ingest.logsource import iter_bytes_blocks
+from chalicelib.record import Clock, utc_now
+from chalicelib.services import Services, build_services
+from chalicelib.settings import Settings
 
 pytest_plugins = ["tests.support.llm_stub", "tests.support.github_stub", "tests.support.receiver_stub"]
 
@@ -81,6 +84,23 @@ def s3() -> Iterator[Any]:
         client.create_bucket(Bucket=BUCKET)
         yield client
     reset_clients()
+
+
+MakeServices = Callable[..., Services]
+
+
+@pytest.fixture
+def make_services(s3: Any) -> MakeServices:
+    """Services on the moto bucket for the given settings, with no waiting between retries.
+
+    ``make_services(PROVIDER="groq", ...)`` sets environment values; ``now=`` injects a clock.
+    """
+
+    def make(now: Clock = utc_now, **env: str) -> Services:
+        settings = Settings.from_env({"LOGS_BUCKET": BUCKET, **env})
+        return build_services(settings, s3, now=now, sleep=lambda seconds: None)
+
+    return make
 
 
 def example(name: str) -> bytes:

@@ -24,20 +24,16 @@ from chalicelib.ingest.logsource import iter_bytes_blocks
 from chalicelib.pipeline import handle_log_created
 from chalicelib.services import build_services
 from chalicelib.settings import Settings
-from tests.conftest import BUCKET, ROOT, STAGE, example, list_keys, upload_example
+from tests.conftest import BUCKET, ROOT, STAGE, MakeServices, example, list_keys, upload_example
 from tests.support.github_stub import GitHubStub
 from tests.support.llm_stub import ChatStub
-
-
-def services(s3: Any, **env: str) -> Any:
-    return build_services(Settings.from_env({"LOGS_BUCKET": BUCKET, **env}), s3)
 
 
 def records(s3: Any) -> list[str]:
     return [k for k in list_keys(s3, "analysis/") if k.count("/") == 4 and k.endswith(".json")]
 
 
-def test_a_transient_s3_read_failure_leaves_the_event_to_retry(s3: Any) -> None:
+def test_a_transient_s3_read_failure_leaves_the_event_to_retry(s3: Any, make_services: MakeServices) -> None:
     key = upload_example(s3, "ruff-lint.log")
     failures = {"left": 2}
 
@@ -51,11 +47,11 @@ def test_a_transient_s3_read_failure_leaves_the_event_to_retry(s3: Any) -> None:
     # The network edge: botocore's own event hook, before the request is sent.
     s3.meta.events.register("before-call.s3.GetObject", flaky)
     with pytest.raises(StorageError, match="SlowDown"):
-        handle_log_created(services(s3), BUCKET, key)
+        handle_log_created(make_services(), BUCKET, key)
     assert records(s3) == []  # nothing half-written
     with pytest.raises(StorageError):
-        handle_log_created(services(s3), BUCKET, key)
-    outcome = handle_log_created(services(s3), BUCKET, key)  # the retry succeeds
+        handle_log_created(make_services(), BUCKET, key)
+    outcome = handle_log_created(make_services(), BUCKET, key)  # the retry succeeds
     assert outcome is not None and len(records(s3)) == 1
 
 
@@ -73,8 +69,8 @@ def test_the_handler_raises_so_lambda_retries(s3: Any) -> None:
             client.lambda_.invoke("on_log_uploaded", client.events.generate_s3_event(bucket=BUCKET, key=key))
 
 
-def test_out_of_order_events(s3: Any) -> None:
-    svc = services(s3)
+def test_out_of_order_events(s3: Any, make_services: MakeServices) -> None:
+    svc = make_services()
     # A sidecar after its log: the log is analyzed with what the key says; the sidecar event is skipped.
     s3.put_object(Bucket=BUCKET, Key="logs/acme/x/3-1-build.log", Body=example("docker-build.log"))
     first = handle_log_created(svc, BUCKET, "logs/acme/x/3-1-build.log")
@@ -204,9 +200,9 @@ def test_the_same_failure_100_times_is_one_call_one_issue_a_counter(
         (b"\x00" * 100_000, "unknown"),
     ],
 )
-def test_odd_logs_get_a_sound_analysis(s3: Any, body: bytes, expect: str | None) -> None:
+def test_odd_logs_get_a_sound_analysis(s3: Any, body: bytes, expect: str | None, make_services: MakeServices) -> None:
     s3.put_object(Bucket=BUCKET, Key="logs/acme/odd/1-1-x.log", Body=body)
-    outcome = handle_log_created(services(s3), BUCKET, "logs/acme/odd/1-1-x.log")
+    outcome = handle_log_created(make_services(), BUCKET, "logs/acme/odd/1-1-x.log")
     assert outcome is not None and outcome.analysis.status == "complete"
     if expect:
         assert outcome.analysis.category == expect
@@ -222,18 +218,18 @@ def test_odd_logs_get_a_sound_analysis(s3: Any, body: bytes, expect: str | None)
         "logs/acme/x/%2e%2e/1-1-y.log",
     ],
 )
-def test_odd_keys_write_only_their_own_record(s3: Any, key: str) -> None:
+def test_odd_keys_write_only_their_own_record(s3: Any, key: str, make_services: MakeServices) -> None:
     s3.put_object(Bucket=BUCKET, Key=key, Body=b"Error: odd\n")
-    handle_log_created(services(s3), BUCKET, key)
+    handle_log_created(make_services(), BUCKET, key)
     written = list_keys(s3, "analysis/")
     assert all(k.startswith("analysis/20") or k.startswith("analysis/_state/") for k in written)
 
 
-def test_bombs_are_refused_without_a_record(s3: Any) -> None:
+def test_bombs_are_refused_without_a_record(s3: Any, make_services: MakeServices) -> None:
     bomb = gzip.compress(b"\0" * (40 * 1024 * 1024))
     s3.put_object(Bucket=BUCKET, Key="logs/acme/x/1-1-bomb.log.gz", Body=bomb)
     with pytest.raises(PayloadTooLargeError):
-        handle_log_created(services(s3, MAX_LOG_BYTES=str(8 * 1024 * 1024)), BUCKET, "logs/acme/x/1-1-bomb.log.gz")
+        handle_log_created(make_services(MAX_LOG_BYTES=str(8 * 1024 * 1024)), BUCKET, "logs/acme/x/1-1-bomb.log.gz")
     with Client(app, stage_name=STAGE, project_dir=str(ROOT)) as client:
         event = client.events.generate_s3_event(bucket=BUCKET, key="logs/acme/x/1-1-bomb.log.gz")
         result = client.lambda_.invoke("on_log_uploaded", event)

@@ -13,11 +13,13 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
 import pytest
+
+from tests.support.stub_server import StubServer
 
 TOKEN = "ghs_" + "StubInstallationToken0123456789abcdef"
 
@@ -48,7 +50,7 @@ def _sha(*parts: Any) -> str:
     return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode(), usedforsecurity=False).hexdigest()
 
 
-class GitHubStub:
+class GitHubStub(StubServer):
     def __init__(self) -> None:
         self.repos: dict[str, Repo] = {}
         self.requests: list[Request] = []
@@ -56,12 +58,7 @@ class GitHubStub:
         self.app_public_key: bytes | None = None
         self.prefix = ""  # "/api/v3" to serve like GitHub Enterprise
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        super().__init__()
 
     def add_repo(self, full_name: str, sha: str, files: dict[str, str | bytes], symlinks: tuple[str, ...] = ()) -> Repo:
         repo = Repo(full_name)
@@ -272,7 +269,7 @@ class GitHubStub:
         claims = jwt.decode(token, self.app_public_key, algorithms=["RS256"])
         assert str(claims["iss"]) == "12345"
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -309,13 +306,6 @@ class GitHubStub:
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve  # noqa: N815
 
         return Handler
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 @pytest.fixture

@@ -6,14 +6,15 @@ Tests script its answers (status, headers, body, delay) and read back what it re
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+
+from tests.support.stub_server import StubServer
 
 GOOD_ANSWER = {
     "summary": "tests/test_api.py::test_login returns 500",
@@ -42,21 +43,16 @@ class Received:
     body: dict[str, Any]
 
 
-class ChatStub:
+class ChatStub(StubServer):
     def __init__(self) -> None:
         self.replies: list[Reply] = []
         self.received: list[Received] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        super().__init__()
 
     def script(self, *replies: Reply) -> None:
         self.replies.extend(replies)
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -115,13 +111,6 @@ class ChatStub:
                     pass  # the client gave up (a timeout test)
 
         return Handler
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 @pytest.fixture

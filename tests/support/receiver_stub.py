@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
+from tests.support.stub_server import StubServer
 
-class Receiver:
+
+class Receiver(StubServer):
     def __init__(self) -> None:
         self.bodies: list[Any] = []
         self.statuses: list[int] = []
+        super().__init__()
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -31,17 +35,16 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(b"ok")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return Handler
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        return f"{super().url}/hook"
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     r = Receiver()
+    r.start()
     yield r
-    r.server.shutdown()
-    r.server.server_close()
+    r.stop()
