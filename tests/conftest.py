@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 from collections.abc import Callable, Iterator
@@ -12,7 +13,6 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.clients import reset_clients
 from chalicelib.engines.finding import Finding
 from chalicelib.engines.heuristic import analyze_offline
 from chalicelib.excerpt.build import build_excerpt
@@ -70,20 +70,45 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         return real_connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
-    reset_clients()
     yield
-    reset_clients()
+
+
+@functools.cache
+def _test_s3_client() -> Any:
+    # Created once: making a boto3 client costs ~0.1 s, and moto intercepts every client's calls
+    # while a mock is active (each test's mock starts from empty backends).
+    return boto3.client("s3", region_name="us-east-1")
 
 
 @pytest.fixture
 def s3() -> Iterator[Any]:
-    """A moto S3 with the dev stage's logs bucket; clients are reset so they bind to moto."""
+    """A moto S3 with the dev stage's logs bucket, empty at the start of each test.
+
+    The service's own cached clients (chalicelib.clients) are kept across tests too: moto answers
+    them whatever test created them.
+    """
     with mock_aws():
-        reset_clients()
-        client = boto3.client("s3", region_name="us-east-1")
+        client = _test_s3_client()
         client.create_bucket(Bucket=BUCKET)
         yield client
-    reset_clients()
+
+
+Hook = Callable[[Any, str, Callable[..., Any]], None]
+
+
+@pytest.fixture
+def botocore_hook() -> Iterator[Hook]:
+    """Register a handler on a client's botocore events (the network edge) for this test only:
+    the clients outlive the test, their handlers must not."""
+    registered: list[tuple[Any, str, Callable[..., Any]]] = []
+
+    def hook(client: Any, event: str, handler: Callable[..., Any]) -> None:
+        client.meta.events.register(event, handler)
+        registered.append((client, event, handler))
+
+    yield hook
+    for client, event, handler in registered:
+        client.meta.events.unregister(event, handler)
 
 
 MakeServices = Callable[..., Services]

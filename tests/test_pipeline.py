@@ -11,7 +11,7 @@ from chalicelib.pipeline import analyze_text, handle_log_created
 from chalicelib.record import ActionResult, Analysis
 from chalicelib.services import build_services
 from chalicelib.settings import Settings
-from tests.conftest import BUCKET, example, list_keys, upload_example
+from tests.conftest import BUCKET, Hook, example, list_keys, upload_example
 
 
 def services(s3: Any, **env: str):  # type: ignore[no-untyped-def]
@@ -128,7 +128,7 @@ def test_green_log_of_the_same_job_sharpens_the_analysis(s3: Any) -> None:
     assert [2, "totals mismatch: 90 != 100"] not in without.analysis.excerpt["lines"]
 
 
-def test_a_small_log_is_read_once_and_its_head_still_gives_metadata(s3: Any) -> None:
+def test_a_small_log_is_read_once_and_its_head_still_gives_metadata(s3: Any, botocore_hook: Hook) -> None:
     key = "logs/acme/x/8-1-test.log"
     s3.put_object(Bucket=BUCKET, Key=key, Body=example("pytest-assertion.log"))
     reads: list[str] = []
@@ -137,7 +137,7 @@ def test_a_small_log_is_read_once_and_its_head_still_gives_metadata(s3: Any) -> 
         if params.get("Key") == key:
             reads.append(key)
 
-    s3.meta.events.register("provide-client-params.s3.GetObject", count)
+    botocore_hook(s3, "provide-client-params.s3.GetObject", count)
     outcome = handle_log_created(services(s3), BUCKET, key)
     assert outcome is not None and len(reads) == 1  # kept from the scan for the fetch of the chosen lines
     assert outcome.analysis.metadata["sha"] == "3f9c2a1"  # "HEAD is now at 3f9c2a1" near the start

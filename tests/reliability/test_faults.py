@@ -24,7 +24,7 @@ from chalicelib.ingest.logsource import iter_bytes_blocks
 from chalicelib.pipeline import handle_log_created
 from chalicelib.services import build_services
 from chalicelib.settings import Settings
-from tests.conftest import BUCKET, ROOT, STAGE, MakeServices, example, list_keys, upload_example
+from tests.conftest import BUCKET, ROOT, STAGE, Hook, MakeServices, example, list_keys, upload_example
 from tests.support.github_stub import GitHubStub
 from tests.support.llm_stub import ChatStub
 
@@ -33,7 +33,9 @@ def records(s3: Any) -> list[str]:
     return [k for k in list_keys(s3, "analysis/") if k.count("/") == 4 and k.endswith(".json")]
 
 
-def test_a_transient_s3_read_failure_leaves_the_event_to_retry(s3: Any, make_services: MakeServices) -> None:
+def test_a_transient_s3_read_failure_leaves_the_event_to_retry(
+    s3: Any, make_services: MakeServices, botocore_hook: Hook
+) -> None:
     key = upload_example(s3, "ruff-lint.log")
     failures = {"left": 2}
 
@@ -45,7 +47,7 @@ def test_a_transient_s3_read_failure_leaves_the_event_to_retry(s3: Any, make_ser
             )
 
     # The network edge: botocore's own event hook, before the request is sent.
-    s3.meta.events.register("before-call.s3.GetObject", flaky)
+    botocore_hook(s3, "before-call.s3.GetObject", flaky)
     with pytest.raises(StorageError, match="SlowDown"):
         handle_log_created(make_services(), BUCKET, key)
     assert records(s3) == []  # nothing half-written
@@ -55,7 +57,7 @@ def test_a_transient_s3_read_failure_leaves_the_event_to_retry(s3: Any, make_ser
     assert outcome is not None and len(records(s3)) == 1
 
 
-def test_the_handler_raises_so_lambda_retries(s3: Any) -> None:
+def test_the_handler_raises_so_lambda_retries(s3: Any, botocore_hook: Hook) -> None:
     from chalicelib.clients import s3_client
 
     key = upload_example(s3, "ruff-lint.log")
@@ -63,7 +65,7 @@ def test_the_handler_raises_so_lambda_retries(s3: Any) -> None:
     def failing(**_: Any) -> None:
         raise ClientError({"Error": {"Code": "InternalError", "Message": "x"}}, "HeadObject")
 
-    s3_client("us-east-1").meta.events.register("before-call.s3.HeadObject", failing)  # the app's own client
+    botocore_hook(s3_client("us-east-1"), "before-call.s3.HeadObject", failing)  # the app's own client
     with Client(app, stage_name=STAGE, project_dir=str(ROOT)) as client:
         with pytest.raises(StorageError):
             client.lambda_.invoke("on_log_uploaded", client.events.generate_s3_event(bucket=BUCKET, key=key))
