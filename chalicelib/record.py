@@ -9,9 +9,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
+if TYPE_CHECKING:
+    import jsonschema
+
 
 SCHEMA_VERSION = 1
 
@@ -114,6 +116,8 @@ def schema() -> dict[str, Any]:
 def _validator() -> jsonschema.protocols.Validator:
     # Built once: jsonschema.validate() checks the schema itself on every call, which cost more
     # than the whole offline analysis of a log.
+    import jsonschema  # only where records are written: reading one needs no validator
+
     cls = jsonschema.validators.validator_for(schema())
     cls.check_schema(schema())
     validator: jsonschema.protocols.Validator = cls(schema())
@@ -122,6 +126,8 @@ def _validator() -> jsonschema.protocols.Validator:
 
 def validate(data: dict[str, Any]) -> None:
     """Raise jsonschema.ValidationError when ``data`` is not a valid analysis record."""
+    import jsonschema
+
     error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
     if error is not None:
         raise error

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~@:&])")
 _WWW = re.compile(r"(?i)\b(www)\.")
@@ -68,6 +69,9 @@ def one_line(value: Any, limit: int = 120) -> str:
 
 @functools.lru_cache(maxsize=1)
 def environment() -> Environment:
+    # Imported here: Jinja loads on the paths that render (a GET of a record does not).
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=PackageLoader("chalicelib", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),

@@ -264,10 +264,10 @@ def test_auth_required_without_a_token_is_a_configuration_error(
     }
 
 
-def test_importing_the_app_loads_no_github_or_llm_sdk() -> None:
+def test_importing_the_app_loads_no_github_llm_sdk_or_jinja() -> None:
     import subprocess
     import sys
 
-    code = "import sys, app; print(sorted(m for m in ('github', 'openai', 'groq') if m in sys.modules))"
+    code = "import sys, app; print(sorted(m for m in ('github', 'openai', 'groq', 'jinja2') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

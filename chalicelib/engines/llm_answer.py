@@ -6,9 +6,11 @@ import functools
 import json
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
+if TYPE_CHECKING:
+    import jsonschema
+
 
 from chalicelib.errors import InvalidAnswerError
 
@@ -25,6 +27,8 @@ class LlmAnswer:
 
 @functools.lru_cache(maxsize=1)
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema  # only where a model answered
+
     text = resources.files("chalicelib").joinpath("schemas/llm_answer.schema.json").read_text()
     return jsonschema.Draft202012Validator(json.loads(text))
 
