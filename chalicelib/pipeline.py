@@ -127,7 +127,7 @@ def analyze(
         "fix_plan": finding.fix_plan,
     }
     if settings.provider != "heuristic" or settings.provider_fallbacks:
-        consult_model(fields, services, metadata, excerpt, finding.category)
+        consult_model(services, metadata, excerpt, finding.category, fields["fingerprint"]).apply(fields)
     return fields
 
 

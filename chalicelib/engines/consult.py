@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -57,21 +57,47 @@ log = logging.getLogger(__name__)
 ENGINE = {"name": "heuristic", "provider": "heuristic", "model": "rules-v1"}
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """What asking the model decided for the record: the engine that answered (or why none did),
+    tokens and cost, and, when a model answered, its (sanitized) answer."""
+
+    engine: dict[str, Any]
+    tokens: dict[str, int] = field(default_factory=lambda: {"prompt": 0, "completion": 0})
+    cost_usd: float = 0.0
+    answer: LlmAnswer | None = None
+
+    def apply(self, fields: dict[str, Any]) -> None:
+        """Put the verdict into the record's fields; the offline finding stays where no model answered."""
+        fields.update(engine=self.engine, tokens=self.tokens, cost_usd=self.cost_usd)
+        answer = self.answer
+        if answer is None:
+            return
+        fields.update(
+            category=answer.category,
+            summary=answer.summary,
+            root_cause=answer.root_cause,
+            suggested_fix=answer.suggested_fix,
+            confidence=answer.confidence,
+            edits=answer.edits,
+        )
+        if answer.edits:
+            fields["fix_plan"] = None
+
+
 def consult_model(
-    fields: dict[str, Any], services: Services, metadata: RunMetadata, excerpt: Excerpt, category: str
-) -> None:
+    services: Services, metadata: RunMetadata, excerpt: Excerpt, category: str, fingerprint: str
+) -> Verdict:
     """Ask the configured model once per fingerprint and day, within the repository's daily cap."""
     settings = services.settings
     redact = services.redactor.redact
-    cache_name = f"answers/{metadata.repo or '_'}/{fields['fingerprint']}"
+    cache_name = f"answers/{metadata.repo or '_'}/{fingerprint}"
     cached = _cached_answer(services, cache_name)
     if cached is not None:
-        _apply_llm(fields, cached)
-        fields["engine"]["cached"] = True
-        return
+        verdict = _verdict(cached)
+        return replace(verdict, engine={**verdict.engine, "cached": True})
     if services.caps is not None and not _take_llm_cap(services.caps, services, metadata.repo):
-        fields["engine"] = {**ENGINE, "fallback_reason": f"daily cap of {settings.daily_llm_cap} LLM calls reached"}
-        return
+        return Verdict({**ENGINE, "fallback_reason": f"daily cap of {settings.daily_llm_cap} LLM calls reached"})
     files: dict[str, str] = {}
     if services.read_files is not None and metadata.repo and metadata.sha:
         files = {p: redact(c) for p, c in services.read_files(metadata.repo, metadata.sha, excerpt.lines).items()}
@@ -95,7 +121,6 @@ def consult_model(
         if dropped:
             result.fallback_reason = "; ".join(filter(None, (result.fallback_reason, dropped)))
     result.fallback_reason = redact(result.fallback_reason)
-    _apply_llm(fields, result)
     if result.answer is not None:
         try:
             services.store.put_state(
@@ -109,6 +134,7 @@ def consult_model(
             )
         except SelfHealingError as exc:
             log.warning("could not cache the answer: %s", exc)
+    return _verdict(result)
 
 
 def _cached_answer(services: Services, name: str) -> LlmResult | None:
@@ -150,25 +176,15 @@ def sanitize_answer(answer: LlmAnswer, redact: Callable[[str], str]) -> tuple[Ll
     return clean, "edits dropped: they contained secret-like text" if secret_edits else ""
 
 
-def _apply_llm(fields: dict[str, Any], result: LlmResult) -> None:
-    """Take the model's (sanitized) answer; keep the offline finding when there is none."""
-    fields["tokens"] = {"prompt": result.prompt_tokens, "completion": result.completion_tokens}
-    fields["cost_usd"] = round(result.cost_usd, 6)
+def _verdict(result: LlmResult) -> Verdict:
+    """The verdict of one model result: its (sanitized) answer, or the offline engine and why."""
     engine: dict[str, Any] = {"latency_ms": result.latency_ms}
     if result.fallback_reason:
         engine["fallback_reason"] = result.fallback_reason[:500]
-    answer = result.answer
-    if answer is None:
-        fields["engine"] = {**ENGINE, **engine}
-        return
-    fields["engine"] = {"name": "llm", "provider": result.provider, "model": result.model, **engine}
-    fields.update(
-        category=answer.category,
-        summary=answer.summary,
-        root_cause=answer.root_cause,
-        suggested_fix=answer.suggested_fix,
-        confidence=answer.confidence,
-        edits=answer.edits,
+    tokens = {"prompt": result.prompt_tokens, "completion": result.completion_tokens}
+    cost = round(result.cost_usd, 6)
+    if result.answer is None:
+        return Verdict({**ENGINE, **engine}, tokens, cost)
+    return Verdict(
+        {"name": "llm", "provider": result.provider, "model": result.model, **engine}, tokens, cost, result.answer
     )
-    if answer.edits:
-        fields["fix_plan"] = None
