@@ -190,7 +190,7 @@ def _category(decision: Decision) -> str:
         return cause.category
     if report is not None and report.category != "unknown":
         return report.category
-    if report is not None and report.kind in ("maven_goal", "gradle_wrong", "r_check"):
+    if report is not None and report.kind in ("maven_goal", "gradle_wrong", "gradle_task", "r_check"):
         # A build tool's failed goal or task names what failed: its plugin or task says the kind.
         for pattern, kind in _BUILD_TASKS:
             if pattern.search(f"{report.subject} {report.code} {report.message}"):

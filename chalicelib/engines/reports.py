@@ -112,6 +112,26 @@ FORMATS: Final[tuple[Format, ...]] = (
     _f("pytest", "test_assertion", ERROR, r"^(?:FAILED|ERROR) (?P<test>\S+::\S+)(?: - (?P<msg>.+))?$"),
     _f("unittest", "test_assertion", DETAIL, r"^(?:FAIL|ERROR): (?P<test>\w+) \((?P<subject>[\w.]+)\)", True),
     _f("go", "test_assertion", DETAIL, r"^\s*--- FAIL: (?P<test>\S+)(?: \([\d.]+m?s\))?$", True),
+    # go test's package line: "FAIL\tgithub.com/acme/x/pkg\t0.012s".
+    _f("go", "test_assertion", ERROR, r"^FAIL\s+(?P<subject>[\w.-]+(?:/[\w.-]+)+)\s+[\d.]+s$"),
+    # clojure.test: "FAIL in (test-name) (file_test.clj:12)" then expected/actual.
+    _f(
+        "clojure_test",
+        "test_assertion",
+        DETAIL,
+        r"^(?:FAIL|ERROR) in \((?P<test>[^)]+)\) \((?P<file>[\w.-]+\.clj[sc]?):(?P<line>\d+)\)",
+        True,
+    ),
+    # Perl's Test::More: "#   Failed test 'name'" then "#   at t/x.t line 12."
+    _f(
+        "test_more",
+        "test_assertion",
+        DETAIL,
+        r"^#\s+Failed test (?:'(?P<test>[^']*)'|\((?P<file>\S+) at line (?P<line>\d+)\))",
+        True,
+    ),
+    # Emacs ERT: "   FAILED  2/5  my-test".
+    _f("ert", "test_assertion", DETAIL, r"^\s+FAILED\s+\d+/\d+\s+(?P<test>\S+)", True),
     _f("cargo", "test_assertion", DETAIL, r"^---- (?P<test>\S+) stdout ----$", True),
     _f("cargo", "test_assertion", ERROR, r"^test (?P<test>\S+) \.\.\. FAILED$"),
     _f(
@@ -151,6 +171,17 @@ FORMATS: Final[tuple[Format, ...]] = (
         r"^\s*(?:\[ERROR\]\s+)?(?:\w+\.)*(?P<test>[A-Z]\w*\.\w+):(?P<line>\d+)(?:->\S+)* (?P<msg>.+)$",
     ),
     _f("gradle", "test_assertion", DETAIL, r"^(?P<subject>[\w.$]+) > (?P<test>.+?) FAILED$", True),
+    # Gradle's task line: "> Task :app:compileJava FAILED" (the kind from the task's name, see explain).
+    _f("gradle_task", "unknown", ERROR, r"^> Task (?P<subject>:[\w:-]+) FAILED$"),
+    # Surefire's class line: "Tests run: 3, Failures: 1, ... <<< FAILURE! - in com.acme.CartTest"
+    # (a verdict: the failing test's own report says why).
+    _f(
+        "surefire",
+        "test_assertion",
+        VERDICT,
+        r"^(?:\[ERROR\] )?Tests run: \d+, Failures: \d+, Errors: \d+, "
+        r".*<<< (?:FAILURE|ERROR)! - in (?P<subject>[\w.$]+)",
+    ),
     _f("scalatest", "test_assertion", DETAIL, r"^(?:\[info\] )?\s*- (?P<test>.+?) \*\*\* FAILED \*\*\*", True),
     _f(
         "xctest",
@@ -361,6 +392,8 @@ FORMATS: Final[tuple[Format, ...]] = (
         DETAIL,
         r"^E: (?P<msg>Unable to locate package (?P<subject>\S+)|Package '?\S+'? has no installation candidate.*)$",
     ),
+    _f("pip_build", "dependency_install", DETAIL, r"(?P<msg>(?:ERROR: )?Failed building wheel for (?P<subject>\S+))$"),
+    _f("mix", "compile", ERROR, r"^\*\* \((?P<code>Mix(?:\.Error)?)\) (?P<msg>.+)$"),
     _f(
         "missing_command",
         "dependency_install",

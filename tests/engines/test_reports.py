@@ -96,6 +96,22 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
         ("    --- FAIL: TestParse/empty_input (0.01s)", "        parse_test.go:40: Error Trace: parse_test.go:40"),
         {"kind": "go", "test": "TestParse/empty_input"},
     ),
+    (
+        ("FAIL\tgithub.com/acme/x/parser\t0.012s",),
+        {"kind": "go", "subject": "github.com/acme/x/parser", "strength": ERROR},
+    ),
+    # clojure.test, Perl's Test::More, Emacs ERT
+    (
+        ("FAIL in (test-total) (cart_test.clj:12)", "expected: (= 3 (total cart))", "  actual: (not (= 3 4))"),
+        {"kind": "clojure_test", "test": "test-total", "location": "cart_test.clj:12"},
+    ),
+    (("ERROR in (test-io) (io_test.cljs:3)", "expected: ..."), {"kind": "clojure_test", "test": "test-io"}),
+    (
+        ("#   Failed test 'totals add up'", "#   at t/cart.t line 12.", "#          got: '4'"),
+        {"kind": "test_more", "test": "totals add up"},
+    ),
+    (("#   Failed test (t/cart.t at line 12)",), {"kind": "test_more", "file": "t/cart.t", "location": "t/cart.t:12"}),
+    (("   FAILED  2/5  cart-total-test", "    (ert-test-failed ...)"), {"kind": "ert", "test": "cart-total-test"}),
     # cargo test and nextest
     (
         ("---- parser::tests::empty stdout ----", "thread 'parser::tests::empty' panicked at src/parser.rs:9:5:"),
@@ -261,6 +277,14 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
         ("1) Test Failure : Acme.Tests.CartTests.Total", "  Expected: 3"),
         {"kind": "nunit", "test": "Acme.Tests.CartTests.Total"},
     ),
+    (
+        (
+            "Tests run: 3, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.1 sec <<< FAILURE! "
+            "- in com.acme.CartTest",
+        ),
+        {"kind": "surefire", "subject": "com.acme.CartTest", "strength": VERDICT},
+    ),
+    (("> Task :app:compileJava FAILED",), {"kind": "gradle_task", "subject": ":app:compileJava"}),
     # compilers and type checkers
     (
         ("src/api/client.ts(27,9): error TS2322: Type 'string' is not assignable to type 'number'.",),
@@ -417,6 +441,9 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
     (("Package required but not available: 'httpuv'",), {"kind": "r_package"}),
     (("error: no matching package named `serde_jsn` found",), {"kind": "cargo_resolve"}),
     (("E: Unable to locate package libfoo-dev",), {"kind": "apt", "subject": "libfoo-dev"}),
+    (("  ERROR: Failed building wheel for lxml",), {"kind": "pip_build", "subject": "lxml"}),
+    (("Failed building wheel for psycopg2",), {"kind": "pip_build", "subject": "psycopg2"}),
+    (("** (Mix) Could not compile dependency :jose",), {"kind": "mix", "code": "Mix", "category": "compile"}),
     (("./build.sh: line 3: cmake: command not found",), {"kind": "missing_command", "subject": "cmake"}),
     # limits, networks, permissions, runners
     (("OSError: [Errno 28] No space left on device",), {"kind": "disk", "category": "infrastructure"}),
