@@ -19,18 +19,20 @@ _KEY = re.compile(
     r"(?P<run_id>\d+)-(?P<attempt>\d+)-(?P<job>[^/]+?)(?P<kind>\.success\.json|\.log(?:\.gz)?|\.zip|\.json)$"
 )
 _SHA = re.compile(r"\b[0-9a-f]{40}\b")
-_HEAD_HINTS = (
-    re.compile(r"HEAD is now at ([0-9a-f]{7,40})"),
-    re.compile(r"git checkout -qf ([0-9a-f]{40})"),
-    re.compile(r"^\s*(?:GITHUB_SHA|CI_COMMIT_SHA|TRAVIS_COMMIT|GIT_COMMIT)=([0-9a-f]{40})", re.M),
-)
-_BRANCH_HINTS = (
-    re.compile(r"^\s*(?:GITHUB_REF_NAME|CI_COMMIT_REF_NAME|TRAVIS_BRANCH|BRANCH_NAME)=(\S+)", re.M),
-    re.compile(r"git clone .*--branch=(\S+)"),
-)
-_REPO_HINTS = (
-    re.compile(r"^\s*(?:GITHUB_REPOSITORY|TRAVIS_REPO_SLUG|CI_PROJECT_PATH)=([\w.-]+/[\w.-]+)", re.M),
-    re.compile(r"git clone .*github\.com/([\w.-]+/[\w.-]+?)(?:\.git)?\s"),
+# Where CI systems print the commit, branch and repository near a log's start. Each pattern is
+# searched only when the head holds one of its words: a substring search is ~50x cheaper than a
+# pattern over 64 KB, and most heads hold few of them.
+_SHA_VARS = ("GITHUB_SHA", "CI_COMMIT_SHA", "TRAVIS_COMMIT", "GIT_COMMIT")
+_BRANCH_VARS = ("GITHUB_REF_NAME", "CI_COMMIT_REF_NAME", "TRAVIS_BRANCH", "BRANCH_NAME")
+_REPO_VARS = ("GITHUB_REPOSITORY", "TRAVIS_REPO_SLUG", "CI_PROJECT_PATH")
+_HINTS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
+    ("sha", ("HEAD is now at",), re.compile(r"HEAD is now at ([0-9a-f]{7,40})")),
+    ("sha", ("git checkout",), re.compile(r"git checkout -qf ([0-9a-f]{40})")),
+    ("sha", _SHA_VARS, re.compile(rf"^\s*(?:{'|'.join(_SHA_VARS)})=([0-9a-f]{{40}})", re.M)),
+    ("branch", _BRANCH_VARS, re.compile(rf"^\s*(?:{'|'.join(_BRANCH_VARS)})=(\S+)", re.M)),
+    ("branch", ("git clone",), re.compile(r"git clone .*--branch=(\S+)")),
+    ("repo", _REPO_VARS, re.compile(rf"^\s*(?:{'|'.join(_REPO_VARS)})=([\w.-]+/[\w.-]+)", re.M)),
+    ("repo", ("git clone",), re.compile(r"git clone .*github\.com/([\w.-]+/[\w.-]+?)(?:\.git)?\s")),
 )
 _SAFE_VALUE = re.compile(r"^[\w .:/@#+=,()\[\]-]{0,300}$")
 # S3 object metadata uses dashes, JSON bodies underscores; both spellings are accepted.
@@ -124,10 +126,10 @@ def green_log_keys(prefix: str, metadata: RunMetadata) -> list[str]:
 def from_log_head(head: str) -> RunMetadata:
     """Commit, branch and repository as CI systems print them near the start of a log."""
     found: dict[str, str] = {}
-    for name, hints in (("sha", _HEAD_HINTS), ("branch", _BRANCH_HINTS), ("repo", _REPO_HINTS)):
-        for hint in hints:
-            match = hint.search(head)
-            if match:
-                found[name] = match.group(1)
-                break
+    for name, words, hint in _HINTS:
+        if name in found or not any(word in head for word in words):
+            continue
+        match = hint.search(head)
+        if match:
+            found[name] = match.group(1)
     return RunMetadata(**found)
