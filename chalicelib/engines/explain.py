@@ -42,15 +42,17 @@ CONFIDENCE: Final[dict[tuple[int, bool], float]] = {
 NO_STATEMENT_CONFIDENCE: Final = 0.3
 # An answer that names no category does not claim to know.
 UNKNOWN_CONFIDENCE: Final = 0.5
+# How a log names the step or command that failed: Travis' verdict, a GitHub Actions step, a shell
+# prompt, a step's file in the run zip GitHub serves.
 _STEP: Final = tuple(
     re.compile(p)
     for p in (
         r"^The command \"(?P<command>.+)\" (?:exited with|failed(?: and exited with)?) (?P<code>\d+)",
         r"^Run (?P<command>.+)$",
         r"^\$ (?P<command>.+)$",
+        r"^===== (?:.*/)?\d+_(?P<command>.+)\.txt =====$",
     )
 )
-_EXIT: Final = re.compile(r"(?:exit code|exited with|exit status|Error) (?P<code>\d{1,3})\b")
 _PYTEST_E: Final = re.compile(r"^E\s+")
 _BACKTICKS: Final = re.compile(r"`")
 MAX_COMMAND: Final = 120
@@ -72,22 +74,24 @@ class Step:
     exit_code: str = ""
 
 
-def failing_step(lines: Lines, failing_step_start: int | None, reports: list[Report]) -> Step:
-    """The command the failing step ran and its exit code, from the step's start or verdict lines."""
+def step_command(lines: Lines, failing_step_start: int | None) -> str:
+    """The failing step or command as the log names it, on one line ("" when it names none)."""
     ordered = sorted(lines, key=lambda nt: (nt[0] != failing_step_start, nt[0]))
-    command = ""
     for pattern in _STEP:
         for _lineno, text in ordered:
             match = pattern.search(text)
             if match:
-                command = " ".join(match.group("command").split())
-                break
-        if command:
-            break
+                return " ".join(match.group("command").split())
+    return ""
+
+
+def failing_step(lines: Lines, failing_step_start: int | None, reports: list[Report]) -> Step:
+    """The command the failing step ran and its exit code, from the step's start or verdict lines."""
+    command = step_command(lines, failing_step_start)
     if len(command) > MAX_COMMAND or "$" in command or "`" in command or command.endswith("\\"):
-        command = (
-            ""  # a command cut short, continued on the next line or with variables unexpanded is no command to run
-        )
+        # A command cut short, continued on the next line or with variables unexpanded is no
+        # command to tell a person to run.
+        command = ""
     code = next((r.code for r in reports if r.strength == VERDICT and r.code.isdigit()), "")
     return Step(command, code)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -40,15 +39,6 @@ def messages() -> dict[str, dict[str, str]]:
     text = resources.files("chalicelib").joinpath("templates/heuristic_messages.json").read_text()
     data: dict[str, dict[str, str]] = json.loads(text)
     return data
-
-
-def first_match(lines: Lines, pattern: re.Pattern[str]) -> tuple[int, str, re.Match[str]] | None:
-    """(line number, text, match) of the first line ``pattern`` is found in, if any."""
-    for lineno, text in lines:
-        match = pattern.search(text)
-        if match:
-            return lineno, text, match
-    return None
 
 
 def shortened(text: str) -> str:

@@ -8,32 +8,16 @@ network, no key, same answer every time.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from chalicelib.engines.decisive import decide
-from chalicelib.engines.explain import explain
-from chalicelib.engines.finding import Finding, Lines, first_match, shortened
-
-_STEP = tuple(
-    re.compile(p)
-    for p in (
-        r"The command \"(.+)\" (?:exited|failed)",
-        r"^Run (.+)$",
-        r"^\$ (.+)$",
-        r"^===== (?:.*/)?\d+_(.+)\.txt =====$",
-    )
-)
+from chalicelib.engines.explain import explain, step_command
+from chalicelib.engines.finding import Finding, Lines, shortened
 
 
 def step_name(lines: Lines, failing_step_start: int | None) -> str:
-    """The failing step or command as the log names it ("" when it does not)."""
-    ordered = sorted(lines, key=lambda nt: (nt[0] != failing_step_start, nt[0]))
-    for pattern in _STEP:
-        found = first_match(ordered, pattern)
-        if found:
-            return shortened(found[2].group(1))[:120]
-    return ""
+    """The failing step or command as the log names it ("" when it does not), for the prompt."""
+    return shortened(step_command(lines, failing_step_start))[:120]
 
 
 def analyze_offline(

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from chalicelib.engines.finding import MAX_MESSAGE, evidence_lines, first_match, sentence, shortened
+from chalicelib.engines.finding import MAX_MESSAGE, evidence_lines, sentence, shortened
 
 
 def test_a_message_is_one_line_and_capped() -> None:
@@ -16,12 +14,6 @@ def test_a_message_is_one_line_and_capped() -> None:
 def test_a_long_message_is_cut_at_a_word_end() -> None:
     words = shortened("alpha beta " * 40)
     assert len(words) <= MAX_MESSAGE and words.endswith(("alpha …", "beta …"))
-
-
-def test_the_first_line_that_matches_is_found() -> None:
-    found = first_match([(1, "ok"), (5, "E  boom"), (9, "E  later")], re.compile(r"E\s+(\w+)"))
-    assert found is not None and found[:2] == (5, "E  boom") and found[2].group(1) == "boom"
-    assert first_match([(1, "ok")], re.compile("nothing")) is None
 
 
 def test_evidence_is_each_line_once_in_line_order() -> None:
