@@ -760,8 +760,8 @@ def _heading_above(lines: Lines, index: int) -> tuple[int, str] | None:
     return None
 
 
-def match_step(report: Report, text: str) -> str:
-    """The number of the BuildKit step whose error ``text`` reports."""
+def _buildkit_number(text: str) -> str:
+    """The number of the BuildKit step whose error ``text`` reports ("#7 ERROR: ..." -> "7")."""
     found = re.match(r"^#(\d+) ", text)
     return found.group(1) if found else ""
 
@@ -798,7 +798,7 @@ def parse_line(lines: Lines, index: int) -> Report | None:
         if best.strength == DETAIL:
             break
     if best is not None and best.kind == "buildkit":
-        step = _buildkit_step(lines, index, match_step(best, text))
+        step = _buildkit_step(lines, index, _buildkit_number(text))
         if step is not None:
             best = replace(best, line=step[0], subject=step[1])
     if best is not None and best.kind == "minitest" and not best.test and index + 1 < len(lines):
