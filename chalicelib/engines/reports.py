@@ -641,16 +641,35 @@ def _group_end(pattern: str, start: int) -> int:
 
 @functools.cache
 def _candidates() -> Callable[[str], list[int]]:
-    """Which formats can match a line, in one RE2 pass over it: most lines match none, and Python's
+    """Which formats can match a line, in RE2 passes over it: most lines match none, and Python's
     engine would try each format at each position. The formats' lookarounds are dropped for RE2,
     so it may name a format that does not match (the format's own pattern decides), never miss
-    one. Built on first use: importing the engine stays cheap."""
-    formats = re2.Set.SearchSet(re2.Options())
-    for fmt in FORMATS:
-        formats.Add(loosened(fmt.pattern.pattern))
-    formats.Compile()
-    match = formats.Match
-    return lambda text: sorted(match(text) or ())
+    one. The formats anchored at a line's start are tried there only (three quarters of them:
+    a fraction of the cost of a search). Built on first use: importing the engine stays cheap."""
+    anchored = re2.Set.MatchSet(re2.Options())
+    unanchored = re2.Set.SearchSet(re2.Options())
+    anchored_ids: list[int] = []
+    unanchored_ids: list[int] = []
+    for index, fmt in enumerate(FORMATS):
+        pattern = loosened(fmt.pattern.pattern)
+        if pattern.startswith("^"):
+            anchored.Add(pattern)
+            anchored_ids.append(index)
+        else:
+            unanchored.Add(pattern)
+            unanchored_ids.append(index)
+    anchored.Compile()
+    unanchored.Compile()
+    # The sets' own matchers, on bytes encoded once (the wrapper would encode for each set).
+    match_start, search = anchored._set.Match, unanchored._set.Match
+
+    def candidates(text: str) -> list[int]:
+        data = text.encode()
+        found = [anchored_ids[i] for i in match_start(data) or ()]
+        found.extend(unanchored_ids[i] for i in search(data) or ())
+        return sorted(found)
+
+    return candidates
 
 
 # Warnings are never failure statements, however they are worded.
