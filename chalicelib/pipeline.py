@@ -100,7 +100,8 @@ def analyze(
     settings = services.settings
     source = _HeadCapture(blocks)
     excerpt = build_excerpt(source, settings.excerpt_max_chars, services.redactor, baseline)
-    metadata = metadata.merged(from_log_head(source.text()))
+    if not (metadata.repo and metadata.sha and metadata.branch):  # the head can only fill these
+        metadata = metadata.merged(from_log_head(source.text()))
     finding = analyze_offline(excerpt.lines, excerpt.anchors, excerpt.failing_step_start, excerpt.fail_markers)
     redact = services.redactor.redact
     fields: dict[str, Any] = {
