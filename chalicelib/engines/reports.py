@@ -587,18 +587,34 @@ FORMATS: Final[tuple[Format, ...]] = (
 
 # One pass that tells whether a line can match any format: most lines match none, and one
 # search of the union costs less than a search per format.
+# Python's \w, \d and \s are Unicode-aware and RE2's are ASCII: for RE2 they take every
+# non-ASCII character (word and digit) or Unicode space too, so the loosened pattern still
+# matches wherever Python's does. RE2's \W, \D, \S and negated classes already take more.
+_NON_ASCII: Final = "\\x{80}-\\x{10ffff}"
+_UNICODE_SPACE: Final = (
+    "\\x{1c}-\\x{1f}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}"
+)
+_WIDER: Final = {"\\w": _NON_ASCII, "\\d": _NON_ASCII, "\\s": _UNICODE_SPACE}
+
+
 def loosened(pattern: str) -> str:
-    """``pattern`` without its lookaround groups and group names: a looser pattern (it matches
-    wherever ``pattern`` does, and more) in the syntax RE2 reads."""
+    """``pattern`` as a looser RE2 pattern that matches wherever it does, and more: lookaround
+    groups, group names and word boundaries dropped, \\w, \\d and \\s widened to Unicode."""
     out: list[str] = []
     index = 0
     while index < len(pattern):
         if pattern.startswith("\\", index):
-            out.append(pattern[index : index + 2])
+            escape = pattern[index : index + 2]
+            if escape in _WIDER:
+                out.append(f"[{escape}{_WIDER[escape]}]")
+            elif escape not in ("\\b", "\\B"):
+                out.append(escape)
             index += 2
         elif pattern.startswith("[", index):
             end = _class_end(pattern, index)  # a ")" inside a class closes nothing
-            out.append(pattern[index:end])
+            members = pattern[index + 1 : end - 1]
+            extra = "" if members.startswith("^") else "".join(w for e, w in _WIDER.items() if e in members)
+            out.append(f"[{extra}{members}]")  # first: a "-" at the end of members stays a "-"
             index = end
         elif pattern.startswith(("(?=", "(?!", "(?<=", "(?<!"), index):
             index = _group_end(pattern, index)

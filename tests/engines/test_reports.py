@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import re2
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chalicelib.engines.reports import (
     DETAIL,
@@ -650,3 +654,33 @@ def test_the_loosened_formats_match_every_line_their_formats_match() -> None:
         for text in texts:
             if fmt.pattern.search(text):
                 assert loose.search(text), (fmt.kind, text)
+
+
+_PIECES = sorted({word for case, _ in CASES for text in case for word in re.split(r"(\s+)", text)} - {""})
+_UNICODE = ["Ü", "é", "漢", "٣", "\u00a0", "\u2003", "\x1c", "\u2028", "ß", "\u212a"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES + _UNICODE + [" ", ":", "/", "-"]), max_size=14))
+def test_re2_never_misses_a_line_python_matches_whatever_its_characters(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    for fmt in FORMATS:
+        if fmt.pattern.search(text):
+            assert re2.search(loosened(fmt.pattern.pattern), text), (fmt.kind, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Übersicht.py:3:1: E302 expected 2 blank lines, found 1",  # a non-ASCII file name
+        "\u00a0\u00a0--- FAIL: TestÜber (0.00s)",  # indented with no-break spaces
+        "____ test_größe[ä] ____",
+        "FAILED tests/test_ü.py::test_größe - assert 1 == 2",
+        "\u2003  12:5  error  'ä' is defined but never used  no-unused-vars",
+    ],
+)
+def test_a_unicode_line_is_a_candidate_of_the_formats_python_matches(text: str) -> None:
+    for fmt in FORMATS:
+        if fmt.pattern.search(text):
+            assert re2.search(loosened(fmt.pattern.pattern), text), (fmt.kind, text)
+    assert parse_line([(1, text)], 0) is not None
