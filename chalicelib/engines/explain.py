@@ -19,7 +19,7 @@ from chalicelib.engines.classify import classify
 from chalicelib.engines.decisive import Decision
 from chalicelib.engines.finding import Finding, evidence_lines, messages, sentence
 from chalicelib.engines.python_packages import python_distribution
-from chalicelib.engines.reports import DETAIL, ERROR, GENERIC, VERDICT, Lines, Report, parse_line, parse_reports
+from chalicelib.engines.reports import DETAIL, ERROR, GENERIC, VERDICT, Lines, Report, parse_line
 
 # Causes a failing test's own message can name: then the cause, not the test, is the category.
 _CAUSES: Final = ("network_or_flaky", "timeout_or_oom", "dependency_install", "permission_or_secret", "infrastructure")
@@ -239,7 +239,7 @@ def _identity(decision: Decision, category: str) -> list[str]:
 def explain(decision: Decision, lines: Lines, failing_step_start: int | None = None) -> Finding:
     """The finding for the decisive statement ``decision`` made of the excerpt's ``lines``."""
     report = decision.report
-    step = failing_step(lines, failing_step_start, decision.reports or parse_reports(lines))
+    step = failing_step(lines, failing_step_start, decision.reports)
     category = _category(decision)
     statement = decision.statement
     values: dict[str, str] = {"command": step.command, "exit_code": step.exit_code}
