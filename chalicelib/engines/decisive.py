@@ -25,27 +25,17 @@ WINDOW_GAP: Final = 2
 STRENGTH_WEIGHT: Final = 10
 IN_STEP: Final = 4
 IN_WINDOW: Final = 3
-# How many lines of the decisive block around the statement the category may be read from.
-BLOCK_BEFORE: Final = 3
-BLOCK_AFTER: Final = 12
 
 
 @dataclass(frozen=True)
 class Decision:
-    """The decisive statement (if a report was found), its block, and where the failure is."""
+    """The decisive report (if one was found), the line that states the cause (the report's first
+    line, else the excerpt's best line), whether the failing step printed it, and every report."""
 
     report: Report | None
-    block: list[tuple[int, str]]
-    anchor: tuple[int, str] | None  # the excerpt's best line, when no report decides
+    statement: tuple[int, str] | None
     in_step: bool
     reports: list[Report] = field(default_factory=list)
-
-    @property
-    def statement(self) -> tuple[int, str] | None:
-        """The line that states the cause: the report's first line, else the excerpt's best line."""
-        if self.report is not None:
-            return next(((n, t) for n, t in self.block if n == self.report.line), None)
-        return self.anchor
 
 
 def _failing_step(failing_step_start: int | None, fail_markers: Sequence[int]) -> tuple[int, int] | None:
@@ -79,14 +69,12 @@ def decide(
     if chosen is not None and chosen.test:
         # A test's report may be repeated in a summary (nextest, cargo): the first says why.
         chosen = next(r for r in reports if r.test == chosen.test and r.strength == chosen.strength)
-    if chosen is not None and chosen.strength == VERDICT:
-        # A verdict points elsewhere: the excerpt's best line, when it is an error, says more.
-        chosen = None if best_line is not None else chosen
-    anchor = _anchor_line(lines, best_line)
-    center = chosen.line if chosen is not None else (anchor[0] if anchor else None)
-    block = _block(lines, center)
-    in_step = step is not None and center is not None and step[0] <= center <= step[1]
-    return Decision(chosen, block, anchor, in_step, reports)
+    if chosen is not None and chosen.strength == VERDICT and best_line is not None:
+        # A verdict only says something failed: the excerpt's best line says more.
+        chosen = None
+    statement = _line(lines, chosen.line) if chosen is not None else _anchor_line(lines, best_line)
+    in_step = step is not None and statement is not None and step[0] <= statement[0] <= step[1]
+    return Decision(chosen, statement, in_step, reports)
 
 
 def _window(lines: Lines, best_line: int | None) -> tuple[int, int]:
@@ -115,17 +103,13 @@ def _window(lines: Lines, best_line: int | None) -> tuple[int, int]:
 
 
 def _anchor_line(lines: Lines, best_line: int | None) -> tuple[int, str] | None:
+    """The excerpt's best line; without one, its last line that is not a warning."""
     if best_line is None:
         return next(((n, t) for n, t in reversed(lines) if t.strip() and not is_warning(t)), None)
-    numbers = [n for n, _ in lines]
-    index = bisect.bisect_left(numbers, best_line)
-    if index < len(lines) and lines[index][0] == best_line:
-        return lines[index]
-    return None
+    return _line(lines, best_line)
 
 
-def _block(lines: Lines, center: int | None) -> list[tuple[int, str]]:
-    """The lines around ``center`` that read as its report: a few above, the detail below."""
-    if center is None:
-        return []
-    return [(n, t) for n, t in lines if center - BLOCK_BEFORE <= n <= center + BLOCK_AFTER]
+def _line(lines: Lines, lineno: int) -> tuple[int, str] | None:
+    """Line ``lineno`` of ``lines`` (in line order), if shown."""
+    index = bisect.bisect_left([n for n, _ in lines], lineno)
+    return lines[index] if index < len(lines) and lines[index][0] == lineno else None

@@ -187,21 +187,20 @@ def _cause_in_message(report: Report | None, reports: Sequence[Report] = ()) -> 
     )
 
 
-def _category(decision: Decision) -> str:
-    report = decision.report
-    cause = _cause_in_message(report, decision.reports)
+def _category(report: Report | None, cause: Report | None) -> str:
+    """The category of the decisive ``report``, or of the ``cause`` its test's output states."""
+    if report is None:
+        # No failure statement: a word in the excerpt's best line is no cause to name.
+        return "unknown"
     if cause is not None:
         return cause.category
-    if report is not None and report.category != "unknown":
+    if report.category != "unknown":
         return report.category
-    if report is not None and report.kind in ("maven_goal", "gradle_wrong", "gradle_task", "r_check"):
+    if report.kind in ("maven_goal", "gradle_wrong", "gradle_task", "r_check"):
         # A build tool's failed goal or task names what failed: its plugin or task says the kind.
         for pattern, kind in _BUILD_TASKS:
             if pattern.search(f"{report.subject} {report.code} {report.message}"):
                 return kind
-    if report is None:
-        # No failure statement: a word in the excerpt's best line is no cause to name.
-        return "unknown"
     return classify([(report.line, report.message), (report.message_line, report.message)]).category
 
 
@@ -240,7 +239,8 @@ def explain(decision: Decision, lines: Lines, failing_step_start: int | None = N
     """The finding for the decisive statement ``decision`` made of the excerpt's ``lines``."""
     report = decision.report
     step = failing_step(lines, failing_step_start, decision.reports)
-    category = _category(decision)
+    cause = _cause_in_message(report, decision.reports)
+    category = _category(report, cause)
     statement = decision.statement
     values: dict[str, str] = {"command": step.command, "exit_code": step.exit_code}
     if report is not None:
@@ -257,11 +257,10 @@ def explain(decision: Decision, lines: Lines, failing_step_start: int | None = N
         shown = dict(lines)
         evidence = [(n, shown[n]) for n in report.lines if n in shown]
     elif statement is not None:
-        values["message"] = _clean_message(statement[1], decision.block, statement[0])
+        values["message"] = _clean_message(statement[1], lines, statement[0])
         evidence = evidence_lines(statement)
     else:
         evidence = []
-    cause = _cause_in_message(report, decision.reports)
     if cause is not None:
         values.update(subject=cause.subject or values.get("subject", ""))
         if report is not None and cause.line != report.message_line:

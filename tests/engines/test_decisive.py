@@ -69,4 +69,4 @@ def test_a_verdict_alone_points_to_the_best_line() -> None:
 
 def test_an_empty_excerpt_decides_nothing() -> None:
     decision = decide([], [])
-    assert decision.report is None and decision.statement is None and decision.block == []
+    assert decision.report is None and decision.statement is None and decision.reports == []
