@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-Lines = Sequence[tuple[int, str]]
 MAX_MESSAGE = 300
 
 

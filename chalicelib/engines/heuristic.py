@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 from chalicelib.engines.decisive import decide
 from chalicelib.engines.explain import explain, step_command
-from chalicelib.engines.finding import Finding, Lines, shortened
+from chalicelib.engines.finding import Finding, shortened
+from chalicelib.engines.reports import Lines
 
 
 def step_name(lines: Lines, failing_step_start: int | None) -> str:
