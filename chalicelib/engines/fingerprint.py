@@ -35,6 +35,8 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"<\d+\.\d+\.\d+>", "<pid>"),
         (r":\d+(?::\d+)?\b", ":<l>"),
         (r"\bline \d+\b", "line <l>"),
+        # A line reference in a link or a link checker's report: "#L12", "[L0410]".
+        (r"(?<=[#\[])L\d+\b", "L<l>"),
         (r"\d{5,}", "<num>"),
         (r"\s+", " "),
     )

@@ -18,6 +18,9 @@ SAME = [
     ("run 9182736401 attempt 2 failed", "run 9182736999 attempt 3 failed"),
     ("build abc1234def567 failed at src/a.ts:27:9", "build 0ff1ce0ff1ce9 failed at src/a.ts:29:9"),
     ("Killed after 3600 s, pid 2231", "Killed after 3612 s, pid 4410"),
+    # A link checker's line reference moves when lines above the link are added.
+    ("06. [L1622] 404 https://example.com/gone", "06. [L1623] 404 https://example.com/gone"),
+    ("see README.md#L12 for 404 https://example.com/gone", "see README.md#L15 for 404 https://example.com/gone"),
     (
         "request id 123e4567-e89b-12d3-a456-426614174000 timed out after 30s",
         "request id 00000000-1111-2222-3333-444444444444 timed out after 45s",
@@ -33,6 +36,7 @@ DIFFERENT = [
     # Identifiers survive: a numbered case is not a count.
     ("Error: case 5 failed", "Error: case 7 failed"),
     ("test_total[eur-2] failed", "test_total[usd-3] failed"),
+    ("06. [L1622] 404 https://example.com/gone", "06. [L1622] 404 https://example.com/moved"),
 ]
 
 
