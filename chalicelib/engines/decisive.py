@@ -3,8 +3,9 @@
 The excerpt ranks a log's lines (chalicelib.excerpt.planning); its best line and the failing step's
 bounds say where the failure is. Here the failure reports parsed from the excerpt's lines
 (chalicelib.engines.reports) are weighed by how strong a statement each is, whether the failing step
-printed it (before its failure marker), and whether it stands in the excerpt's best window; the
-first of the best is the decisive statement. The category, the evidence and the fingerprint are
+printed it (before its failure marker), and whether it stands in the excerpt's best window; of
+the best, the one nearest the excerpt's best line (the first, when no line is ranked) is the
+decisive statement. The category, the evidence and the fingerprint are
 then read from that statement alone, never from a word elsewhere in the log.
 """
 
@@ -57,15 +58,29 @@ def decide(
     best_line = anchors[0] if anchors else None
     window = _window(lines, best_line)
 
-    def weight(report: Report) -> tuple[int, int]:
+    def weight(report: Report) -> tuple[int, int, int]:
         score = report.strength * STRENGTH_WEIGHT
         if step is not None and step[0] <= report.line <= step[1]:
             score += IN_STEP
         if window[0] <= report.line <= window[1]:
             score += IN_WINDOW
-        return score, -report.line
+        # Of equal statements, the one the excerpt ranks nearest (a checker lists ignored items
+        # beside failed ones; the excerpt's best line stands at the failures).
+        near = abs(report.line - best_line) if best_line is not None else 0
+        return score, -near, -report.line
 
     chosen = max(reports, key=weight, default=None)
+    if chosen is not None:
+        # A statement that is another report's message (a test's "E   ImportError") is that
+        # report's: the test that failed, with its message.
+        chosen = next(
+            (
+                r
+                for r in reports
+                if r.message_line == chosen.line and r.line < chosen.line and weight(r)[0] == weight(chosen)[0]
+            ),
+            chosen,
+        )
     if chosen is not None and chosen.test:
         # A test's report may be repeated in a summary (nextest, cargo): the first says why.
         chosen = next(r for r in reports if r.test == chosen.test and r.strength == chosen.strength)

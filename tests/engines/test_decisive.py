@@ -50,9 +50,19 @@ def test_a_test_is_decided_where_it_first_failed_not_in_the_summary() -> None:
     assert decision.statement == lines[0]
 
 
-def test_the_first_of_equal_reports_is_the_cause() -> None:
+def test_of_equal_reports_the_one_nearest_the_best_line_is_the_cause() -> None:
+    lines = [
+        (10, "a.py:1:1: F401 `os` imported but unused"),
+        (11, "b.py:2:1: F401 `re` imported but unused"),
+        (30, "c.py:3:1: F401 `io` imported but unused"),
+    ]
+    assert decide(lines, [11]).statement == lines[1]
+    assert decide(lines, [28]).statement == lines[2]
+
+
+def test_of_equal_reports_the_first_is_the_cause_when_no_line_is_ranked_best() -> None:
     lines = [(10, "a.py:1:1: F401 `os` imported but unused"), (11, "b.py:2:1: F401 `re` imported but unused")]
-    assert decide(lines, [11]).statement == lines[0]
+    assert decide(lines).statement == lines[0]
 
 
 def test_without_a_report_the_excerpts_best_line_is_quoted() -> None:
