@@ -155,6 +155,13 @@ FORMATS: Final[tuple[Format, ...]] = (
         True,
     ),
     _f("phpunit", "test_assertion", DETAIL, r"^\d+\) (?P<test>[\w\\]+::\w+)(?: with data set .+)?$", True),
+    # PHP's run-tests.php: "FAIL <title> [<file>.phpt]" under the test's diff (see _php_diff_above).
+    _f(
+        "php_run_tests",
+        "test_assertion",
+        DETAIL,
+        r"^(?:FAIL|LEAK|BORK|LEAK&FAIL) (?P<test>\S.*?) \[(?P<file>[^\]\s]+\.phpt)\]",
+    ),
     _f("exunit", "test_assertion", DETAIL, r"^\s*\d+\) test (?P<test>.+) \((?P<subject>[\w.]+)\)$", True),
     _f("numbered", "test_assertion", ERROR, r"^\s{0,4}\d+\) (?P<test>\S.{2,})$", True),
     _f(
@@ -771,6 +778,7 @@ HEADING_LOOKBACK: Final = 40
 
 
 _MINITEST_TEST: Final = re.compile(r"^\s*(?P<test>\w+#\w+.*?|\w+\(\w+\))(?:\s+\[(?P<file>[^\]:]+):(?P<line>\d+)\])?:?$")
+_MINITEST_SKIPPED: Final = re.compile(r"^\s*(?:\d+\) )?Skipped:\s*$")
 _RUSTC_LOCATION: Final = re.compile(r"^\s*--> (?P<file>\S+?):(?P<line>\d+):(?P<col>\d+)$")
 RUSTC_LOCATION_LINES: Final = 3
 
@@ -811,6 +819,52 @@ def _buildkit_step(lines: Lines, index: int, number: str) -> tuple[int, str] | N
     return None
 
 
+# run-tests.php prints a failing test's diff above its result line: "========DIFF========", then
+# numbered lines, "+" for what the test printed and "-" for what was expected, "========DONE========".
+_PHP_DIFF_START: Final = re.compile(r"^={4,}DIFF={4,}\s*$")
+_PHP_DIFF_LINE: Final = re.compile(r"^\d{3,}\+ (?P<msg>.*\S.*)$")
+_PHP_RESULT: Final = re.compile(r"^[A-Z&]{3,9} .+ \[[^\]\s]+\.phpt\]")
+PHP_DIFF_LINES: Final = 60
+
+
+def _php_diff_above(lines: Lines, index: int) -> tuple[int, str] | None:
+    """The first line a failing run-tests.php test printed that was not expected ("001+ ..."),
+    from its diff above its result line (``lines[index]``), if shown."""
+    start = lines[index][0]
+    block = lines[max(0, index - PHP_DIFF_LINES) : index]
+    for at in range(len(block) - 1, -1, -1):
+        lineno, text = block[at]
+        if start - lineno > PHP_DIFF_LINES or _PHP_RESULT.match(text):
+            return None  # another test's result: this one's diff is not shown
+        if _PHP_DIFF_START.match(text):
+            return next(
+                ((n, found["msg"].strip()) for n, t in block[at + 1 :] if (found := _PHP_DIFF_LINE.match(t))),
+                None,
+            )
+    return None
+
+
+def _minitest(report: Report, lines: Lines, index: int) -> Report | None:
+    """Minitest's report with its test and message: a "Failure:" or "Error:" heading has the test
+    and its place on the next line and the message under that; a test under "Skipped:" did not fail."""
+    if report.test:
+        above = lines[index - 1] if index else None
+        if above is not None and above[0] == lines[index][0] - 1 and _MINITEST_SKIPPED.match(above[1]):
+            return None
+        return report
+    if index + 1 >= len(lines):
+        return report
+    named = _MINITEST_TEST.match(lines[index + 1][1])
+    if not named:
+        return report
+    location = f"{named['file']}:{named['line']}" if named["file"] else ""
+    report = replace(report, test=named["test"], file=named["file"] or "", location=location)
+    below = _message_below(lines, index + 1)
+    if below is not None:
+        report = replace(report, message=" ".join(below[1].split()), message_line=below[0])
+    return report
+
+
 def is_warning(text: str) -> bool:
     """Whether the line is a warning (which never states why a job failed)."""
     return bool(_WARNING.match(text))
@@ -836,11 +890,12 @@ def parse_line(lines: Lines, index: int) -> Report | None:
         step = _buildkit_step(lines, index, _buildkit_number(text))
         if step is not None:
             best = replace(best, line=step[0], subject=step[1])
-    if best is not None and best.kind == "minitest" and not best.test and index + 1 < len(lines):
-        # Minitest's "Failure:" heading has the test and its place on the next line.
-        named = _MINITEST_TEST.match(lines[index + 1][1])
-        if named:
-            best = replace(best, test=named["test"], file=named["file"], location=f"{named['file']}:{named['line']}")
+    if best is not None and best.kind == "minitest":
+        best = _minitest(best, lines, index)
+    if best is not None and best.kind == "php_run_tests":
+        diff = _php_diff_above(lines, index)
+        if diff is not None:
+            best = replace(best, message=diff[1], message_line=diff[0])
     if best is not None and best.kind == "rustc" and not best.location:
         # rustc states the place on the line under its message: " --> src/main.rs:3:13".
         for _lineno, below in lines[index + 1 : index + 1 + RUSTC_LOCATION_LINES]:

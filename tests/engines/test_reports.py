@@ -160,6 +160,35 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
         ("TestSite#test_writes_files [/home/ci/site/test/test_site.rb:106]:", "Expected true to not be truthy."),
         {"kind": "minitest", "test": "TestSite#test_writes_files", "file": "/home/ci/site/test/test_site.rb"},
     ),
+    (
+        (
+            "Failure:",
+            "TestKramdown#test_: kramdown should use the highlighter.  [/ci/test/test_kramdown.rb:106]",
+            "Minitest::Assertion: Expected true to not be truthy.",
+        ),
+        {
+            "kind": "minitest",
+            "test": "TestKramdown#test_: kramdown should use the highlighter.",
+            "location": "/ci/test/test_kramdown.rb:106",
+            "message": "Minitest::Assertion: Expected true to not be truthy.",
+            "message_line": 102,
+        },
+    ),
+    # PHP's run-tests.php: the result line, with the first unexpected line of the diff above it.
+    (
+        ("FAIL Basic array unpacking [Zend/tests/array_unpack/basic.phpt] ",),
+        {
+            "kind": "php_run_tests",
+            "test": "Basic array unpacking",
+            "file": "Zend/tests/array_unpack/basic.phpt",
+            "message": "FAIL Basic array unpacking [Zend/tests/array_unpack/basic.phpt]",
+            "strength": DETAIL,
+        },
+    ),
+    (
+        ("LEAK Bug #1 (leaks on close) [ext/x/tests/bug1.phpt] (warn: XFAIL section but test passes)",),
+        {"kind": "php_run_tests", "test": "Bug #1 (leaks on close)", "file": "ext/x/tests/bug1.phpt"},
+    ),
     # PHPUnit
     (
         ("1) App\\Tests\\CartTest::testTotal", "Failed asserting that 3 matches expected 4."),
@@ -578,6 +607,81 @@ def test_a_link_listed_as_allowed_is_no_failure() -> None:
     ]
     reports = parse_reports(lines)
     assert [(r.line, r.subject) for r in reports] == [(5, "https://example.com/b")]
+
+
+def test_a_minitest_test_under_skipped_did_not_fail() -> None:
+    lines = [
+        (1, "Skipped:"),
+        (2, "TestPosts#test_: related posts should index.  [/ci/test/test_related_posts.rb:26]:"),
+        (3, "JRuby does not perform well with CExt, test disabled."),
+        (5, "  1) Failure:"),
+        (6, "TestCart#test_total [test/cart_test.rb:12]:"),
+        (7, "Expected: 3"),
+    ]
+    assert [(r.line, r.test, r.message) for r in parse_reports(lines)][:1] == [
+        (5, "TestCart#test_total", "Expected: 3")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("diff", "message"),
+    [
+        (
+            ["========DIFF========", "001+ ** ERROR: process timed out **", "001- OK.", "========DONE========"],
+            "** ERROR: process timed out **",
+        ),
+        (
+            [
+                "========DIFF========",
+                "005-     Parameter #1 [ <optional> $ar_flags ]",
+                "005+     Parameter #1 [ <optional> $flags ]",
+                "========DONE========",
+            ],
+            "Parameter #1 [ <optional> $flags ]",
+        ),
+        (
+            [
+                "========DIFF========",
+                "# original source file: ext/pdo/tests/pdo_022.phpt",
+                "002+ Segmentation fault (core dumped)",
+                "========DONE========",
+            ],
+            "Segmentation fault (core dumped)",
+        ),
+    ],
+)
+def test_a_php_test_states_the_first_unexpected_line_of_its_diff(diff: list[str], message: str) -> None:
+    lines = [
+        (40 + i, t)
+        for i, t in enumerate([*diff, "FAIL Bug #60120 (proc_open hangs) [ext/standard/tests/file/bug60120.phpt] "])
+    ]
+    [report] = [r for r in parse_reports(lines) if r.kind == "php_run_tests"]
+    assert (report.kind, report.test, report.message, report.line) == (
+        "php_run_tests",
+        "Bug #60120 (proc_open hangs)",
+        message,
+        lines[-1][0],
+    )
+    assert report.lines == sorted({report.message_line, report.line}) and report.message_line < report.line
+
+
+def test_a_php_tests_diff_is_not_taken_from_another_tests_result() -> None:
+    lines = [
+        (1, "========DIFF========"),
+        (2, "022+ [020] Error: 2006/MySQL server has gone away"),
+        (3, "========DONE========"),
+        (
+            4,
+            "XFAIL int mysqli_poll() and kill [ext/mysqli/tests/mysqli_poll_kill.phpt]   XFAIL REASON: To be fixed.",
+        ),
+        (5, "FAIL recvmsg(): basic test [ext/sockets/tests/socket_recvmsg.phpt] "),
+    ]
+    [report] = parse_reports(lines)
+    assert (report.line, report.message_line, report.message) == (
+        5,
+        5,
+        "FAIL recvmsg(): basic test [ext/sockets/tests/socket_recvmsg.phpt]",
+    )
 
 
 def test_a_stylish_report_is_placed_under_its_file_heading() -> None:
