@@ -215,13 +215,41 @@ class _Caller:
             )
         except self.sdk_error as exc:
             raise _translate(exc, self.spec.name) from exc
-        usage = getattr(response, "usage", None)
-        self.prompt_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)
-        self.completion_tokens += int(getattr(usage, "completion_tokens", 0) or 0)
-        if not response.choices:
-            return None, False
-        choice = response.choices[0]
-        return choice.message.content, choice.finish_reason == "length"
+        except ValueError as exc:  # the SDK decodes the body as JSON whatever it holds
+            raise _not_a_completion(self.spec.name, "not JSON") from exc
+        text, truncated, prompt_tokens, completion_tokens = _read_completion(response, self.spec.name)
+        self.prompt_tokens += prompt_tokens
+        self.completion_tokens += completion_tokens
+        return text, truncated
+
+
+def _not_a_completion(provider: str, why: str) -> ProviderError:
+    # A broken proxy or server, not a bad guess of the model: the next provider, no repair.
+    return ProviderError(f"{provider}: the answer is not a chat completion ({why})", False)
+
+
+def _read_completion(response: object, provider: str) -> tuple[str | None, bool, int, int]:
+    """The first choice's text, whether it was cut off, and the tokens used, from an HTTP 200
+    answer; raises ProviderError when the answer is no chat completion (the SDKs build their
+    objects from any JSON without checking it)."""
+    if isinstance(response, (list, str, int, float)) or response is None:
+        raise _not_a_completion(provider, "not a JSON object")
+    usage = getattr(response, "usage", None)
+    counts = [getattr(usage, name, 0) or 0 for name in ("prompt_tokens", "completion_tokens")]
+    if not all(type(count) is int and count >= 0 for count in counts):
+        raise _not_a_completion(provider, "usage is not a count of tokens")
+    choices = getattr(response, "choices", None)
+    if not isinstance(choices, list):
+        raise _not_a_completion(provider, "choices is not a list")
+    if not choices:
+        return None, False, counts[0], counts[1]
+    message = getattr(choices[0], "message", None)
+    if message is None:
+        raise _not_a_completion(provider, "the choice has no message")
+    content = getattr(message, "content", None)
+    if content is not None and not isinstance(content, str):
+        raise _not_a_completion(provider, "the message's content is not text")
+    return content, getattr(choices[0], "finish_reason", None) == "length", counts[0], counts[1]
 
 
 def ask(

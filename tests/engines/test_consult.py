@@ -112,3 +112,13 @@ def test_the_model_reads_the_files_the_evidence_names(s3: Any, chat_stub: ChatSt
     analyze_text(svc, example("pytest-assertion.log"), meta, False)
     user = chat_stub.received[0].body["messages"][1]["content"]
     assert "File tests/test_api.py at the failing commit:" in user and "def test_login(client):" in user
+
+
+def test_a_200_that_is_no_chat_completion_still_stores_the_offline_record(s3: Any, chat_stub: ChatStub) -> None:
+    chat_stub.script(Reply(raw_body=b'{"choices": [{"index": 0, "message": null}]}'))
+    svc = services(s3, chat_stub, LLM_RETRIES="0")
+    outcome = analyze_text(svc, example("ruff-lint.log"), RunMetadata(), False)
+    stored = svc.store.get(outcome.analysis.id)
+    assert stored.engine["name"] == "heuristic"
+    assert stored.engine["fallback_reason"] == "openai: the answer is not a chat completion (the choice has no message)"
+    assert "F401" in stored.root_cause and len(chat_stub.received) == 1

@@ -212,3 +212,53 @@ def test_secrets_in_the_log_never_reach_the_provider(chat_stub: ChatStub) -> Non
     ask(p, settings_for(chat_stub), time.monotonic() + 30)
     sent = json.dumps(chat_stub.received[0].body)
     assert not any(secret in sent for secret in CANARIES.values())
+
+
+def _completion(**overrides: Any) -> bytes:
+    body: dict[str, Any] = {
+        "id": "chatcmpl-stub",
+        "object": "chat.completion",
+        "created": 1_700_000_000,
+        "model": "gpt-test",
+        "choices": [
+            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": json.dumps(GOOD_ANSWER)}}
+        ],
+        "usage": {"prompt_tokens": 1200, "completion_tokens": 150, "total_tokens": 1350},
+    }
+    body.update(overrides)
+    return json.dumps(body).encode()
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"<html>502 Bad Gateway</html>", "openai: the answer is not a chat completion (not JSON)"),
+        (b"[1, 2, 3]", "openai: the answer is not a chat completion (not a JSON object)"),
+        (_completion(choices="all of them"), "openai: the answer is not a chat completion (choices is not a list)"),
+        (
+            _completion(choices=[{"index": 0, "finish_reason": "stop", "message": None}]),
+            "openai: the answer is not a chat completion (the choice has no message)",
+        ),
+        (
+            _completion(usage={"prompt_tokens": "many", "completion_tokens": None}),
+            "openai: the answer is not a chat completion (usage is not a count of tokens)",
+        ),
+    ],
+)
+def test_a_200_that_is_no_chat_completion_is_a_provider_failure(chat_stub: ChatStub, raw: bytes, reason: str) -> None:
+    chat_stub.script(Reply(raw_body=raw), Reply())
+    sleeps = Sleeps()
+    settings = settings_for(
+        chat_stub, PROVIDER_FALLBACKS="groq,heuristic", GROQ_API_KEY="gsk_" + "k" * 30, LLM_RETRIES="0"
+    )
+    result = ask(prompt(), settings, time.monotonic() + 30, sleep=sleeps, factory=_factory_for(chat_stub))
+    assert result.answer is not None and result.provider == "groq"
+    assert result.fallback_reason == reason
+    assert result.attempts == ["openai", "groq"] and len(chat_stub.received) == 2
+
+
+def test_a_200_that_is_no_chat_completion_ends_in_the_offline_engine(chat_stub: ChatStub) -> None:
+    chat_stub.script(Reply(raw_body=b"null"))
+    result = ask(prompt(), settings_for(chat_stub, LLM_RETRIES="0"), time.monotonic() + 30)
+    assert result.answer is None
+    assert result.fallback_reason == "openai: the answer is not a chat completion (not a JSON object)"
