@@ -44,13 +44,9 @@ def _error(exc: SelfHealingError, doing: str) -> Response:
     and code, and a message that never blames the caller for the service's own failure."""
     if isinstance(exc, ConfigurationError):
         app.log.error("configuration error %s: %s", doing, exc)
-        message = f"the service is misconfigured: {exc}"
     elif exc.http_status >= 500:
         app.log.warning("%s failed: %s", doing, exc)
-        message = "the service is unavailable; try again"
-    else:
-        message = str(exc)
-    return _json({"error": exc.error_code, "message": message}, exc.http_status)
+    return _json({"error": exc.error_code, "message": exc.public_message}, exc.http_status)
 
 
 def _internal(doing: str) -> Response:

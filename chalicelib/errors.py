@@ -22,8 +22,9 @@ gets (``http_status``, ``error_code``)::
         ├── GitHubError              502 github          GitHub refused or failed a request
         └── RetryableError           503 unavailable     throttled or 5xx: worth another try
 
-A 5xx never blames the caller: only ConfigurationError says why (naming the setting); the
-others say the service is unavailable and are logged.
+A 5xx never blames the caller: ConfigurationError says why (naming the setting),
+SecretUnavailableError says which secret in words (never its name), the others say the service is
+unavailable; all are logged.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ class SelfHealingError(Exception):
 
     http_status: ClassVar[int] = 500
     error_code: ClassVar[str] = "internal"
+
+    @property
+    def public_message(self) -> str:
+        """What a caller reads: the message of a 4xx; of a 5xx, never the service's internals."""
+        return str(self) if self.http_status < 500 else "the service is unavailable; try again"
 
 
 class BadInputError(SelfHealingError):
@@ -95,6 +101,10 @@ class ConfigurationError(SelfHealingError):
     http_status = 500
     error_code = "configuration"
 
+    @property
+    def public_message(self) -> str:
+        return f"the service is misconfigured: {self}"
+
 
 class StorageError(SelfHealingError):
     """The record store failed in a way a retry of the whole event may fix."""
@@ -104,10 +114,19 @@ class StorageError(SelfHealingError):
 
 
 class SecretUnavailableError(SelfHealingError):
-    """A secret named by the settings (Secrets Manager, SSM) could not be read."""
+    """A secret named by the settings (Secrets Manager, SSM) could not be read; ``purpose`` says
+    which one in words a caller may read (the message itself names the secret and stays in logs)."""
 
     http_status = 503
     error_code = "unavailable"
+
+    def __init__(self, message: str, purpose: str = "a secret it needs") -> None:
+        super().__init__(message)
+        self.purpose = purpose
+
+    @property
+    def public_message(self) -> str:
+        return f"the service cannot read {self.purpose} right now; try again"
 
 
 class ProviderError(SelfHealingError):

@@ -194,6 +194,38 @@ def test_bad_requests_get_clear_4xx_before_any_analysis(
     assert list_keys(s3, "analysis/") == []
 
 
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            b'{"log": "Error: \\ud800 boom"}',
+            '"log" holds an unpaired UTF-16 surrogate escape at character 7; send UTF-8 text',
+        ),
+        (
+            b'{"s3_key": "logs/acme/\\udfff.log"}',
+            '"s3_key" holds an unpaired UTF-16 surrogate escape at character 10; send UTF-8 text',
+        ),
+        (b"[" * 1000 + b"]" * 1000, "request body is nested too deeply; send a flat JSON object"),
+        (b'{"log": ' + b"[" * 5000 + b"]" * 5000 + b"}", "request body is nested too deeply; send a flat JSON object"),
+    ],
+)
+def test_unusable_json_is_a_short_400(client: Client, s3: Any, raw: bytes, message: str) -> None:
+    response = post(client, None, raw=raw)
+    assert (response.status_code, response.json_body) == (400, {"error": "bad_request", "message": message})
+    assert list_keys(s3, "analysis/") == []
+
+
+def test_many_unknown_fields_get_a_short_400(client: Client, s3: Any) -> None:
+    body = {"log": "boom", **{f"k{i:06d}": 1 for i in range(200_000)}}
+    response = post(client, None, raw=json.dumps(body).encode())
+    assert response.status_code == 400
+    assert response.json_body["message"] == (
+        "unknown field(s): 'k000000', 'k000001', 'k000002', 'k000003', 'k000004' and 199995 more; "
+        "known: act, actor, author_email, branch, job, log, repo, run_attempt, run_id, run_url, s3_key, sha, workflow"
+    )
+    assert len(response.body) < 400
+
+
 def test_oversize_body_is_413(client: Client, s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAX_BODY_BYTES", "1000")
     response = post(client, {"log": "x" * 2000})

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.errors import ConfigurationError, ForbiddenError, UnauthorizedError
+from chalicelib.errors import ConfigurationError, ForbiddenError, SecretUnavailableError, UnauthorizedError
 from chalicelib.secrets import read_secret
 from chalicelib.settings import Settings
 
@@ -29,16 +29,19 @@ def _cached_secret(secret_id: str, region: str, bucket: int) -> str:
 def expected_token(
     settings: Settings, clock: Callable[[], float] = time.time, aws: Callable[[str], Any] | None = None
 ) -> str:
-    """The API token; raises ConfigurationError when none is configured, SelfHealingError when
-    it can't be read."""
+    """The API token; raises ConfigurationError when none is configured, SecretUnavailableError
+    (naming the API token to the caller) when it can't be read."""
     if settings.api_token:
         return settings.api_token
     if not settings.api_token_secret:
         # A deployment mistake, not the caller's: no token can be right.
         raise ConfigurationError("REQUIRE_AUTH is on but no token is configured (set API_TOKEN_SECRET)")
-    if aws is not None:
-        return read_secret(settings, settings.api_token_secret, aws=aws)
-    return _cached_secret(settings.api_token_secret, settings.region, int(clock() // _SECRET_TTL))
+    try:
+        if aws is not None:
+            return read_secret(settings, settings.api_token_secret, aws=aws)
+        return _cached_secret(settings.api_token_secret, settings.region, int(clock() // _SECRET_TTL))
+    except SecretUnavailableError as exc:
+        raise SecretUnavailableError(str(exc), "its API token") from exc
 
 
 def check(settings: Settings, authorization: str | None, aws: Callable[[str], Any] | None = None) -> None:
@@ -48,9 +51,11 @@ def check(settings: Settings, authorization: str | None, aws: Callable[[str], An
         return
     # The service's own token first: without one, no caller can be right (a ConfigurationError).
     expected = expected_token(settings, aws=aws).encode()
-    if not authorization or not authorization.startswith("Bearer ") or len(authorization) > 4096:
+    # The scheme is case-insensitive (RFC 9110, 11.1): "bearer" and "BEARER" are "Bearer".
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip() or len(authorization or "") > 4096:
         raise UnauthorizedError("send Authorization: Bearer <token>")
-    given = authorization[len("Bearer ") :].strip().encode()
+    given = credentials.strip().encode()
     if not hmac.compare_digest(given, expected):
         raise ForbiddenError("the token is not valid")
 

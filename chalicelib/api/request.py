@@ -25,6 +25,8 @@ _ALLOWED = {
     "actor",
     "author_email",
 }
+# How many unknown field names an error lists: a body of 200,000 keys gets a short answer.
+_LISTED = 5
 _ID = re.compile(r"[0-9]{8}-[0-9a-f]{16}")  # matched whole: "$" would let a final newline through
 
 
@@ -51,24 +53,42 @@ def parse_analyze(body: bytes, max_bytes: int, logs_prefix: str = "logs/") -> An
         data: Any = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadInputError(f"request body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:  # the decoder recurses once per nested array or object
+        raise BadInputError("request body is nested too deeply; send a flat JSON object") from exc
     if not isinstance(data, dict):
         raise BadInputError("request body must be a JSON object")
     unknown = sorted(set(data) - _ALLOWED)
     if unknown:
-        raise BadInputError(f"unknown field(s): {', '.join(unknown)}")
+        more = f" and {len(unknown) - _LISTED} more" if len(unknown) > _LISTED else ""
+        listed = ", ".join(repr(name[:40]) for name in unknown[:_LISTED])
+        raise BadInputError(f"unknown field(s): {listed}{more}; known: {', '.join(sorted(_ALLOWED))}")
     log, key = data.get("log"), data.get("s3_key")
     if (log is None) == (key is None):
         raise BadInputError('send exactly one of "log" (the log text) or "s3_key" (a key in the logs bucket)')
     if log is not None and (not isinstance(log, str) or not log.strip()):
         raise BadInputError('"log" must be a non-empty string')
+    if log is not None:
+        _check_unicode(log, "log")
     if key is not None:
         if not isinstance(key, str) or not key.startswith(logs_prefix) or ".." in key.split("/") or "\0" in key:
             raise BadInputError(f"\"s3_key\" must be a key under {logs_prefix!r} without '..' segments")
+        _check_unicode(key, "s3_key")
     act = data.get("act", False)
     if not isinstance(act, bool):
         raise BadInputError('"act" must be true or false')
     meta_fields = {k: v for k, v in data.items() if k not in ("log", "s3_key", "act")}
     return AnalyzeRequest(log, key, RunMetadata.from_mapping(meta_fields), act)
+
+
+def _check_unicode(text: str, name: str) -> None:
+    """Raise BadInputError when ``text`` holds a lone surrogate (JSON's "\\ud800" escape decodes to
+    one): no UTF-8 text can hold it, so nothing downstream could store or show it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadInputError(
+            f'"{name}" holds an unpaired UTF-16 surrogate escape at character {exc.start}; send UTF-8 text'
+        ) from exc
 
 
 def check_analysis_id(analysis_id: str) -> str:

@@ -75,3 +75,23 @@ def test_unreadable_token_secret_refuses_rather_than_opens(s3: Any) -> None:
     for header in (f"Bearer {TOKEN}", None):
         with pytest.raises(ConfigurationError, match="no token is configured"):
             auth.check(settings, header)
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "Bearer"])
+def test_the_bearer_scheme_is_case_insensitive(prod: Client, scheme: str) -> None:
+    assert post(prod, {"Authorization": f"{scheme} {TOKEN}"}).status_code == 200
+    assert post(prod, {"Authorization": f"{scheme}{TOKEN}"}).status_code == 401
+    assert post(prod, {"Authorization": f"{scheme} "}).status_code == 401
+
+
+def test_an_unreadable_token_secret_says_so(s3: Any) -> None:
+    s3.create_bucket(Bucket=PROD_BUCKET)
+    auth.reset_cache()  # no secret was created: Secrets Manager answers ResourceNotFoundException
+    with Client(app, stage_name="prod", project_dir=str(ROOT)) as client:
+        response = post(client, {"Authorization": f"Bearer {TOKEN}"})
+    auth.reset_cache()
+    assert (response.status_code, response.json_body) == (
+        503,
+        {"error": "unavailable", "message": "the service cannot read its API token right now; try again"},
+    )
+    assert records(s3) == []
