@@ -96,10 +96,15 @@ def _baseline(services: Services, bucket: str | None, metadata: RunMetadata) -> 
 def analyze(
     blocks: BlockSource, metadata: RunMetadata, services: Services, baseline: frozenset[bytes] = frozenset()
 ) -> dict[str, Any]:
-    """The finding for one log, as the record's fields; raises LogReadError or PayloadTooLargeError."""
+    """The finding for one log, as the record's fields; raises LogReadError (also for a log with
+    no text) or PayloadTooLargeError."""
     settings = services.settings
     source = _HeadCapture(blocks)
     excerpt = build_excerpt(source, settings.excerpt_max_chars, services.redactor, baseline)
+    if not any(text.strip() for _, text in excerpt.lines):
+        # Nothing to explain: a record would only say "unknown" and open an issue about nothing.
+        what = "is empty" if excerpt.total_bytes == 0 else f"holds no readable text ({excerpt.total_bytes} bytes)"
+        raise LogReadError(f"the log {what}; nothing was analyzed")
     if not (metadata.repo and metadata.sha and metadata.branch):  # the head can only fill these
         metadata = metadata.merged(from_log_head(source.text()))
     finding = analyze_offline(excerpt.lines, excerpt.anchors, excerpt.failing_step_start, excerpt.fail_markers)

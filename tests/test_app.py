@@ -195,6 +195,22 @@ def test_bad_requests_get_clear_4xx_before_any_analysis(
 
 
 @pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "the log is empty; nothing was analyzed"),
+        (b"\n \r\n\t\n", "the log holds no readable text (6 bytes); nothing was analyzed"),
+        (gzip.compress(b""), "the log is empty; nothing was analyzed"),
+    ],
+)
+def test_a_log_with_no_text_is_rejected_with_the_reason(client: Client, s3: Any, body: bytes, reason: str) -> None:
+    key = "logs/acme/api/77-1-test.log" + (".gz" if body[:2] == b"\x1f\x8b" else "")
+    s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    result = client.lambda_.invoke("on_log_uploaded", client.events.generate_s3_event(bucket=BUCKET, key=key))
+    assert result.payload == {"status": "rejected", "reason": reason}
+    assert list_keys(s3, "analysis/") == []
+
+
+@pytest.mark.parametrize(
     ("raw", "message"),
     [
         (

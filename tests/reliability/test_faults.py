@@ -194,20 +194,30 @@ def test_the_same_failure_100_times_is_one_call_one_issue_a_counter(
 
 
 @pytest.mark.parametrize(
-    ("body", "expect"),
-    [
-        (b"", "unknown"),
-        (bytes(range(256)) * 400, None),
-        ("\udcff".encode("utf-8", "surrogatepass") * 1000 + b"\xff\xfe Error: x\n", None),
-        (b"\x00" * 100_000, "unknown"),
-    ],
+    "body",
+    [bytes(range(256)) * 400, "\udcff".encode("utf-8", "surrogatepass") * 1000 + b"\xff\xfe Error: x\n"],
 )
-def test_odd_logs_get_a_sound_analysis(s3: Any, body: bytes, expect: str | None, make_services: MakeServices) -> None:
+def test_odd_logs_get_a_sound_analysis(s3: Any, body: bytes, make_services: MakeServices) -> None:
     s3.put_object(Bucket=BUCKET, Key="logs/acme/odd/1-1-x.log", Body=body)
     outcome = handle_log_created(make_services(), BUCKET, "logs/acme/odd/1-1-x.log")
     assert outcome is not None and outcome.analysis.status == "complete"
-    if expect:
-        assert outcome.analysis.category == expect
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "the log is empty; nothing was analyzed"),
+        (b"\x00" * 100_000, "the log holds no readable text (100000 bytes); nothing was analyzed"),
+    ],
+)
+def test_a_log_with_no_text_is_refused_and_nothing_stored(
+    s3: Any, body: bytes, reason: str, make_services: MakeServices
+) -> None:
+    s3.put_object(Bucket=BUCKET, Key="logs/acme/odd/1-1-x.log", Body=body)
+    with pytest.raises(LogReadError) as raised:
+        handle_log_created(make_services(), BUCKET, "logs/acme/odd/1-1-x.log")
+    assert str(raised.value) == reason
+    assert list_keys(s3, "analysis/") == []
 
 
 @pytest.mark.parametrize(
@@ -235,9 +245,13 @@ def test_bombs_are_refused_without_a_record(s3: Any, make_services: MakeServices
     with Client(app, stage_name=STAGE, project_dir=str(ROOT)) as client:
         event = client.events.generate_s3_event(bucket=BUCKET, key="logs/acme/x/1-1-bomb.log.gz")
         result = client.lambda_.invoke("on_log_uploaded", event)
-        # Through the handler with the default cap the bomb is just a big log of zeros: analyzed, bounded.
-        assert result.payload["status"] == "analyzed"
-    assert len(records(s3)) == 1
+        # Through the handler with the default cap the bomb is a big log of zeros: read, bounded,
+        # and refused for holding no text.
+        assert result.payload == {
+            "status": "rejected",
+            "reason": "the log holds no readable text (41943040 bytes); nothing was analyzed",
+        }
+    assert records(s3) == []
 
 
 def test_a_malformed_s3_event_changes_nothing(s3: Any) -> None:
