@@ -2,13 +2,15 @@
 
 Text that came from a log or a model is data: in Markdown it is escaped so it cannot add
 links, images, HTML or @mentions; code goes in a fence longer than any backtick run inside it;
-in HTML, autoescaping is on.
+in HTML, autoescaping is on. Every output loses the characters that render as nothing (format
+characters: zero-width, bidi controls, tags), which would hide text from the people who read it.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -84,6 +86,13 @@ def environment() -> Environment:
     return env
 
 
+def visible(text: str) -> str:
+    """``text`` without format characters (Unicode category Cf), which render as nothing."""
+    if text.isascii():
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def render(name: str, **context: Any) -> str:
-    """Render template ``name`` from chalicelib/templates."""
-    return environment().get_template(name).render(**context)
+    """Render template ``name`` from chalicelib/templates, without invisible characters."""
+    return visible(environment().get_template(name).render(**context))

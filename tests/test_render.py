@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from types import SimpleNamespace
 
 from chalicelib.render import md_fence, md_text, one_line, render
@@ -40,6 +41,28 @@ def test_html_templates_escape() -> None:
     html = render("email.html.j2", a=analysis, links={"run": "", "issue": "javascript:alert(1)"})
     assert "javascript:" not in html
     assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html
+
+
+def test_no_rendered_output_holds_characters_that_render_as_nothing() -> None:
+    hidden = "\u202eevil\u202c \U000e0049\U000e0047\U000e004e\U000e004f\U000e0052\U000e0045 \u200bzero\u2066iso\u2069"
+    analysis = SimpleNamespace(
+        summary=f"boom {hidden}",
+        root_cause=f"because {hidden}",
+        suggested_fix=f"fix {hidden}",
+        category="lint",
+        id="20260101-0123456789abcdef",
+        fingerprint="0123456789abcdef",
+        evidence=[{"line": 1, "text": f"Error: {hidden}"}],
+        metadata={"repo": "a/b", "branch": "main", "job": "j"},
+        engine={"name": "heuristic", "model": "rules-v1"},
+        actions=[],
+        occurrences=1,
+    )
+    links = {"run": "", "issue": ""}
+    for name in ("email.html.j2", "email.txt.j2"):
+        out = render(name, a=analysis, links=links)
+        assert "zeroiso" in out
+        assert out.isascii() or all(unicodedata.category(ch) != "Cf" for ch in out), name
 
 
 def test_a_title_is_cut_at_a_words_end() -> None:

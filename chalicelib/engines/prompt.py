@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from chalicelib.engines.classify import CATEGORIES
+from chalicelib.excerpt.cleaning import strip_invisible
 from chalicelib.ingest.metadata import RunMetadata
 from chalicelib.render import render
 
-# Zero-width, bidi controls and Unicode tag characters hide text from people, not from models.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]")
 MAX_FILE_CHARS = 6000
 MAX_FILES = 3
-
-
-def strip_invisible(text: str) -> str:
-    """Remove characters that render as nothing (prompt-injection carriers)."""
-    return _INVISIBLE.sub("", text)
 
 
 @dataclass(frozen=True)

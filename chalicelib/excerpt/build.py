@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Final
 
-from chalicelib.excerpt.cleaning import clean_line
+from chalicelib.excerpt.cleaning import REDACT_LINE_CHARS, clean_line, shorten, was_cut
 from chalicelib.excerpt.linefetch import LineCache, RetainedLines, fetch_lines
 from chalicelib.excerpt.logscan import PAST_ALL_LINES, scan
 from chalicelib.excerpt.planning import Item, plan
@@ -150,6 +150,18 @@ def _fill_gaps(chosen: list[tuple[int, str]], raw: LineCache, max_chars: int) ->
     return sorted(have.items())
 
 
+def _whole_lines(lines: list[tuple[int, str]], raw: LineCache) -> list[tuple[int, str]]:
+    """The lines clean_line cut, cleaned again up to REDACT_LINE_CHARS (the others as they are)."""
+    out = []
+    for lineno, text in lines:
+        if was_cut(text):
+            line = raw.get(lineno)
+            if line is not None:
+                text = clean_line(line, REDACT_LINE_CHARS)
+        out.append((lineno, text))
+    return out
+
+
 def _fit(lines: list[tuple[int, str]], max_chars: int, keep: list[int]) -> list[tuple[int, str]]:
     """Drop lines farthest from the anchors until redacted text fits the budget again."""
     used = sum(len(t) + 1 for _, t in lines)
@@ -209,7 +221,8 @@ def build_excerpt(
     redactor = redactor or Redactor()
     reserve = min(GAP_RESERVE, max_chars // 8) if max_chars >= 2000 else 0
     lines = _fill_gaps(_assemble(items, raw, max_chars - reserve), raw, max_chars)
-    lines = redactor.redact_lines(lines)
+    # Redaction sees a long line whole (up to REDACT_LINE_CHARS), and the line is cut after it.
+    lines = [(n, shorten(t)) for n, t in redactor.redact_lines(_whole_lines(lines, raw))]
     lines = _fit(lines, max_chars, anchors)
     return Excerpt(
         lines=lines,

@@ -8,6 +8,11 @@ from typing import Final
 # A line's first 300 characters hold its message: the rest of a very long line (a command
 # line, a data dump, a minified bundle) would crowd out the lines around it in a small budget.
 MAX_LINE_CHARS: Final = 300
+# How much of a long line redaction sees before it is cut to MAX_LINE_CHARS: a secret that
+# straddles the cut is found whole, and never shown in part.
+REDACT_LINE_CHARS: Final = 8192
+_CUT_NOTE: Final = re.compile(r" …\[(\d+) more chars\]$")
+_MARK_START: Final = "[REDACTED:"
 
 # ESC first, outside the alternatives: Python's engine then looks for it as a literal.
 ANSI_ESCAPE: Final = (
@@ -28,6 +33,23 @@ _GHA_GROUP: Final = re.compile(r"^##\[(?:group|endgroup)\]")
 _TRAVIS_MARKER: Final = re.compile(r"travis_(?:fold|time):(?:start|end):[\w.:=,-]*")
 _CR: Final = ord("\r")
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# Characters that render as nothing: zero-width spaces and joiners, the soft hyphen, bidi
+# embeddings, overrides and isolates, word joiners and invisible operators, the byte-order mark,
+# interlinear annotation marks and Unicode tag characters. Inside a token they defeat redaction's
+# patterns; in an issue or an email they hide text (instructions to the next AI agent) from people.
+INVISIBLE: Final = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e0fff]"
+)
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without characters that render as nothing (see INVISIBLE)."""
+    if text.isascii():
+        return text
+    return INVISIBLE.sub("", text)
+
+
 # Where CI systems check out the repository: GitHub Actions (hosted, in a container, self-hosted),
 # Travis CI (Linux, macOS, Windows), GitLab CI and CircleCI. A path under it is shown from the
 # repository's root ("./src/app.py"): shorter, the same on every runner, and the path a fix edits.
@@ -90,8 +112,29 @@ def clean_line(raw: bytes, max_chars: int = MAX_LINE_CHARS) -> str:
         text = text.replace("\t", "    ")
         if not text.isprintable():  # most often it was only tabs
             text = _CONTROL.sub("", text)
+    if not text.isascii():
+        text = INVISIBLE.sub("", text)
     text = text.rstrip()
     if len(text) > max_chars:
         cut = len(text) - max_chars
         text = f"{text[:max_chars]} …[{cut} more chars]"
     return text
+
+
+def was_cut(text: str) -> bool:
+    """Whether clean_line cut ``text`` (it ends with the note of what was left out)."""
+    return text.endswith(" more chars]") and _CUT_NOTE.search(text) is not None
+
+
+def shorten(text: str, max_chars: int = MAX_LINE_CHARS) -> str:
+    """Cut a cleaned (and redacted) line to ``max_chars``, counting what an earlier cut left out;
+    a redaction mark is dropped whole rather than cut."""
+    note = _CUT_NOTE.search(text)
+    body, left_out = (text[: note.start()], int(note.group(1))) if note else (text, 0)
+    if len(body) <= max_chars:
+        return text
+    keep = max_chars
+    mark = body.rfind(_MARK_START, 0, keep + len(_MARK_START) - 1)
+    if -1 < mark < keep <= body.find("]", mark):
+        keep = mark  # the cut would fall inside a mark: "[REDACTED:gi" reads as a leak
+    return f"{body[:keep].rstrip()} …[{len(body) - keep + left_out} more chars]"

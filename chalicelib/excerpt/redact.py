@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import quote, unquote
 
+from chalicelib.excerpt.cleaning import strip_invisible
 from chalicelib.excerpt.re2spans import matcher, spans
 from chalicelib.excerpt.triggers import Triggers
 
@@ -218,7 +219,10 @@ class Redactor:
         )
 
     def redact(self, text: str) -> str:
-        """Return ``text`` with every secret replaced by a mark naming its kind."""
+        """Return ``text`` with every secret replaced by a mark naming its kind, and without
+        characters that render as nothing (a zero-width space inside a token would hide it from
+        the rules, and the text from a reader)."""
+        text = strip_invisible(text)
         if self._runtime is not None:
             text = self._runtime.sub(MARK.format(kind="service-secret"), text)
         rules = TRIGGERS.line(text)
@@ -268,6 +272,7 @@ class Redactor:
 
     def redact_lines(self, lines: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
         """Redact numbered lines, including PEM key bodies whose BEGIN or END is cut off."""
+        lines = [(lineno, strip_invisible(text)) for lineno, text in lines]
         joined = "\n".join(text for _, text in lines)
         if "PRIVATE KEY" not in joined:
             if (self._runtime is None or not self._runtime.search(joined)) and _nothing_to_redact(joined):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.excerpt.cleaning import clean_line, last_carriage_state
+from chalicelib.excerpt.cleaning import clean_line, last_carriage_state, shorten, strip_invisible, was_cut
 
 
 def test_ansi_colours_and_orphaned_codes_are_removed() -> None:
@@ -81,3 +81,26 @@ def test_other_paths_and_urls_are_left_alone() -> None:
 def test_lines_are_capped_at_300_characters_by_default() -> None:
     text = clean_line(b"E   AssertionError: " + b"y" * 400)
     assert len(text) == 300 + len(" …[120 more chars]") and text.endswith("…[120 more chars]")
+
+
+def test_shorten_cuts_after_redaction_and_counts_what_an_earlier_cut_left_out() -> None:
+    assert shorten("short line") == "short line"
+    assert shorten("a" * 310, 300) == "a" * 300 + " …[10 more chars]"
+    # clean_line cut 100 chars already: the note adds them up.
+    assert shorten("b" * 400 + " …[100 more chars]", 300) == "b" * 300 + " …[200 more chars]"
+    # A mark across the cut goes whole.
+    marked = "c" * 290 + " [REDACTED:github-token] tail"
+    assert shorten(marked, 300) == "c" * 290 + f" …[{len(marked) - 291} more chars]"
+    # A mark that ends before the cut stays.
+    early = "d" * 10 + " [REDACTED:jwt] " + "e" * 400
+    assert shorten(early, 300).startswith("d" * 10 + " [REDACTED:jwt] e")
+
+
+def test_a_cut_line_says_so() -> None:
+    assert was_cut(clean_line(b"x" * 400)) and not was_cut(clean_line(b"x" * 300))
+    assert not was_cut("the server sent 12 more chars]")
+
+
+def test_invisible_characters_are_dropped_from_lines() -> None:
+    assert clean_line("a\u200bb\u2060c\u202ed\U000e0041e\u00adf".encode()) == "abcdef"
+    assert strip_invisible("caf\u00e9 \u2192 ok") == "caf\u00e9 \u2192 ok"  # visible non-ASCII stays

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from chalicelib.excerpt import redact as redact_module
 from chalicelib.excerpt.redact import Redactor
 from tests.support.canaries import CANARIES, LINES_WITH_SECRETS, SECRET_FRAGMENTS
+from tests.support.logs import excerpt_of
 
 
 @pytest.mark.parametrize(("kind", "secret"), sorted(CANARIES.items()))
@@ -143,3 +144,40 @@ def test_printable_text_holding_a_secret_is_found_in_base64(prefix: str, kind: s
     encode = base64.urlsafe_b64encode if url_safe else base64.b64encode
     token = encode(text.encode()).decode().rstrip("=")
     assert redact_module._encoded_secret_kind(token) is not None
+
+
+# Characters that render as nothing, one of each family: zero-width space, word joiner, bidi
+# override, soft hyphen, a Unicode tag character, a variation selector.
+HIDDEN = ["\u200b", "\u2060", "\u202e", "\u00ad", "\U000e0041", "\ufe0f"]
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+@pytest.mark.parametrize(("kind", "secret"), sorted(CANARIES.items()))
+def test_a_secret_with_an_invisible_character_inside_is_redacted(kind: str, secret: str, hidden: str) -> None:
+    spoiled = secret[:6] + hidden + secret[6:]
+    out = Redactor().redact(f"Error: token {spoiled} was refused")
+    assert out == Redactor().redact(f"Error: token {secret} was refused"), out
+    assert "[REDACTED:" in out and secret[6:] not in out and hidden not in out
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_an_excerpt_line_loses_invisible_characters_before_redaction(hidden: str) -> None:
+    token = CANARIES["github-token"]
+    line = f"fatal: push refused for {token[:10]}{hidden}{token[10:]}\nError: push failed\n"
+    ex = excerpt_of(line.encode())
+    texts = [t for _, t in ex.lines]
+    assert texts == ["fatal: push refused for [REDACTED:github-token]", "Error: push failed"]
+
+
+@pytest.mark.parametrize("start", [280, 290, 295, 299, 300])
+def test_a_token_across_the_line_cut_is_redacted_whole(start: int) -> None:
+    token = CANARIES["github-token"]
+    head = "Error: " + "x" * (start - len("Error: ") - 1) + " "
+    line = f"{head}{token} {'y' * 400}"
+    ex = excerpt_of((line + "\n").encode())
+    [(_, text)] = ex.lines
+    marked = f"{head}[REDACTED:github-token] {'y' * 400}"
+    if start + len("[REDACTED:github-token]") <= 300:  # the mark fits before the cut
+        assert text == f"{marked[:300]} …[{len(marked) - 300} more chars]"
+    else:  # the mark would be cut: it goes whole, and no part of the token is shown
+        assert text == f"{head.rstrip()} …[{len(marked) - len(head)} more chars]"
