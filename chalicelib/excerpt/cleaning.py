@@ -135,6 +135,9 @@ def shorten(text: str, max_chars: int = MAX_LINE_CHARS) -> str:
         return text
     keep = max_chars
     mark = body.rfind(_MARK_START, 0, keep + len(_MARK_START) - 1)
+    shown = body[:keep]
     if -1 < mark < keep <= body.find("]", mark):
-        keep = mark  # the cut would fall inside a mark: "[REDACTED:gi" reads as a leak
-    return f"{body[:keep].rstrip()} …[{len(body) - keep + left_out} more chars]"
+        # The cut would fall inside a mark ("[REDACTED:gi" reads as a leak): the mark goes whole.
+        keep = mark
+        shown = body[:keep].rstrip()
+    return f"{shown} …[{len(body) - keep + left_out} more chars]"
