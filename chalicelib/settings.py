@@ -66,6 +66,7 @@ class Settings:
     daily_llm_cap: int = 50
     patch_max_files: int = 5
     patch_max_lines: int = 60
+    patch_max_bytes: int = 8192
     mail_from: str = ""
     mail_to: tuple[str, ...] = ()
     mail_author_domains: tuple[str, ...] = ()
@@ -130,6 +131,7 @@ class Settings:
             daily_llm_cap=_int(env, "DAILY_LLM_CAP", 50, minimum=0),
             patch_max_files=_int(env, "PATCH_MAX_FILES", 5),
             patch_max_lines=_int(env, "PATCH_MAX_LINES", 60),
+            patch_max_bytes=_int(env, "PATCH_MAX_BYTES", 8192),
             mail_from=env.get("MAIL_FROM", "").strip(),
             mail_to=_list(env, "MAIL_TO"),
             mail_author_domains=tuple(d.lower() for d in _list(env, "MAIL_AUTHOR_DOMAINS")),

@@ -12,6 +12,8 @@ from typing import Protocol
 
 from chalicelib.actions.issue_state import IssueState, marker
 from chalicelib.actions.links import build_links, message_links
+from chalicelib.actions.patches import PatchLimits, check_proposal, failure_words
+from chalicelib.errors import PatchRejectedError
 from chalicelib.record import ActionResult, Analysis, Clock, utc_now
 from chalicelib.render import render
 from chalicelib.settings import Settings
@@ -28,6 +30,16 @@ class Action(Protocol):
 
 def fix_branch(analysis: Analysis) -> str:
     return f"self-healing/{analysis.fingerprint[:8]}-{analysis.metadata.get('run_id') or 'manual'}"
+
+
+def proposed_edits(analysis: Analysis) -> list[dict[str, str]]:
+    """The edits a fix would make, as far as they are known without the repository's files: a
+    planned line to append stands as an edit that adds it."""
+    edits = [dict(edit) for edit in analysis.edits]
+    plan = analysis.fix_plan
+    if not edits and plan and plan.get("kind") == "append_line":
+        edits.append({"path": plan["path"], "search": "", "replace": plan["line"] + "\n"})
+    return edits
 
 
 def fix_diff(analysis: Analysis) -> str:
@@ -79,10 +91,15 @@ class DryRunPullRequest:
         return bool(analysis.edits or analysis.fix_plan)
 
     def run(self, analysis: Analysis) -> ActionResult:
+        target = analysis.metadata.get("repo") or "unknown repository"
+        try:
+            # The live path's checks, on the edits alone: this draft is what would be opened.
+            check_proposal(proposed_edits(analysis), PatchLimits.from_settings(self._settings), failure_words(analysis))
+        except PatchRejectedError as exc:
+            return ActionResult(self.kind, target, "skipped", "", f"fix rejected: {exc}", self._now().isoformat())
         branch = fix_branch(analysis)
         body = render("pr.md.j2", a=analysis, branch=branch, diff=fix_diff(analysis), issue=None)
         url = self._store.put_artifact(analysis.id, "pr.md", body, "text/markdown")
-        target = analysis.metadata.get("repo") or "unknown repository"
         return ActionResult(
             self.kind, target, "dry_run", url, f"would open draft pull request from {branch}", self._now().isoformat()
         )

@@ -22,15 +22,17 @@ from github.Repository import Repository
 from chalicelib.actions.base import Action, fix_branch
 from chalicelib.actions.issue_state import MARKER, IssueState, marker, read_marker
 from chalicelib.actions.links import build_links, is_commit_sha, is_repo_name
-from chalicelib.errors import GitHubError, PatchRejectedError, SelfHealingError
-from chalicelib.github.client import github_for_repo, translate
-from chalicelib.github.patches import (
+from chalicelib.actions.patches import (
     PatchLimits,
     append_line_edit,
     apply_edits,
     check_path,
+    failure_words,
+    readable_path,
     validate_changes,
 )
+from chalicelib.errors import GitHubError, PatchRejectedError, SelfHealingError
+from chalicelib.github.client import github_for_repo, translate
 from chalicelib.record import ActionResult, Analysis, Clock, utc_now
 from chalicelib.render import render
 from chalicelib.settings import Settings
@@ -284,8 +286,7 @@ class GitHubPullRequest(_GitHubAction):
             plan = analysis.fix_plan
             edits = [append_line_edit(plan["path"], files[plan["path"]], plan["line"])]
         changes = apply_edits(files, edits)
-        s = self.session.settings
-        validate_changes(changes, PatchLimits(s.patch_max_files, s.patch_max_lines))
+        validate_changes(changes, PatchLimits.from_settings(self.session.settings), failure_words(analysis))
         return changes
 
     @staticmethod
@@ -376,7 +377,7 @@ def source_files(
         for match in _SOURCE_PATH.finditer(text):
             path = match.group(1)
             try:
-                path = check_path(path)
+                path = readable_path(path)
             except PatchRejectedError:
                 continue
             if path not in wanted:
