@@ -14,6 +14,7 @@ from chalicelib.actions.issue_state import IssueState, marker
 from chalicelib.actions.links import build_links, message_links
 from chalicelib.actions.patches import PatchLimits, check_proposal, failure_words
 from chalicelib.errors import PatchRejectedError
+from chalicelib.ingest.metadata import HEALING_BRANCH_PREFIX
 from chalicelib.record import ActionResult, Analysis, Clock, utc_now
 from chalicelib.render import render
 from chalicelib.settings import Settings
@@ -29,7 +30,7 @@ class Action(Protocol):
 
 
 def fix_branch(analysis: Analysis) -> str:
-    return f"self-healing/{analysis.fingerprint[:8]}-{analysis.metadata.get('run_id') or 'manual'}"
+    return f"{HEALING_BRANCH_PREFIX}{analysis.fingerprint[:8]}-{analysis.metadata.get('run_id') or 'manual'}"
 
 
 def proposed_edits(analysis: Analysis) -> list[dict[str, str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from github import GithubException
@@ -34,6 +34,7 @@ from chalicelib.settings import Settings
 from chalicelib.store.records import RecordStore
 
 if TYPE_CHECKING:  # the stubs are a dev dependency; boto3 returns these at run time
+    from github.Repository import Repository
     from mypy_boto3_s3 import S3Client
 
 log = logging.getLogger(__name__)
@@ -42,13 +43,20 @@ _MAX_RECORD = 16 * 1024
 
 @dataclass(frozen=True)
 class HealOutcome:
-    status: str  # healed | not-a-fix | no-issue | failed
+    status: str  # healed | not-a-fix | no-issue | not-confirmed | failed
     detail: str = ""
     analysis_id: str = ""
 
 
 def read_success_record(s3: S3Client, bucket: str, key: str) -> RunMetadata:
-    """The run a success record describes; raises BadInputError or NotFoundError."""
+    """The run a success record describes; raises BadInputError or NotFoundError.
+
+    The repository is the one of the key's prefix (the uploader's own): a body or metadata naming
+    another one is refused, so one repository's upload can never mark another's failure healed.
+    """
+    own = parse_key(key).repo
+    if not own:
+        raise BadInputError(f"success record {key} is not under logs/<owner>/<repo>/")
     try:
         response = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{_MAX_RECORD}")
     except AWS_ERRORS as exc:
@@ -64,7 +72,9 @@ def read_success_record(s3: S3Client, bucket: str, key: str) -> RunMetadata:
             raise BadInputError(f"success record {key} is not JSON") from exc
         if isinstance(data, dict):
             meta = meta.merged(RunMetadata.from_mapping(data))
-    return meta.merged(parse_key(key))
+    if meta.repo and meta.repo.lower() != own.lower():
+        raise BadInputError(f"success record {key} names {meta.repo}; it may only speak for {own}")
+    return replace(meta, repo=own).merged(parse_key(key))
 
 
 class Services(Protocol):
@@ -100,6 +110,9 @@ def mark_healed(services: Services, bucket: str, key: str) -> HealOutcome:
         if found is None:
             return HealOutcome("no-issue", f"no open issue for fingerprint {prefix}")
         issue, fingerprint, state = found
+        unconfirmed = _unconfirmed(repo, state.pr, meta)
+        if unconfirmed:
+            return HealOutcome("not-confirmed", unconfirmed)
         if not state.healed:
             state.healed = True
             issue.create_comment(render("healed.md.j2", branch=meta.branch, run=meta.run_id or "?", pr=state.pr))
@@ -115,6 +128,19 @@ def mark_healed(services: Services, bucket: str, key: str) -> HealOutcome:
     if settings.emit_metrics:
         emit_healed()
     return HealOutcome("healed", f"issue #{issue.number}", state.analysis)
+
+
+def _unconfirmed(repo: Repository, number: int | None, meta: RunMetadata) -> str:
+    """Why GitHub does not confirm that the run passed on the fix pull request's head ("" when
+    it does): the record's word alone marks nothing healed. Raises GithubException."""
+    if not number:
+        return "no fix pull request is recorded for this failure"
+    if not meta.sha:
+        return "the success record names no commit"
+    head = repo.get_pull(number).head
+    if head.ref != meta.branch or (head.sha or "").lower() != meta.sha.lower():
+        return f"pull request #{number}'s head is not {meta.branch} at {meta.sha[:12]}"
+    return ""
 
 
 def _mark_record(services: Services, analysis_id: str, meta: RunMetadata, attempts: int) -> None:

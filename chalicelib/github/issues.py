@@ -33,6 +33,7 @@ from chalicelib.actions.patches import (
 )
 from chalicelib.errors import GitHubError, PatchRejectedError, SelfHealingError
 from chalicelib.github.client import github_for_repo, translate
+from chalicelib.ingest.metadata import HEALING_BRANCH_PREFIX
 from chalicelib.record import ActionResult, Analysis, Clock, utc_now
 from chalicelib.render import render
 from chalicelib.settings import Settings
@@ -40,7 +41,7 @@ from chalicelib.store.caps import DailyCaps
 
 log = logging.getLogger(__name__)
 LABEL = "self-healing"
-HEAL_PREFIX = "self-healing/"
+HEAL_PREFIX = HEALING_BRANCH_PREFIX
 _HEAL_BRANCH = re.compile(r"^self-healing/([0-9a-f]{8})-")
 _SCAN_LIMIT = 300
 COMMENT_INTERVAL = timedelta(hours=1)

@@ -35,6 +35,20 @@ _HINTS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     ("repo", ("git clone",), re.compile(r"git clone .*github\.com/([\w.-]+/[\w.-]+?)(?:\.git)?\s")),
 )
 _SAFE_VALUE = re.compile(r"^[\w .:/@#+=,()\[\]-]{0,300}$")
+# One rule per field, whatever the source (request, S3 metadata, sidecar, key, log head): values
+# end up in issue titles, comments, branch names and links. A branch is a git ref name as
+# ``git check-ref-format`` takes it, without the characters Markdown or a shell would read.
+_FIELD_RULES = {
+    "repo": re.compile(r"^[\w.-]{1,100}/[\w.-]{1,100}$"),
+    "sha": re.compile(r"^[0-9a-fA-F]{7,64}$"),
+    "branch": re.compile(r"^(?![./-])(?!.*(?:\.\.|//|@\{|\.lock$|[./]$))[\w./@+-]{1,255}$"),
+    "run_id": re.compile(r"^\d{1,20}$"),
+    "run_attempt": re.compile(r"^\d{1,6}$"),
+    "run_url": re.compile(r"^https?://[\w.:/@#+=,()%~-]{1,300}$"),
+    "author_email": re.compile(r"^[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+$"),
+}
+# The branches the service's fix pull requests come from (github.issues names them).
+HEALING_BRANCH_PREFIX = "self-healing/"
 # S3 object metadata uses dashes, JSON bodies underscores; both spellings are accepted.
 ALIASES = {"run-id": "run_id", "run-url": "run_url", "run-attempt": "run_attempt", "author-email": "author_email"}
 
@@ -68,7 +82,7 @@ class RunMetadata:
             if isinstance(value, bool) or not isinstance(value, (str, int)):
                 raise BadInputError(f"metadata field {raw_name!r} must be a string")
             text = str(value).strip()
-            if not _SAFE_VALUE.match(text):
+            if not valid_value(name, text):
                 raise BadInputError(f"metadata field {raw_name!r} has unexpected characters")
             values[name] = text
         return cls(**values)
@@ -83,18 +97,33 @@ class RunMetadata:
         return asdict(self)
 
 
+def valid_value(name: str, text: str) -> bool:
+    """Whether ``text`` may stand in metadata field ``name`` (empty is always valid)."""
+    if not text:
+        return True
+    rule = _FIELD_RULES.get(name)
+    return _SAFE_VALUE.match(text) is not None and (rule is None or rule.match(text) is not None)
+
+
+def _kept(values: Mapping[str, str]) -> RunMetadata:
+    """The values that pass their field's rule; the others are dropped (text nobody vouches for)."""
+    return RunMetadata(**{k: v for k, v in values.items() if valid_value(k, v)})
+
+
 def parse_key(key: str) -> RunMetadata:
-    """Derive what the upload contract's key says; an odd key yields empty fields."""
+    """Derive what the upload contract's key says; an odd key (or value) yields empty fields."""
     match = _KEY.match(key)
     if not match:
         return RunMetadata()
     status = "success" if match["kind"] == ".success.json" else "failure"
-    return RunMetadata(
-        repo=f"{match['owner']}/{match['repo']}",
-        run_id=match["run_id"],
-        run_attempt=match["attempt"],
-        job=match["job"],
-        status=status,
+    return _kept(
+        {
+            "repo": f"{match['owner']}/{match['repo']}",
+            "run_id": match["run_id"],
+            "run_attempt": match["attempt"],
+            "job": match["job"],
+            "status": status,
+        }
     )
 
 
@@ -124,12 +153,19 @@ def green_log_keys(prefix: str, metadata: RunMetadata) -> list[str]:
 
 
 def from_log_head(head: str) -> RunMetadata:
-    """Commit, branch and repository as CI systems print them near the start of a log."""
+    """Commit, branch and repository as CI systems print them near the start of a log.
+
+    The log is text anyone who can push can write: values that break their field's rule are
+    dropped, and so is a branch of the service's own fixes (only an upload's key or metadata may
+    say a run is a healing attempt).
+    """
     found: dict[str, str] = {}
     for name, words, hint in _HINTS:
         if name in found or not any(word in head for word in words):
             continue
         match = hint.search(head)
-        if match:
+        if match and valid_value(name, match.group(1)):
             found[name] = match.group(1)
+    if found.get("branch", "").startswith(HEALING_BRANCH_PREFIX):
+        del found["branch"]
     return RunMetadata(**found)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from chalicelib.actions.issue_state import read_marker
+from chalicelib.errors import BadInputError
 from chalicelib.github.healing import mark_healed
 from chalicelib.pipeline import handle_log_created
 from chalicelib.render import md_text
@@ -123,15 +124,16 @@ def test_healing_loop_is_bounded_and_ends_healed_or_given_up(s3: Any, github_stu
     assert len(repo.pulls) == 2
 
 
+def success_record(s3: Any, key: str, **body: str) -> str:
+    s3.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(body).encode())
+    return key
+
+
 def test_success_on_the_fix_branch_marks_it_healed(s3: Any, github_stub: GitHubStub, repo: Any) -> None:
     first = analyze(s3, github_stub, "101")
-    key = f"logs/{REPO}/301-1-test.success.json"
-    s3.put_object(
-        Bucket=BUCKET,
-        Key=key,
-        Body=json.dumps(
-            {"repo": REPO, "branch": f"self-healing/{first.fingerprint[:8]}-101", "run_id": "301"}
-        ).encode(),
+    branch = f"self-healing/{first.fingerprint[:8]}-101"
+    key = success_record(
+        s3, f"logs/{REPO}/301-1-test.success.json", branch=branch, run_id="301", sha=repo.refs[f"refs/heads/{branch}"]
     )
     services = build_services(settings(github_stub), s3)
     outcome = mark_healed(services, BUCKET, key)
@@ -335,3 +337,47 @@ def test_a_model_fix_the_policy_refuses_opens_no_pull_request(
     assert comment.startswith(intro + md_text(reason))
     assert repo.pulls == []
     assert not any("/git/" in w.path for w in github_stub.writes())
+
+
+@pytest.mark.parametrize(
+    ("sha", "detail"),
+    [
+        ("", "the success record names no commit"),
+        ("0" * 40, "pull request #2's head is not self-healing/{fp8}-101 at 000000000000"),
+    ],
+)
+def test_a_success_record_github_does_not_confirm_heals_nothing(
+    s3: Any, github_stub: GitHubStub, repo: Any, sha: str, detail: str
+) -> None:
+    first = analyze(s3, github_stub, "101")
+    branch = f"self-healing/{first.fingerprint[:8]}-101"
+    key = success_record(s3, f"logs/{REPO}/301-1-test.success.json", branch=branch, run_id="301", sha=sha)
+    outcome = mark_healed(build_services(settings(github_stub), s3), BUCKET, key)
+    assert (outcome.status, outcome.detail) == ("not-confirmed", detail.format(fp8=first.fingerprint[:8]))
+    assert "healed" not in {lb["name"] for lb in repo.issues[0]["labels"]} and repo.comments.get(1, []) == []
+
+
+def test_a_success_record_speaks_only_for_the_repository_of_its_key(
+    s3: Any, github_stub: GitHubStub, repo: Any
+) -> None:
+    first = analyze(s3, github_stub, "101")
+    branch = f"self-healing/{first.fingerprint[:8]}-101"
+    key = success_record(
+        s3, "logs/mallory/tools/5-1-x.success.json", repo=REPO, branch=branch, sha=repo.refs[f"refs/heads/{branch}"]
+    )
+    with pytest.raises(BadInputError) as raised:
+        mark_healed(build_services(settings(github_stub), s3), BUCKET, key)
+    assert str(raised.value) == f"success record {key} names {REPO}; it may only speak for mallory/tools"
+    assert "healed" not in {lb["name"] for lb in repo.issues[0]["labels"]}
+
+
+def test_a_healing_branch_named_only_in_the_log_is_no_healing_attempt(
+    s3: Any, github_stub: GitHubStub, repo: Any
+) -> None:
+    first = analyze(s3, github_stub, "101")
+    claim = f"GITHUB_REF_NAME=self-healing/{first.fingerprint[:8]}-101\n".encode()
+    key = f"logs/{REPO}/102-1-test.log"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=claim + example("python-missing-module.log"), Metadata={"repo": REPO})
+    outcome = handle_log_created(build_services(settings(github_stub), s3), BUCKET, key)
+    assert outcome is not None and outcome.analysis.metadata["branch"] == ""
+    assert read_marker(repo.issues[0]["body"])[1].attempts == 1  # type: ignore[index]

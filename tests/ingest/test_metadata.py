@@ -48,3 +48,52 @@ def test_from_log_head() -> None:
     )
     meta = from_log_head(head)
     assert (meta.sha, meta.branch, meta.repo) == ("3f9c2a1", "release", "acme/widgets")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("branch", "main`![x](https://evil.example/p.png)`"),
+        ("branch", "a..b"),
+        ("branch", "-rf"),
+        ("branch", "feature/x.lock"),
+        ("branch", "refs@{1}"),
+        ("branch", "main name"),
+        ("repo", "acme"),
+        ("repo", "a/b/c"),
+        ("sha", "xyz1234"),
+        ("run_id", "12a"),
+        ("run_url", "javascript:alert(1)"),
+        ("author_email", "not-an-email"),
+    ],
+)
+def test_every_source_holds_a_value_to_its_fields_rule(name: str, value: str) -> None:
+    with pytest.raises(BadInputError, match="unexpected characters"):
+        RunMetadata.from_mapping({name: value})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("branch", "release/2.4"),
+        ("branch", "dependabot/npm_and_yarn/lodash-4.17.21"),
+        ("branch", "user@fix+1"),
+        ("sha", "3f9c2a1"),
+        ("sha", "A1B2C3D4E5F60718293A4B5C6D7E8F9012345678"),
+        ("run_url", "https://github.com/a/b/actions/runs/42/attempts/2"),
+        ("author_email", "dev.one+ci@example.co.uk"),
+    ],
+)
+def test_ordinary_values_pass_their_fields_rule(name: str, value: str) -> None:
+    assert getattr(RunMetadata.from_mapping({name: value}), name) == value
+
+
+def test_the_log_head_cannot_inject_markdown_or_claim_a_healing_branch() -> None:
+    assert from_log_head("GITHUB_REF_NAME=main`![x](https://evil.example/p.png)`\n").branch == ""
+    assert from_log_head("GITHUB_REF_NAME=self-healing/0123abcd-7\n").branch == ""
+    assert from_log_head("GITHUB_REF_NAME=feature/ok\nGITHUB_SHA=" + "a" * 40 + "\n").branch == "feature/ok"
+
+
+def test_a_key_with_an_odd_value_keeps_the_rest() -> None:
+    meta = parse_key("logs/acme/api/12-1-build `x`.log")
+    assert (meta.repo, meta.run_id, meta.job) == ("acme/api", "12", "")

@@ -225,7 +225,7 @@ class GitHubStub(StubServer):
                 "url": f"{base}/pulls/{number}",
                 "html_url": f"https://github.example/{repo.full_name}/pull/{number}",
                 "issue_url": f"{base}/issues/{number}",
-                "head": {"ref": req.body["head"]},
+                "head": {"ref": req.body["head"], "sha": repo.refs.get(f"refs/heads/{req.body['head']}")},
                 "base": {"ref": req.body["base"]},
             }
             repo.pulls.append(pull)
