@@ -17,7 +17,7 @@ from chalicelib.actions import digest
 from chalicelib.api import auth
 from chalicelib.api import request as api
 from chalicelib.clients import ses_client
-from chalicelib.errors import ConfigurationError, SelfHealingError
+from chalicelib.errors import ConfigurationError, InProgressError, SelfHealingError
 from chalicelib.ingest.metadata import is_success_record
 from chalicelib.record import utc_now
 from chalicelib.services import Services, build_services
@@ -90,6 +90,10 @@ def on_log_uploaded(event: S3Event) -> dict[str, Any]:
         # the failure destination once the setting is fixed (or is seen there).
         app.log.exception("configuration error; s3://%s/%s is not analyzed", event.bucket, event.key)
         raise
+    except InProgressError as exc:
+        # A second delivery of an event another invocation is analyzing: that one finishes it.
+        app.log.info("s3://%s/%s: %s", event.bucket, event.key, exc)
+        return {"status": "duplicate", "reason": str(exc)}
     except SelfHealingError as exc:
         if exc.http_status < 500:
             # Retrying cannot help: the object is gone or unreadable. Say so and drop the event.

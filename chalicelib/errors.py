@@ -11,9 +11,11 @@ gets (``http_status``, ``error_code``)::
     ├── UnauthorizedError            401 unauthorized    no credentials
     ├── ForbiddenError               403 forbidden       credentials that are not the right ones
     ├── NotFoundError                404 not_found       a log object or a record that does not exist
+    ├── InProgressError              409 in_progress     another invocation is analyzing the same log
     ├── LogReadError                 422 unreadable_log  a corrupt archive, an unreadable file
     ├── ConfigurationError           500 configuration   a wrong setting of this deployment
     ├── StorageError                 503 unavailable     the record store failed; a retry may fix it
+    ├── ActionsPendingError          503 actions_pending the record is stored; its actions wait for a retry
     ├── SecretUnavailableError       503 unavailable     a secret the settings name can't be read
     ├── ProviderError                502 provider        a model provider failed (rate limit, 5xx, timeout)
     ├── InvalidAnswerError           502 invalid_answer  a model's output is not the JSON asked for
@@ -84,6 +86,13 @@ class NotFoundError(SelfHealingError):
     error_code = "not_found"
 
 
+class InProgressError(SelfHealingError):
+    """Another invocation holds the claim on this analysis (a duplicate delivery, a repeated request)."""
+
+    http_status = 409
+    error_code = "in_progress"
+
+
 class LogReadError(SelfHealingError):
     """A log could not be read or decompressed (corrupt archive, unreadable file)."""
 
@@ -111,6 +120,18 @@ class StorageError(SelfHealingError):
 
     http_status = 503
     error_code = "unavailable"
+
+
+class ActionsPendingError(SelfHealingError):
+    """The analysis is stored, but time ran out before every action ran: a retry of the same event
+    or request runs the rest (the S3 handler raises, so Lambda retries)."""
+
+    http_status = 503
+    error_code = "actions_pending"
+
+    @property
+    def public_message(self) -> str:
+        return "the analysis is stored; its actions ran out of time and run when this request is retried"
 
 
 class SecretUnavailableError(SelfHealingError):

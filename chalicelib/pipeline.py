@@ -12,14 +12,14 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from chalicelib.engines.consult import ENGINE, consult_model
 from chalicelib.engines.fingerprint import fingerprint
 from chalicelib.engines.heuristic import analyze_offline
-from chalicelib.errors import LogReadError, NotFoundError, SelfHealingError
+from chalicelib.errors import ActionsPendingError, InProgressError, LogReadError, NotFoundError, SelfHealingError
 from chalicelib.excerpt.build import build_excerpt
 from chalicelib.excerpt.planning import baseline_keys
 from chalicelib.ingest.logsource import iter_bytes_blocks, iter_file_blocks
@@ -150,12 +150,20 @@ def _count_occurrence(services: Services, analysis: Analysis) -> int:
     return count
 
 
-def _resumable(existing: Analysis, services: Services) -> bool:
-    """A record left in 'acting' longer than a Lambda can run was abandoned by a crash."""
-    if existing.status != "acting":
-        return False
-    started = datetime.fromisoformat(existing.created_at)
-    return services.now() - started > timedelta(seconds=services.settings.stale_claim_seconds)
+def _claim(services: Services, analysis_id: str) -> bool:
+    """Take the work on ``analysis_id`` until this invocation's deadline (at most
+    STALE_CLAIM_SECONDS): of concurrent deliveries one analyzes, asks the model and counts; a
+    claim left by a crashed or timed-out invocation expires with it, so its retry takes over."""
+    now = services.now()
+    seconds = min(max(services.deadline - time.monotonic(), 1.0), services.settings.stale_claim_seconds)
+    return services.store.claim(analysis_id, now, now + timedelta(seconds=seconds))
+
+
+def _release(services: Services, analysis_id: str) -> None:
+    try:
+        services.store.release(analysis_id)
+    except SelfHealingError as exc:  # the claim then expires at this invocation's deadline
+        log.warning("could not release the claim on %s: %s", analysis_id, exc)
 
 
 def run(
@@ -184,9 +192,35 @@ def run(
         existing: Analysis | None = store.get(analysis_id)
     except NotFoundError:
         existing = None
-    if existing is not None and not _resumable(existing, services):
+    if existing is not None and existing.status != "acting":
         log.info("analysis %s exists (status %s); not repeating it", analysis_id, existing.status)
         return Outcome(existing, duplicate=True)
+    # Claimed before the model is asked or anything counted: a duplicate does neither.
+    if not _claim(services, analysis_id):
+        if existing is not None:
+            log.info("analysis %s is acting in another invocation", analysis_id)
+            return Outcome(existing, duplicate=True)
+        raise InProgressError(f"analysis {analysis_id} is in progress in another invocation; nothing to repeat")
+    try:
+        return _claimed_run(services, analysis_id, source, blocks, metadata, act, persist, baseline, existing)
+    finally:
+        # Done, or failed with the reason raised: a retry need not wait (a crash leaves the
+        # claim to expire at this invocation's deadline instead).
+        _release(services, analysis_id)
+
+
+def _claimed_run(
+    services: Services,
+    analysis_id: str,
+    source: dict[str, Any],
+    blocks: BlockSource,
+    metadata: RunMetadata,
+    act: bool,
+    persist: bool,
+    baseline: Callable[[], frozenset[bytes]],
+    existing: Analysis | None,
+) -> Outcome:
+    store = services.store
     if existing is None:
         fields = analyze(blocks, metadata, services, baseline())
         analysis = Analysis(
@@ -203,12 +237,16 @@ def run(
             return Outcome(store.get(analysis_id), duplicate=True)
     else:
         analysis = existing
-        log.warning("resuming abandoned analysis %s", analysis_id)
+        log.warning("resuming the actions of analysis %s", analysis_id)
     if act:
         complete = _act(analysis, services)
         analysis.status = "complete" if complete else "acting"
         validate(analysis.to_dict())
         store.save(analysis)
+        if not complete:
+            # Succeeding here would leave the rest undone for good: S3 does not redeliver a
+            # handled event. Its retry finds the record acting and resumes the actions.
+            raise ActionsPendingError(f"analysis {analysis_id}: time ran out before every action ran")
     if persist and services.settings.emit_metrics:
         emit_analysis(analysis)
     log.info("analysis %s: category=%s fingerprint=%s", analysis.id, analysis.category, analysis.fingerprint)

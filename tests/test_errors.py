@@ -47,6 +47,7 @@ def test_only_a_configuration_error_is_a_5xx_that_names_its_cause() -> None:
         "UnauthorizedError",
         "ForbiddenError",
         "NotFoundError",
+        "InProgressError",
         "LogReadError",
         "PatchRejectedError",
     }

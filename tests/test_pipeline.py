@@ -11,6 +11,7 @@ from chalicelib.pipeline import analyze_text, handle_log_created
 from chalicelib.record import ActionResult, Analysis
 from chalicelib.services import build_services
 from chalicelib.settings import Settings
+from chalicelib.store.records import LocalRecordStore
 from tests.conftest import BUCKET, Hook, example, list_keys, upload_example
 
 
@@ -58,7 +59,7 @@ def test_abandoned_record_is_resumed_and_only_missing_actions_run(s3: Any) -> No
     assert s3.head_object(Bucket=BUCKET, Key=_artifact(first.analysis.id, "issue.md"))["ETag"] == issue_etag
 
 
-def test_a_fresh_acting_record_is_left_to_its_owner(s3: Any) -> None:
+def test_an_acting_record_is_left_to_the_invocation_that_holds_its_claim(s3: Any) -> None:
     svc = services(s3)
     key = upload_example(s3, "ruff-lint.log")
     first = handle_log_created(svc, BUCKET, key)
@@ -66,8 +67,23 @@ def test_a_fresh_acting_record_is_left_to_its_owner(s3: Any) -> None:
     record = svc.store.get(first.analysis.id)
     record.status = "acting"
     svc.store.save(record)
+    now = datetime.now(UTC)
+    assert svc.store.claim(record.id, now, now + timedelta(seconds=60))  # another invocation, still running
     again = handle_log_created(svc, BUCKET, key)
-    assert again is not None and again.duplicate
+    assert again is not None and again.duplicate and again.analysis.status == "acting"
+    svc.store.release(record.id)  # it ended (or its claim expired): the next delivery finishes the work
+    last = handle_log_created(svc, BUCKET, key)
+    assert last is not None and not last.duplicate and last.analysis.status == "complete"
+
+
+def test_a_claim_is_taken_once_and_over_only_when_it_has_expired(s3: Any, tmp_path: Any) -> None:
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    for store in (services(s3).store, LocalRecordStore(tmp_path)):
+        assert store.claim("x", now, now + timedelta(seconds=30))
+        assert not store.claim("x", now + timedelta(seconds=29), now + timedelta(seconds=60))
+        assert store.claim("x", now + timedelta(seconds=31), now + timedelta(seconds=60))
+        store.release("x")
+        assert store.claim("x", now, now + timedelta(seconds=30))
 
 
 def test_actions_off_stores_without_drafts(s3: Any) -> None:

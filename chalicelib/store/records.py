@@ -12,7 +12,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -32,7 +32,17 @@ class RecordStore(Protocol):
     def put_artifact(self, analysis_id: str, name: str, body: str, content_type: str) -> str: ...
     def get_state(self, name: str) -> dict[str, Any] | None: ...
     def put_state(self, name: str, data: dict[str, Any]) -> None: ...
+    def claim(self, name: str, now: datetime, until: datetime) -> bool: ...
+    def release(self, name: str) -> None: ...
     def list_day(self, day: date) -> Iterator[Analysis]: ...
+
+
+def _claim_is_live(body: bytes | str, now: datetime) -> bool:
+    """Whether a stored claim still holds at ``now`` (an unreadable one does not)."""
+    try:
+        return datetime.fromisoformat(json.loads(body)["until"]) > now
+    except (ValueError, KeyError, TypeError):
+        return False
 
 
 def artifact_key(prefix: str, analysis_id: str, name: str) -> str:
@@ -108,6 +118,41 @@ class S3RecordStore:
     def put_state(self, name: str, data: dict[str, Any]) -> None:
         self._put(f"{self._prefix}_state/{name}.json", json.dumps(data), "application/json")
 
+    def claim(self, name: str, now: datetime, until: datetime) -> bool:
+        """Take the claim ``name`` until ``until`` (``_state/claims/<name>.json``): False while another
+        holder's claim is live. Both the first write and the take-over of an expired claim are
+        conditional, so of concurrent callers one wins. Raises StorageError."""
+        key = f"{self._prefix}_state/claims/{name}.json"
+        body = json.dumps({"until": until.isoformat()}).encode()
+        try:
+            self._s3.put_object(
+                Bucket=self._bucket, Key=key, Body=body, ContentType="application/json", IfNoneMatch="*"
+            )
+            return True
+        except AWS_ERRORS as exc:
+            if not aws_precondition_failed(exc):
+                raise StorageError(f"cannot claim {name}: {aws_code(exc)}") from exc
+        try:
+            held = self._s3.get_object(Bucket=self._bucket, Key=key)
+            if _claim_is_live(held["Body"].read(), now):
+                return False
+            self._s3.put_object(
+                Bucket=self._bucket, Key=key, Body=body, ContentType="application/json", IfMatch=held["ETag"]
+            )
+        except AWS_ERRORS as exc:
+            if aws_precondition_failed(exc) or aws_not_found(exc):
+                return False  # another caller took it over (or let it go) first
+            raise StorageError(f"cannot claim {name}: {aws_code(exc)}") from exc
+        return True
+
+    def release(self, name: str) -> None:
+        """Let the claim ``name`` go (a failed analysis: its retry need not wait). Raises StorageError."""
+        key = f"{self._prefix}_state/claims/{name}.json"
+        try:
+            self._s3.delete_object(Bucket=self._bucket, Key=key)
+        except AWS_ERRORS as exc:
+            raise StorageError(f"cannot release {name}: {aws_code(exc)}") from exc
+
     def _put(self, key: str, body: str, content_type: str) -> None:
         try:
             self._s3.put_object(Bucket=self._bucket, Key=key, Body=body.encode(), ContentType=content_type)
@@ -165,6 +210,37 @@ class LocalRecordStore:
 
     def put_state(self, name: str, data: dict[str, Any]) -> None:
         self._write(f"{self._prefix}_state/{name}.json", json.dumps(data))
+
+    def claim(self, name: str, now: datetime, until: datetime) -> bool:
+        """As S3RecordStore.claim, in the folder (one process at a time takes over an expired claim)."""
+        path = self._path(f"{self._prefix}_state/claims/{name}.json")
+        body = json.dumps({"until": until.isoformat()})
+        tmp = self._temporary(path, body)
+        try:
+            try:
+                os.link(tmp, path)
+                return True
+            except FileExistsError:
+                pass
+            try:
+                if _claim_is_live(path.read_text(), now):
+                    return False
+            except OSError:
+                return False
+            os.replace(tmp, path)
+            tmp = ""
+            return True
+        except OSError as exc:
+            raise StorageError(f"cannot claim {name}: {exc.strerror}") from exc
+        finally:
+            if tmp:
+                os.unlink(tmp)
+
+    def release(self, name: str) -> None:
+        try:
+            self._path(f"{self._prefix}_state/claims/{name}.json").unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot release {name}: {exc.strerror}") from exc
 
     def _write(self, key: str, body: str) -> None:
         path = self._path(key)

@@ -7,7 +7,6 @@ import gzip
 import io
 import json
 import threading
-import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -19,14 +18,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app import app
-from chalicelib.errors import LogReadError, PayloadTooLargeError, StorageError
+from chalicelib.errors import ActionsPendingError, InProgressError, LogReadError, PayloadTooLargeError, StorageError
 from chalicelib.ingest.logsource import iter_bytes_blocks
 from chalicelib.pipeline import handle_log_created
 from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET, ROOT, STAGE, Hook, MakeServices, example, list_keys, upload_example
 from tests.support.github_stub import GitHubStub
-from tests.support.llm_stub import ChatStub
+from tests.support.llm_stub import ChatStub, Reply
 
 
 def records(s3: Any) -> list[str]:
@@ -100,18 +99,22 @@ def test_nearly_out_of_time_stores_the_analysis_and_resumes_later(s3: Any, chat_
         "STALE_CLAIM_SECONDS": "1",
     }
     hurried = build_services(Settings.from_env(env), s3, remaining_ms=500)
-    outcome = handle_log_created(hurried, BUCKET, key)
-    assert outcome is not None
-    record = outcome.analysis
+    # The record is stored, and the event fails so that Lambda delivers it again.
+    with pytest.raises(ActionsPendingError, match="time ran out before every action ran"):
+        handle_log_created(hurried, BUCKET, key)
+    [stored] = records(s3)
+    record = json.loads(s3.get_object(Bucket=BUCKET, Key=stored)["Body"].read())
     assert chat_stub.received == []  # no time for the model: the offline engine answered
-    assert "no time left" in record.engine["fallback_reason"]
-    assert record.status == "acting" and {a.status for a in record.actions} == {"skipped"}
-    assert all("not enough time" in a.detail for a in record.actions)
-    time.sleep(1.1)
+    assert "no time left" in record["engine"]["fallback_reason"]
+    assert record["status"] == "acting" and {a["status"] for a in record["actions"]} == {"skipped"}
+    assert all("not enough time" in a["detail"] for a in record["actions"])
+    # Lambda's retry of the event resumes the actions the first invocation had no time for.
     resumed = handle_log_created(build_services(Settings.from_env(env), s3), BUCKET, key)
-    assert resumed is not None and resumed.analysis.status == "complete"
+    assert resumed is not None and resumed.analysis.status == "complete" and not resumed.duplicate
     assert {a.status for a in resumed.analysis.actions} == {"dry_run"}
-    assert len(records(s3)) == 1
+    assert len(records(s3)) == 1 and chat_stub.received == []  # the actions ran once, the model never
+    again = handle_log_created(build_services(Settings.from_env(env), s3), BUCKET, key)
+    assert again is not None and again.duplicate
 
 
 BURST = 222  # events; every tenth is delivered twice, both copies at once
@@ -160,6 +163,40 @@ def test_a_burst_of_events_from_several_threads(s3: Any) -> None:
     assert sorted(r["source"]["key"] for r in stored) == sorted(keys)
     # A numbered case is not another run of the same failure: each keeps its own identity.
     assert len({r["fingerprint"] for r in stored}) == BURST
+
+
+@pytest.mark.usefixtures("linearizable_s3")
+def test_one_event_delivered_six_times_at_once_asks_the_model_once(s3: Any, chat_stub: ChatStub) -> None:
+    key = upload_example(s3, "pytest-assertion.log")
+    env = {
+        "LOGS_BUCKET": BUCKET,
+        "PROVIDER": "openai",
+        "LLM_API_KEY": "sk-" + "k" * 30,
+        "LLM_BASE_URL": chat_stub.url + "/v1",
+        "DAILY_LLM_CAP": "3",
+    }
+    chat_stub.script(Reply(delay=0.5))  # the first answer takes a while: the copies arrive meanwhile
+
+    def deliver(_: int) -> str:
+        try:
+            outcome = handle_log_created(build_services(Settings.from_env(env), s3), BUCKET, key)
+        except InProgressError:
+            return "duplicate"  # what the S3 handler answers for it
+        assert outcome is not None
+        return "duplicate" if outcome.duplicate else "analyzed"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(deliver, range(6)))
+    assert sorted(statuses) == ["analyzed"] + ["duplicate"] * 5
+    assert len(chat_stub.received) == 1 and len(records(s3)) == 1
+    [stored] = records(s3)
+    record = json.loads(s3.get_object(Bucket=BUCKET, Key=stored)["Body"].read())
+    assert record["engine"]["name"] == "llm" and record["occurrences"] == 1
+    repo = record["metadata"]["repo"]
+    seen = s3.get_object(Bucket=BUCKET, Key=f"analysis/_state/seen/{repo}/{record['fingerprint']}.json")
+    assert json.loads(seen["Body"].read())["count"] == 1
+    caps = s3.get_object(Bucket=BUCKET, Key=f"analysis/_state/caps/{repo}/{record['created_at'][:10]}.json")
+    assert json.loads(caps["Body"].read())["llm"] == 1
 
 
 def test_the_same_failure_100_times_is_one_call_one_issue_a_counter(
@@ -292,8 +329,15 @@ def test_concurrent_requests_on_the_local_store(tmp_path: Any) -> None:
 
     svc = build_services(Settings.from_env({"OUT_DIR": str(tmp_path)}))
     logs = [example("ruff-lint.log"), example("oom-killed.log")] * 20
+
+    def post(data: bytes) -> str:
+        try:
+            return analyze_text(svc, data, RunMetadata(repo="acme/x"), True).analysis.id
+        except InProgressError:
+            return "in progress"  # the API's 409: the same request is being answered
+
     with ThreadPoolExecutor(8) as pool:
-        outcomes = list(pool.map(lambda data: analyze_text(svc, data, RunMetadata(repo="acme/x"), True), logs))
-    assert len({o.analysis.id for o in outcomes}) == 2
+        answers = list(pool.map(post, logs))
+    assert len(set(answers) - {"in progress"}) == 2
     written = sorted(p.name for p in tmp_path.rglob("*.json") if "_state" not in p.parts)
     assert len(written) == 2 and not list(tmp_path.rglob(".tmp-*"))
