@@ -325,3 +325,17 @@ def test_metrics_are_emf_lines_on_stdout(s3: Any, capsys: pytest.CaptureFixture[
     assert directive["Namespace"] == "SelfHealingCI" and directive["Dimensions"] == [["Category"]]
     assert by_category["Category"] == "lint" and by_category["Analyses"] == 1
     assert totals["LlmTokens"] == 0 and totals["IssuesOpened"] == 0 and "LlmCostUSD" in totals
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_the_lambda_deletes_nothing_but_its_own_claims(stage: str) -> None:
+    policy = json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
+    deleting = [st for st in policy["Statement"] if any("Delete" in action for action in st["Action"])]
+    assert deleting == [
+        {
+            "Sid": "ReleaseClaims",
+            "Effect": "Allow",
+            "Action": ["s3:DeleteObject"],
+            "Resource": [f"arn:aws:s3:::self-healing-ci-logs-{stage}/analysis/_state/claims/*"],
+        }
+    ]
