@@ -14,6 +14,9 @@ from chalicelib.clients import secrets_client
 from chalicelib.errors import AWS_ERRORS, SecretUnavailableError, aws_code
 from chalicelib.settings import Settings
 
+# Every secret value this process has read: redaction removes them by value (see services).
+READ_VALUES: set[str] = set()
+
 
 def read_secret(
     settings: Settings, secret_id: str = "", parameter: str = "", aws: Callable[[str], Any] | None = None
@@ -33,4 +36,6 @@ def read_secret(
         raise SecretUnavailableError(f"cannot read secret {secret_id or parameter}: {aws_code(exc)}") from exc
     if not value:
         raise SecretUnavailableError(f"secret {secret_id or parameter} is empty")
-    return str(value).strip()
+    secret = str(value).strip()
+    READ_VALUES.add(secret)
+    return secret

@@ -21,6 +21,7 @@ from chalicelib.errors import NotFoundError
 from chalicelib.excerpt.redact import Redactor
 from chalicelib.ingest.logbucket import LogBucket
 from chalicelib.record import Clock, Sleep, utc_now
+from chalicelib.secrets import READ_VALUES
 from chalicelib.settings import Settings
 from chalicelib.store.caps import DailyCaps, LocalDailyCaps, S3DailyCaps
 from chalicelib.store.records import LocalRecordStore, RecordStore, S3RecordStore
@@ -75,7 +76,7 @@ def build_services(
         store = LocalRecordStore(Path(settings.local_dir), settings.analysis_prefix)
         caps = LocalDailyCaps(Path(settings.local_dir), settings.analysis_prefix)
     actions = configured_actions(store, settings, caps, now, sleep)
-    redactor = Redactor(settings.runtime_secrets())
+    redactor = Redactor(settings.runtime_secrets(), READ_VALUES)
     services = Services(settings, store, actions, redactor, s3, now=now, sleep=sleep, caps=caps)
     if settings.github_configured:
         from chalicelib.github.issues import source_files  # PyGithub only where GitHub is configured

@@ -155,6 +155,9 @@ class Settings:
             self.llm_api_key,
             self.github_token,
             self.github_app_private_key,
+            self.api_token,
+            self.slack_webhook_url,
+            self.webhook_url,
             *(key for _, key in self.provider_keys),
         )
         return tuple(s for s in values if len(s) >= 8)

@@ -77,3 +77,32 @@ def test_hidden_text_in_a_log_reaches_no_one(s3: Any) -> None:
         assert hidden == [], f"{name} holds {hidden}"
         assert token[8:] not in text and "ignore all previous" not in text
     assert "expected 200 got 500" in written["issue.md"]
+
+
+def test_the_services_own_secrets_are_redacted_wherever_they_come_from(s3: Any) -> None:
+    import boto3
+
+    from chalicelib.secrets import read_secret
+
+    api_token = "apitok-" + "Q7w" * 8
+    webhook = "https://hooks.example.net/in/" + "h00k" * 6
+    fetched = "fetched-" + "Zp4" * 8  # read from Secrets Manager while the service runs
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(Name="ci/other", SecretString=fetched)
+    settings = Settings.from_env({"LOGS_BUCKET": BUCKET, "API_TOKEN": api_token, "WEBHOOK_URL": webhook})
+    services = build_services(settings, s3)
+    assert read_secret(settings, "ci/other") == fetched
+    lines = [
+        f"Error: callback {webhook} refused",
+        f"Error: token {api_token} rejected",
+        f"Error: the deploy key is {fetched}",
+        "##[error]Process completed with exit code 1.",
+    ]
+    key = "logs/acme/deployer/3-1-deploy.log"
+    s3.put_object(Bucket=BUCKET, Key=key, Body="\n".join(lines).encode(), Metadata={"repo": "acme/deployer"})
+    outcome = handle_log_created(services, BUCKET, key)
+    assert outcome is not None
+    text = outcome.analysis.to_json()
+    for secret in (api_token, webhook, fetched):
+        assert secret not in text
+    assert "Error: token [REDACTED:service-secret] rejected" in text
+    assert "Error: the deploy key is [REDACTED:service-secret]" in text

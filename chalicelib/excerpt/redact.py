@@ -11,7 +11,7 @@ import base64
 import binascii
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import quote, unquote
@@ -47,6 +47,12 @@ PATTERNS: Final[tuple[SecretPattern, ...]] = (
     _p("github-token", r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b"),
     # gitleaks github-fine-grained-pat
     _p("github-token", r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b"),
+    # own rule: an access key id followed by its secret (an AWS credentials CSV, "id,secret")
+    _p(
+        "aws-secret-key",
+        r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}[\s,;:|\"']{1,4}([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])",
+        1,
+    ),
     # gitleaks aws-access-token / detect-secrets AWSKeyDetector
     _p("aws-access-key-id", r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
     # detect-secrets AWSKeyDetector (secret access key in keyword form)
@@ -82,15 +88,42 @@ PATTERNS: Final[tuple[SecretPattern, ...]] = (
     _p("stripe-key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,99}"),
     # gitleaks sendgrid-api-token / detect-secrets SendGridDetector
     _p("sendgrid-key", r"\bSG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}"),
+    # gitleaks digitalocean-pat, digitalocean-access-token, digitalocean-refresh-token
+    _p("digitalocean-token", r"\bdo[opr]_v1_[a-f0-9]{64}\b"),
+    # gitleaks shopify-access-token, shopify-custom-access-token, shopify-private-app-access-token,
+    # shopify-shared-secret
+    _p("shopify-token", r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b"),
+    # gitleaks dockerhub-pat (own expression: "dckr_pat_" + 27 or more URL-safe characters)
+    _p("dockerhub-token", r"\bdckr_pat_[A-Za-z0-9_-]{27,}"),
+    # gitleaks azure-storage-account-key (connection strings: AccountKey=<88 base64>)
+    _p("azure-storage-key", r"(?i)\bAccountKey=([A-Za-z0-9+/]{86,88}={0,2})", 1),
+    # gitleaks hashicorp-vault-service-token, hashicorp-vault-batch-token
+    _p("vault-token", r"\bhv[sb]\.[A-Za-z0-9_-]{24,}"),
+    # gitleaks databricks-api-token
+    _p("databricks-token", r"\bdapi[a-f0-9]{32}(?:-\d)?\b"),
+    # gitleaks postman-api-token
+    _p("postman-token", r"\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b"),
+    # gitleaks linear-api-key
+    _p("linear-key", r"\blin_api_[A-Za-z0-9]{40}\b"),
+    # gitleaks sentry-org-token, sentry-user-token
+    _p("sentry-token", r"\bsntr[ysu]_[A-Za-z0-9+/=_-]{40,}"),
+    # gitleaks rubygems-api-token
+    _p("rubygems-token", r"\brubygems_[a-f0-9]{48}\b"),
+    # gitleaks age-secret-key
+    _p("age-secret-key", r"\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}\b"),
     # gitleaks jwt / detect-secrets JwtTokenDetector
     _p("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
     # detect-secrets BasicAuthDetector: scheme://user:password@host
-    _p("url-credentials", r"(?i)\b[a-z][a-z0-9+.-]{1,20}://[^\s:/@\"']+:([^\s@/\"']+)@", 1),
+    _p("url-credentials", r"(?i)\b[a-z][a-z0-9+.-]{1,20}://[^\s:/@\"'\[]*:([^\s@/\"']+)@", 1),
+    # own rule: a token as the URL's user ("https://<token>@host"): no user name is 20 such characters
+    _p("url-credentials", r"(?i)\b[a-z][a-z0-9+.-]{1,20}://([A-Za-z0-9_~.-]{20,})@", 1),
     # gitleaks curl-auth-header: Authorization headers of any scheme
     _p(
         "authorization",
-        r"(?i)\b(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?"
-        r"(?:(?:bearer|basic|token|digest|bot)\s+)?([^\s\"',;]{6,})",
+        # "Authorization: x", "authorization=x", Go's "map[Authorization:[Bearer x]]", Ruby's
+        # "Authorization" => "x", PHP print_r's "[Authorization] => x", Python's (b'Authorization', b'x')
+        r"(?i)\b(?:proxy-)?authorization[\"'\]]?\s*(?:=>|[:=,])\s*b?[\"'\[]?"
+        r"(?:(?:bearer|basic|token|digest|bot)\s+)?(\[REDACTED:[\w-]+\]|[^\s\"',;\]\[]{6,})",
         1,
     ),
 )
@@ -100,6 +133,28 @@ _GENERIC: Final = re.compile(
     r"(?i)\b([\w.-]*(?:api[_-]?key|secret|token|passw(?:or)?d|passwd|pwd|credential|private[_-]?key|access[_-]?key)[\w.-]*)"
     r"([\"']?\s*(?::|=|=>|:=)\s*[\"']?)"
     r"([^\s\"',;]{8,})"
+)
+# Passwords, whatever their entropy: "--password x", "DB_PASS=x", "[password] => x", "pass": "x",
+# .npmrc's "_auth=x", Docker's "auth": "x". ("--- PASS: TestX" and "password authentication
+# failed" are no assignments.)
+_PASSWORD: Final = re.compile(
+    r"(?i)(\b[\w.-]*(?:passw(?:or)?d|passwd|passphrase)[\w.-]*|\b[\w.-]*[_.-]pass\b|"
+    r"(?<=[\"'\[])(?:pass|auth|_auth)|(?:^|(?<=[\s;,{]))_auth\b)"
+    r"([\"'\]]?\s*(?:=>|:=|[:=])\s*[\"'\[]?)"
+    r"(?!REDACTED:)([^\s\"',;\]\[]{4,})"
+)
+# Keys about a password that hold none: a file, a length, a policy, a prompt.
+_NOT_A_PASSWORD_KEY: Final = re.compile(
+    r"(?i)(?:file|path|dir|length|len|policy|prompt|hint|rules?|field|hash|algorithm|expir\w*|reset\w*|required)$"
+)
+# A command's option: "--password x", "--db-pass=x" (an option's value may follow a space).
+_PASSWORD_OPTION: Final = re.compile(
+    r"(?i)((?:^|(?<=[\s=:;,]))--[\w-]*pass(?:word|wd|phrase)?)(=|\s+)(?!\[REDACTED:)([^\s\"',;]{4,})"
+)
+# What a password key may hold that is no password: a variable, a mask, a template, a word of a schema.
+_PLACEHOLDER: Final = re.compile(
+    r"(?i)^(?:\$\{\{?.*|\$\(?\w+\)?|%\(?\w*\)?s|\*+|x{3,}|<[^>]*>?|\{\{.*|\[REDACTED:.*|\.{3,}|"
+    r"null|none|nil|true|false|yes|no|required|optional|empty|undefined|stdin|prompt|(?:\.{0,2}/|~/)[\w.@/-]*)$"
 )
 _READABLE_VALUE: Final = re.compile(
     r"^(?:[0-9a-f]{7,40}|[0-9a-f]{64}|sha\d+:[0-9a-f]{32,}|"
@@ -112,6 +167,20 @@ _PEM_BEGIN: Final = re.compile(r"-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK
 _PEM_END: Final = re.compile(r"-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----")
 _PEM_BODY: Final = re.compile(r"^\s*(?:[A-Za-z0-9+/=]{40,}|[A-Za-z0-9+/]{8,}={0,2}|[\w-]+: .*)\s*$")
 _PERCENT: Final = r"%[0-9A-Fa-f]{2}"
+# JSON inside a string: "\u0022password\u0022: ..." or {\"password\": \"...\"}.
+_ESCAPED: Final = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|[\"'])")
+_UNICODE_ESCAPE: Final = re.compile(r"\\u([0-9A-Fa-f]{4})")
+# Multi-line text (a file, a model's answer): a private key across lines, with or without its END,
+# and a key's body alone (three or more 64-character base64 lines: a certificate's body is
+# taken for one too, which hides nothing secret).
+_PEM_BLOCK: Final = re.compile(
+    r"-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
+    r"(?:-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----|\Z)"
+)
+_KEY_BODY: Final = re.compile(r"(?m)(?:^[ \t]*[A-Za-z0-9+/]{64}[ \t]*\r?\n){3,}")
+_KEY_BODY_LINE: Final = re.compile(r"^\s*[A-Za-z0-9+/]{64}\s*$")
+# A line of wrapped base64 (base64 -w76, PEM-style 64): runs of them are decoded together.
+_BASE64_LINE: Final = re.compile(r"^\s*[A-Za-z0-9+/]{16,}={0,2}\s*$")
 _PERCENT_ESCAPE: Final = re.compile(_PERCENT)
 # The same tokens, found by RE2 in bytes (see chalicelib.excerpt.re2spans).
 _MATCH_BASE64_TOKEN: Final = matcher(_BASE64_TOKEN.pattern.encode())
@@ -122,11 +191,22 @@ def _base64_tokens(data: bytes) -> set[bytes]:
     return {data[start:end] for start, end in spans(_MATCH_BASE64_TOKEN, data)}
 
 
-_RULES: Final = (*[p.regex.pattern for p in PATTERNS], _GENERIC.pattern, _BASE64_TOKEN.pattern, _PERCENT)
+_RULES: Final = (
+    *[p.regex.pattern for p in PATTERNS],
+    _GENERIC.pattern,
+    _BASE64_TOKEN.pattern,
+    _PERCENT,
+    _PASSWORD.pattern,
+    _PASSWORD_OPTION.pattern,
+    _ESCAPED.pattern,
+)
 # Indices of the rules after PATTERNS. The percent-encoding rule is applied on "%" alone (see Redactor.redact).
 _GENERIC_RULE: Final = len(PATTERNS)
 _BASE64_RULE: Final = len(PATTERNS) + 1
 _PERCENT_RULE: Final = len(PATTERNS) + 2
+_PASSWORD_RULE: Final = len(PATTERNS) + 3
+_PASSWORD_OPTION_RULE: Final = len(PATTERNS) + 4
+_ESCAPE_RULE: Final = len(PATTERNS) + 5
 TRIGGERS: Final = Triggers(_RULES)
 
 
@@ -168,9 +248,10 @@ def _encoded_forms(secret: str) -> set[str]:
 
 
 # Base64 of printable UTF-8 text starts each group of four with a character for a byte from
-# 0x20 to 0xF4; one of these there stands for a control byte or one UTF-8 never has. Paths
-# ("/home/...") are most of the tokens, and are passed over without decoding them.
-_NOT_TEXT_LEAD: Final = re.compile(r"[A-H+/_-]")
+# 0x20 to 0xF4, or for a tab or line break ("C", "D": "env | base64" is text); one of these
+# stands for another control byte or one UTF-8 never has. Paths ("/home/...") are most of the
+# tokens, and are passed over without decoding them.
+_NOT_TEXT_LEAD: Final = re.compile(r"[ABE-H+/_-]")
 
 
 def _encoded_secret_kind(token: str) -> str | None:
@@ -183,12 +264,9 @@ def _encoded_secret_kind(token: str) -> str | None:
         text = decoded.decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    if not text.isprintable():
-        return None
-    for pattern in PATTERNS:
-        if pattern.regex.search(text):
-            return pattern.kind
-    return None
+    if not text.replace("\n", "").replace("\r", "").replace("\t", "").isprintable():
+        return None  # "env | base64" holds newlines: text all the same
+    return _holds_secret(text)
 
 
 def _nothing_to_redact(text: str) -> bool:
@@ -206,12 +284,80 @@ def _nothing_to_redact(text: str) -> bool:
     return all(_encoded_secret_kind(token.decode()) is None for token in _base64_tokens(text.encode()))
 
 
+_PEM_MARK: Final = MARK.format(kind="private-key")
+
+
+def _unescaped(text: str) -> str:
+    """``text`` with JSON's string escapes undone (``\\u0022``, ``\\"``); surrogates stay escaped."""
+
+    def char(m: re.Match[str]) -> str:
+        code = int(m.group(1), 16)
+        return m.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
+
+    return re.sub(r"\\([\"'\\/])", r"\1", _UNICODE_ESCAPE.sub(char, text))
+
+
+def _holds_secret(text: str) -> str | None:
+    """The kind of secret decoded text holds, if any: a known format, a keyword secret or a password."""
+    if _PEM_BLOCK.search(text):
+        return "private-key"
+    for pattern in PATTERNS:
+        if pattern.regex.search(text):
+            return pattern.kind
+    if any(_looks_secret(m.group(3)) for m in _GENERIC.finditer(text)):
+        return "generic-secret"
+    for m in (*_PASSWORD.finditer(text), *_PASSWORD_OPTION.finditer(text)):
+        value = m.group(3)
+        if not (_PLACEHOLDER.match(value) or _CODE_VALUE.match(value) or _NOT_A_PASSWORD_KEY.search(m.group(1))):
+            return "password"
+    return None
+
+
+def _encoded_runs(lines: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Lines of wrapped base64 read together: a run that decodes to text holding a secret, or
+    that has a private key's shape (three or more 64-character lines not under a certificate's
+    BEGIN), is replaced line by line."""
+    out = list(lines)
+    index = 0
+    while index < len(out):
+        end = index
+        while (
+            end < len(out) and _BASE64_LINE.match(out[end][1]) and (end == index or out[end][0] == out[end - 1][0] + 1)
+        ):
+            end += 1
+        if end - index >= 2:
+            run = out[index:end]
+            joined = "".join(text.strip() for _, text in run)
+            kind = _encoded_secret_kind(joined)
+            mark = MARK.format(kind=f"{kind}-base64") if kind else None
+            shaped = sum(bool(_KEY_BODY_LINE.match(text)) for _, text in run) >= 3
+            certificate = index > 0 and "CERTIFICATE" in out[index - 1][1]
+            if mark is None and shaped and not certificate:
+                mark = _PEM_MARK
+            if mark is not None:
+                out[index:end] = [(lineno, mark) for lineno, _ in run]
+        index = max(end, index + 1)
+    return out
+
+
 class Redactor:
     """Redacts known secret formats, keyword secrets and the service's own secret values."""
 
-    def __init__(self, runtime_secrets: Iterable[str] = ()) -> None:
+    def __init__(self, runtime_secrets: Iterable[str] = (), read_later: Collection[str] = ()) -> None:
+        """``runtime_secrets``: the service's own secret values; ``read_later``: a collection that
+        grows as the service reads more of them (from Secrets Manager or SSM), looked at again
+        before each text."""
+        self._given = tuple(runtime_secrets)
+        self._later, self._later_seen = read_later, -1
+        self._runtime: re.Pattern[str] | None = None
+        self._refresh()
+
+    def _refresh(self) -> None:
+        if len(self._later) == self._later_seen:
+            return
+        self._later_seen = len(self._later)
         forms: set[str] = set()
-        for secret in runtime_secrets:
+        for secret in (*self._given, *list(self._later)):
             if len(secret) >= 8:
                 forms |= _encoded_forms(secret)
         self._runtime = (
@@ -223,8 +369,11 @@ class Redactor:
         characters that render as nothing (a zero-width space inside a token would hide it from
         the rules, and the text from a reader)."""
         text = strip_invisible(text)
+        self._refresh()
         if self._runtime is not None:
             text = self._runtime.sub(MARK.format(kind="service-secret"), text)
+        if "\n" in text:
+            text = _KEY_BODY.sub(MARK.format(kind="private-key") + "\n", _PEM_BLOCK.sub(_PEM_MARK, text))
         rules = TRIGGERS.line(text)
         if not rules:
             return text
@@ -236,10 +385,18 @@ class Redactor:
                     text, rules = replaced, TRIGGERS.line(replaced)
         if _GENERIC_RULE in rules:
             text = _GENERIC.sub(self._generic, text)
+        if _PASSWORD_RULE in rules:
+            text = _PASSWORD.sub(self._password, text)
+        if _PASSWORD_OPTION_RULE in rules:
+            text = _PASSWORD_OPTION.sub(self._password, text)
         if _BASE64_RULE in rules:
             text = _BASE64_TOKEN.sub(self._encoded, text)
         if "%" in text:
             decoded = unquote(text)
+            if decoded != text and self.redact(decoded) != decoded:
+                text = self.redact(decoded)
+        if _ESCAPE_RULE in rules:
+            decoded = _unescaped(text)
             if decoded != text and self.redact(decoded) != decoded:
                 text = self.redact(decoded)
         return text
@@ -265,6 +422,13 @@ class Redactor:
         return m.group(1) + m.group(2) + MARK.format(kind="generic-secret")
 
     @staticmethod
+    def _password(m: re.Match[str]) -> str:
+        value = m.group(3)
+        if _PLACEHOLDER.match(value) or _CODE_VALUE.match(value) or _NOT_A_PASSWORD_KEY.search(m.group(1)):
+            return m.group(0)
+        return m.group(0)[: m.start(3) - m.start()] + MARK.format(kind="password")
+
+    @staticmethod
     def _encoded(m: re.Match[str]) -> str:
         token = m.group(0)
         kind = _encoded_secret_kind(token)
@@ -272,10 +436,13 @@ class Redactor:
 
     def redact_lines(self, lines: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
         """Redact numbered lines, including PEM key bodies whose BEGIN or END is cut off."""
-        lines = [(lineno, strip_invisible(text)) for lineno, text in lines]
+        lines = _encoded_runs([(lineno, strip_invisible(text)) for lineno, text in lines])
+        self._refresh()
         joined = "\n".join(text for _, text in lines)
         if "PRIVATE KEY" not in joined:
             if (self._runtime is None or not self._runtime.search(joined)) and _nothing_to_redact(joined):
+                if "\\" in joined:
+                    return [(lineno, self.redact(text)) if "\\" in text else (lineno, text) for lineno, text in lines]
                 if "%" not in joined:
                     return list(lines)
                 # Percent-encoded text is decoded and looked at again, line by line ("50%" decodes

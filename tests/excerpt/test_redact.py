@@ -181,3 +181,105 @@ def test_a_token_across_the_line_cut_is_redacted_whole(start: int) -> None:
         assert text == f"{marked[:300]} …[{len(marked) - 300} more chars]"
     else:  # the mark would be cut: it goes whole, and no part of the token is shown
         assert text == f"{head.rstrip()} …[{len(marked) - len(head)} more chars]"
+
+
+B64 = base64.b64encode
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        # vendor formats (gitleaks rule ids in redact.py)
+        ("token dop_v1_" + "0a" * 32, "0a" * 32),
+        ("SHOPIFY=shpat_" + "f1" * 16, "f1" * 16),
+        ("docker login -p dckr_pat_" + "Xy3" * 10, "Xy3" * 10),
+        ("DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=" + "Kq8/" * 22 + "==;", "Kq8/" * 22),
+        ("VAULT_TOKEN=hvs." + "CAESI" * 6, "CAESI" * 6),
+        # key=value shapes
+        ("map[Authorization:[Bearer " + "abcDEF123456" + "] Accept:[*/*]]", "abcDEF123456"),
+        ('{"Authorization" => "Bearer abcDEF123456"}', "abcDEF123456"),
+        ("    [Authorization] => Bearer abcDEF123456", "abcDEF123456"),
+        ("headers: [(b'Authorization', b'Bearer abcDEF123456')]", "abcDEF123456"),
+        ('{"password": "hunter22"}', "hunter22"),
+        ("    [password] => hunter22", "hunter22"),
+        ("mysql --password hunter22 -u root", "hunter22"),
+        ("mysql --db-password=hunter22", "hunter22"),
+        ("DB_PASS=hunter22", "hunter22"),
+        ("export SMTP_PASSWORD=changeme", "changeme"),
+        (
+            '{"auths": {"ghcr.io": {"auth": "' + B64(b"bot:s3cr3tpass").decode() + '"}}}',
+            B64(b"bot:s3cr3tpass").decode(),
+        ),
+        ("_auth=" + B64(b"bot:s3cr3tpass").decode(), B64(b"bot:s3cr3tpass").decode()),
+        ("redis://:pw12345678@cache:6379/0", "pw12345678"),
+        ("git clone https://" + "a1b2c3d4e5f6a7b8c9d0e1f2" + "@github.com/acme/x.git", "a1b2c3d4e5f6a7b8c9d0e1f2"),
+        (
+            "ci,AKIAQWERTYUIOPASDFGH,wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
+        # encodings
+        ("{\\u0022password\\u0022: \\u0022hunter22\\u0022}", "hunter22"),
+        ('body={\\"password\\": \\"hunter22\\"}', "hunter22"),
+        ("ENV " + B64(b"HOME=/root\nDB_PASSWORD=hunter22x\nPATH=/bin\n").decode(), "hunter22x"),
+        (
+            "client-key-data: "
+            + B64(b"-----BEGIN RSA PRIVATE KEY-----\nMIIEow" + b"Q" * 90 + b"\n-----END RSA").decode(),
+            B64(b"-----BEGIN RSA PRIVATE KEY-----\nMIIEow" + b"Q" * 90 + b"\n-----END RSA").decode()[20:60],
+        ),
+    ],
+)
+def test_more_secret_shapes_are_redacted(line: str, secret: str) -> None:
+    out = Redactor().redact(line)
+    assert secret not in out and "[REDACTED:" in out, out
+    assert Redactor().redact(out) == out
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "--- PASS: TestLogin (0.01s)",
+        'FATAL: password authentication failed for user "postgres"',
+        "password: required",
+        "docker login --password-stdin",
+        "mysql -u root --password=$DB_PASS",
+        '"password": "${{ secrets.DB_PASSWORD }}"',
+        "password_file=/etc/app/passwd",
+        "min_password_length: 12345",
+        "auth: true",
+        "pass_rate: 0.95",
+        "bypass: 12345",
+        "pytest --pass-rate 0.9",
+    ],
+)
+def test_password_words_that_hold_no_password_stay(line: str) -> None:
+    assert Redactor().redact(line) == line
+
+
+def test_wrapped_base64_and_key_bodies_across_lines_are_redacted() -> None:
+    env = B64(b"export GITHUB_TOKEN=" + CANARIES["github-token"].encode() + b"\nexport X=1\n" * 3).decode()
+    wrapped = [env[i : i + 76] for i in range(0, len(env), 76)]
+    lines = [(1, "$ env | base64"), *[(i + 2, text) for i, text in enumerate(wrapped)], (99, "done")]
+    out = Redactor().redact_lines(lines)
+    assert out == [
+        (1, "$ env | base64"),
+        *[(n, "[REDACTED:github-token-base64]") for n, _ in lines[1:-1]],
+        (99, "done"),
+    ]
+    body = [(10 + i, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" * 2) for i in range(4)]
+    assert Redactor().redact_lines([(9, "key:"), *body]) == [
+        (9, "key:"),
+        *[(n, "[REDACTED:private-key]") for n, _ in body],
+    ]
+    certificate = [(9, "-----BEGIN CERTIFICATE-----"), *body]
+    assert Redactor().redact_lines(certificate) == certificate  # a certificate is public
+
+
+def test_a_private_key_across_lines_of_one_text_is_redacted() -> None:
+    key_body = "\n".join(["MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" * 2] * 5)
+    for text in (
+        f"Here is the fix:\n-----BEGIN PRIVATE KEY-----\n{key_body}\n-----END PRIVATE KEY-----\nDone.",
+        f"cut short:\n-----BEGIN RSA PRIVATE KEY-----\n{key_body}",
+        f"no markers:\n{key_body}\nthe end",
+    ):
+        out = Redactor().redact(text)
+        assert "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" not in out and "[REDACTED:private-key]" in out, out
