@@ -8,6 +8,7 @@ error before anything is written.
 from __future__ import annotations
 
 import io
+import itertools
 import tempfile
 import zipfile
 import zlib
@@ -109,12 +110,49 @@ def _unzip(seekable: BinaryIO, name: str) -> Iterator[bytes]:
                 yield b"\n"
 
 
+# How much of a log decides how its lines end.
+_LINE_END_SAMPLE = 64 * 1024
+
+
+def _carriage_return_lines(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """The blocks as they are, unless the log ends its lines with a bare carriage return (its
+    first 64 KiB hold "\r" and no "\n": classic Mac line ends, some Windows tools): then each
+    "\r" ends a line, as an editor shows it, instead of the whole log being one line redrawn over
+    and over. Progress redraws inside newline-ended lines are left to the excerpt's cleaning."""
+    stream = iter(blocks)
+    head: list[bytes] = []
+    seen = 0
+    for block in stream:
+        head.append(block)
+        seen += len(block)
+        if b"\n" in block or seen >= _LINE_END_SAMPLE:
+            break
+    if not any(b"\r" in block for block in head) or any(b"\n" in block for block in head):
+        yield from head
+        yield from stream
+        return
+    carry = False
+    for block in itertools.chain(head, stream):
+        data = b"\r" + block if carry else block
+        carry = data.endswith(b"\r")
+        if carry:
+            data = data[:-1]
+        yield data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if carry:
+        yield b"\n"
+
+
 def iter_log_blocks(stream: IO[bytes], name: str, max_bytes: int) -> Iterator[bytes]:
-    """Yield the decompressed bytes of the log in ``stream`` as blocks.
+    """Yield the decompressed bytes of the log in ``stream`` as blocks (a log whose lines end in
+    a bare carriage return with them ending in newlines).
 
     Raises LogReadError for a corrupt archive and PayloadTooLargeError when the decompressed
     size passes ``max_bytes``.
     """
+    return _carriage_return_lines(_log_blocks(stream, name, max_bytes))
+
+
+def _log_blocks(stream: IO[bytes], name: str, max_bytes: int) -> Iterator[bytes]:
     head = stream.read(4)
     if head.startswith(_GZIP_MAGIC):
         return _capped(_gunzip(_read_blocks(stream, head), name), name, max_bytes)

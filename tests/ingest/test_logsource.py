@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from chalicelib.errors import LogReadError, PayloadTooLargeError
-from chalicelib.ingest.logsource import iter_bytes_blocks, iter_file_blocks, iter_log_blocks
+from chalicelib.ingest.logsource import _carriage_return_lines, iter_bytes_blocks, iter_file_blocks, iter_log_blocks
+from tests.support.logs import excerpt_of
 
 
 class Unseekable(io.RawIOBase):
@@ -127,3 +128,24 @@ def test_missing_file_names_the_file(tmp_path: Path) -> None:
     missing = tmp_path / "nope.log"
     with pytest.raises(LogReadError, match=str(missing)):
         list(iter_file_blocks(str(missing), 100))
+
+
+@pytest.mark.parametrize("size", [1, 7, 1 << 20])
+def test_a_log_whose_lines_end_in_a_bare_carriage_return_is_read_line_by_line(size: int) -> None:
+    lines = [b"step %d ok" % i for i in range(50)] + [b"Error: boom"]
+    raw = b"\r".join(lines) + b"\r"
+    blocks = [raw[i : i + size] for i in range(0, len(raw), size)]
+    assert b"".join(_carriage_return_lines(blocks)) == b"\n".join(lines) + b"\n"
+    assert b"".join(iter_bytes_blocks(gzip.compress(raw), "log.gz", 1 << 20)) == b"\n".join(lines) + b"\n"
+
+
+def test_progress_redraws_in_an_ordinary_log_are_left_to_the_excerpt() -> None:
+    data = b"Downloading 10%\r50%\r100%\nError: boom\n"
+    assert b"".join(_carriage_return_lines([data])) == data
+    assert b"".join(iter_bytes_blocks(data, "log", 1 << 20)) == data
+
+
+def test_the_excerpt_of_a_carriage_return_log_shows_its_error_on_its_own_line() -> None:
+    raw = b"\r".join([b"step %d ok" % i for i in range(300)] + [b"Error: boom"] + [b"tail %d" % i for i in range(20)])
+    excerpt = excerpt_of(raw)
+    assert excerpt.total_lines == 321 and (301, "Error: boom") in excerpt.lines
