@@ -22,7 +22,7 @@ from chalicelib.engines.heuristic import analyze_offline
 from chalicelib.errors import ActionsPendingError, InProgressError, LogReadError, NotFoundError, SelfHealingError
 from chalicelib.excerpt.build import build_excerpt
 from chalicelib.excerpt.planning import baseline_keys
-from chalicelib.ingest.logsource import iter_bytes_blocks, iter_file_blocks
+from chalicelib.ingest.logsource import TimeBoundBlocks, iter_bytes_blocks, iter_file_blocks
 from chalicelib.ingest.metadata import (
     RunMetadata,
     from_log_head,
@@ -99,7 +99,8 @@ def analyze(
     """The finding for one log, as the record's fields; raises LogReadError (also for a log with
     no text) or PayloadTooLargeError."""
     settings = services.settings
-    source = _HeadCapture(blocks)
+    bounded = TimeBoundBlocks(blocks, services.read_deadline, time.monotonic)
+    source = _HeadCapture(bounded)
     excerpt = build_excerpt(source, settings.excerpt_max_chars, services.redactor, baseline)
     if not any(text.strip() for _, text in excerpt.lines):
         # Nothing to explain: a record would only say "unknown" and open an issue about nothing.
@@ -128,6 +129,7 @@ def analyze(
             "total_bytes": excerpt.total_bytes,
             "failing_step_start": excerpt.failing_step_start,
             "fail_markers": excerpt.fail_markers,
+            **({"read_limit": {"reason": "time", "bytes": bounded.read_bytes}} if bounded.read_bytes else {}),
         },
         "edits": finding.edits,
         "fix_plan": finding.fix_plan,

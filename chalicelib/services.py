@@ -42,6 +42,8 @@ class Services:
     now: Clock = field(default=utc_now)
     # When this invocation must be done (time.monotonic); the Lambda's remaining time.
     deadline: float = field(default_factory=lambda: time.monotonic() + 30.0)
+    # Until when reading the log may go on (time.monotonic), in a Lambda; None reads it all.
+    read_deadline: float | None = None
     llm_factory: Callable[[str, str, str | None], Any] = sdk_client
     sleep: Sleep = time.sleep
     caps: DailyCaps | None = None
@@ -52,6 +54,9 @@ class Services:
         if self.s3 is None:
             raise NotFoundError("no logs bucket is configured (set LOGS_BUCKET)")
         return LogBucket(self.s3, bucket)
+
+
+READ_SHARE = 0.5
 
 
 def build_services(
@@ -83,7 +88,12 @@ def build_services(
 
         services.read_files = functools.partial(source_files, settings)
     if remaining_ms is not None:
-        services.deadline = time.monotonic() + remaining_ms / 1000
+        start = time.monotonic()
+        services.deadline = start + remaining_ms / 1000
+        # Reading and decompressing a log may take this share of the time, no more: a 9 MB gzip
+        # of 3 GB of text is read as far as that goes (the record says so); the rest is left
+        # for the model, the record and the actions.
+        services.read_deadline = start + READ_SHARE * remaining_ms / 1000
     return services
 
 

@@ -12,7 +12,7 @@ import itertools
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, BinaryIO
 
 from chalicelib.errors import LogReadError, PayloadTooLargeError
@@ -192,3 +192,41 @@ def iter_file_blocks(path: str, max_bytes: int) -> Iterator[bytes]:
             yield from iter_log_blocks(handle, path, max_bytes)
 
     return generate()
+
+
+class TimeBoundBlocks:
+    """A block source read until a deadline (None: no limit): the first pass stops at the first
+    block that starts after ``deadline`` (what was read stays), and every later pass yields exactly the bytes the
+    first one read, so the excerpt's second pass sees the same log. ``read_bytes`` is set once
+    the first pass stopped early."""
+
+    def __init__(
+        self, blocks: Callable[[], Iterable[bytes]], deadline: float | None, clock: Callable[[], float]
+    ) -> None:
+        self._blocks, self._deadline, self._clock = blocks, deadline, clock
+        self._passes = 0
+        self.read_bytes: int | None = None
+
+    def __call__(self) -> Iterator[bytes]:
+        self._passes += 1
+        return self._first() if self._passes == 1 else self._again()
+
+    def _first(self) -> Iterator[bytes]:
+        read = 0
+        deadline = self._deadline
+        for block in self._blocks():
+            if read and deadline is not None and self._clock() > deadline:
+                self.read_bytes = read
+                return
+            read += len(block)
+            yield block
+
+    def _again(self) -> Iterator[bytes]:
+        left = self.read_bytes
+        for block in self._blocks():
+            if left is not None:
+                if left <= 0:
+                    return
+                block = block[:left]
+                left -= len(block)
+            yield block

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from chalicelib.errors import LogReadError, PayloadTooLargeError
-from chalicelib.ingest.logsource import _carriage_return_lines, iter_bytes_blocks, iter_file_blocks, iter_log_blocks
+from chalicelib.ingest.logsource import (
+    TimeBoundBlocks,
+    _carriage_return_lines,
+    iter_bytes_blocks,
+    iter_file_blocks,
+    iter_log_blocks,
+)
 from tests.support.logs import excerpt_of
 
 
@@ -149,3 +155,28 @@ def test_the_excerpt_of_a_carriage_return_log_shows_its_error_on_its_own_line() 
     raw = b"\r".join([b"step %d ok" % i for i in range(300)] + [b"Error: boom"] + [b"tail %d" % i for i in range(20)])
     excerpt = excerpt_of(raw)
     assert excerpt.total_lines == 321 and (301, "Error: boom") in excerpt.lines
+
+
+class Ticks:
+    """A clock that moves one second each time it is read."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def test_reading_stops_at_the_deadline_and_every_pass_reads_the_same_bytes() -> None:
+    blocks = [b"block %d\n" % i * 100 for i in range(10)]
+    bounded = TimeBoundBlocks(lambda: iter(blocks), 3.5, Ticks())
+    first = b"".join(bounded())
+    assert first == b"".join(blocks[:4]) and bounded.read_bytes == len(first)
+    assert b"".join(bounded()) == first and b"".join(bounded()) == first
+
+
+def test_without_a_deadline_everything_is_read() -> None:
+    blocks = [b"a\n" * 10, b"b\n" * 10]
+    bounded = TimeBoundBlocks(lambda: iter(blocks), None, Ticks())
+    assert b"".join(bounded()) == b"".join(blocks) and bounded.read_bytes is None
