@@ -10,14 +10,15 @@ import logging
 import os
 from typing import Any
 
-from chalice.app import Chalice, CloudWatchEvent, Cron, Response, S3Event
+from chalice.app import Chalice, CloudWatchEvent, Cron, Response, S3Event, SQSEvent
 
 from chalicelib import pipeline
 from chalicelib.actions import digest
 from chalicelib.api import auth
 from chalicelib.api import request as api
-from chalicelib.clients import ses_client
-from chalicelib.errors import ConfigurationError, InProgressError, SelfHealingError
+from chalicelib.clients import s3_client, ses_client, sqs_client
+from chalicelib.errors import BadInputError, ConfigurationError, InProgressError, SelfHealingError
+from chalicelib.github import webhook
 from chalicelib.ingest.metadata import is_success_record
 from chalicelib.record import utc_now
 from chalicelib.services import Services, build_services
@@ -33,6 +34,8 @@ LOGS_BUCKET = os.environ.get("LOGS_BUCKET") or "self-healing-ci-logs"
 # The prod stage puts the API behind API Gateway's usage plan (throttling): clients then send an
 # x-api-key too. That key only meters; the bearer token checked in the handlers authenticates.
 API_KEY_REQUIRED = os.environ.get("API_KEY_REQUIRED", "").lower() == "true"
+# The queue of failed jobs whose logs the worker collects (the GitHub App's webhook fills it).
+JOBS_QUEUE = os.environ.get("JOBS_QUEUE_NAME") or "self-healing-ci-jobs"
 
 
 def _json(body: dict[str, Any], status: int) -> Response:
@@ -161,3 +164,51 @@ def get_analysis(analysis_id: str) -> Response:
     except Exception:
         return _internal(f"reading analysis {analysis_id}")
     return _json(analysis.to_dict(), 200)
+
+
+@app.route("/github/webhook", methods=["POST"], content_types=["application/json"])
+def github_webhook() -> Response:
+    """The GitHub App's deliveries: checked by their signature (not the API token), then queued."""
+    try:
+        settings = Settings.from_env()
+        services = _services()
+        request = app.current_request
+        headers = {str(k).lower(): str(v) for k, v in (request.headers.items() if request is not None else [])}
+        body = _as_bytes(request.raw_body if request is not None else b"")
+        queue = sqs_client(settings.region) if settings.jobs_queue_url else None
+        result = webhook.handle_delivery(
+            headers,
+            body,
+            webhook.webhook_secret(settings),
+            services.store,
+            queue,
+            settings.jobs_queue_url,
+            services.now,
+        )
+    except SelfHealingError as exc:
+        return _error(exc, "in /github/webhook")
+    except Exception:
+        return _internal("in /github/webhook")
+    return _json({"status": result.outcome}, result.status)
+
+
+@app.on_sqs_message(queue=JOBS_QUEUE, batch_size=1)
+def collect_job_logs(event: SQSEvent) -> None:
+    """Download each queued failed job's log into the bucket; a failure raises, so SQS retries
+    the message and, in the end, moves it to the dead-letter queue."""
+    from chalicelib.github import joblogs  # PyGithub loads only for this worker
+
+    settings = Settings.from_env()
+    if not settings.logs_bucket:
+        raise ConfigurationError("collected logs need a bucket: set LOGS_BUCKET")
+    for record in event:
+        try:
+            job = webhook.FailedJob.from_message(record.body)
+        except BadInputError:
+            app.log.exception("dropping a message this service did not write")
+            continue
+        try:
+            joblogs.collect(settings, s3_client(settings.region), job, settings.logs_bucket)
+        except SelfHealingError as exc:
+            app.log.warning("collecting the log of job %s of %s failed: %s", job.job_id, job.repo, exc)
+            raise

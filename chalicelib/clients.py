@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the stubs are a dev dependency; boto3 returns these at run time
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_ses import SESClient
+    from mypy_boto3_sqs import SQSClient
 
 
 @functools.lru_cache(maxsize=4)
@@ -33,6 +34,15 @@ def ses_client(region: str) -> SESClient:
     return client
 
 
+@functools.lru_cache(maxsize=4)
+def sqs_client(region: str) -> SQSClient:
+    """The SQS client for ``region`` (the queue of failed jobs whose logs are to be collected)."""
+    import boto3
+
+    client: SQSClient = boto3.client("sqs", region_name=region)
+    return client
+
+
 @functools.lru_cache(maxsize=8)
 def secrets_client(service: str, region: str) -> Any:
     """The Secrets Manager (``secretsmanager``) or SSM (``ssm``) client for ``region``."""
@@ -45,4 +55,5 @@ def reset_clients() -> None:
     """Forget every cached client (tests call this after starting moto)."""
     s3_client.cache_clear()
     ses_client.cache_clear()
+    sqs_client.cache_clear()
     secrets_client.cache_clear()

@@ -61,6 +61,11 @@ class Settings:
     github_app_id: str = ""
     github_app_private_key: str = field(default="", repr=False)
     github_app_private_key_secret: str = ""
+    # The GitHub App's webhook: its secret (or the Secrets Manager id holding it) and the queue
+    # its failed jobs go to for their logs to be collected.
+    github_webhook_secret: str = field(default="", repr=False)
+    github_webhook_secret_id: str = ""
+    jobs_queue_url: str = ""
     heal_max_attempts: int = 2
     daily_action_cap: int = 10
     daily_llm_cap: int = 50
@@ -126,6 +131,9 @@ class Settings:
             github_app_id=env.get("GITHUB_APP_ID", "").strip(),
             github_app_private_key=env.get("GITHUB_APP_PRIVATE_KEY", "").strip(),
             github_app_private_key_secret=env.get("GITHUB_APP_PRIVATE_KEY_SECRET", "").strip(),
+            github_webhook_secret=env.get("GITHUB_WEBHOOK_SECRET", "").strip(),
+            github_webhook_secret_id=env.get("GITHUB_WEBHOOK_SECRET_ID", "").strip(),
+            jobs_queue_url=env.get("JOBS_QUEUE_URL", "").strip(),
             heal_max_attempts=_int(env, "HEAL_MAX_ATTEMPTS", 2, minimum=0),
             daily_action_cap=_int(env, "DAILY_ACTION_CAP", 10, minimum=0),
             daily_llm_cap=_int(env, "DAILY_LLM_CAP", 50, minimum=0),
@@ -156,6 +164,7 @@ class Settings:
             self.github_token,
             self.github_app_private_key,
             self.api_token,
+            self.github_webhook_secret,
             self.slack_webhook_url,
             self.webhook_url,
             *(key for _, key in self.provider_keys),

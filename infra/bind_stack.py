@@ -47,12 +47,16 @@ def bind(root: Path, stage: str, outputs: dict[str, str]) -> list[Path]:
         env["SES_CONFIGURATION_SET"] = outputs["SesConfigurationSetName"]
     if outputs.get("SenderEmail"):
         env["MAIL_FROM"] = outputs["SenderEmail"]
+    if outputs.get("JobsQueueUrl"):
+        env["JOBS_QUEUE_URL"] = outputs["JobsQueueUrl"]
     config_path.write_text(json.dumps(config, indent=2) + "\n")
     policy_path = root / ".chalice" / stage_config.get("iam_policy_file", f"policy-{stage}.json")
     policy = policy_path.read_text()
     policy = re.sub(r"arn:aws:s3:::[a-z0-9.-]+", f"arn:aws:s3:::{bucket}", policy)
     if outputs.get("SesConfigurationSetName"):
         policy = re.sub(r"configuration-set/[\w*-]+", f"configuration-set/{outputs['SesConfigurationSetName']}", policy)
+    if outputs.get("JobsQueueArn"):
+        policy = re.sub(r"arn:aws:sqs:[\w*-]+:[\d*]+:[\w-]+", outputs["JobsQueueArn"], policy)
     policy_path.write_text(policy)
     return [config_path, policy_path]
 

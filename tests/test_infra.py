@@ -136,8 +136,8 @@ def test_ses_and_monitoring(template: dict[str, Any]) -> None:
     assert identity["EmailIdentity"] == {"Ref": "SenderEmail"}
     [destination] = resource(template, "AWS::SES::ConfigurationSetEventDestination")
     assert destination["EventDestination"]["CloudWatchDestination"]
-    [alarm] = resource(template, "AWS::CloudWatch::Alarm")
-    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", "Errors")
+    alarms = {(a["Namespace"], a["MetricName"]) for a in resource(template, "AWS::CloudWatch::Alarm")}
+    assert alarms == {("AWS/Lambda", "Errors"), ("AWS/SQS", "ApproximateNumberOfMessagesVisible")}
     [dashboard] = resource(template, "AWS::CloudWatch::Dashboard")
     body = dashboard["DashboardBody"]["Sub"]
     for metric in (
@@ -330,7 +330,7 @@ def test_metrics_are_emf_lines_on_stdout(s3: Any, capsys: pytest.CaptureFixture[
 @pytest.mark.parametrize("stage", ["dev", "prod"])
 def test_the_lambda_deletes_nothing_but_its_own_claims(stage: str) -> None:
     policy = json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
-    deleting = [st for st in policy["Statement"] if any("Delete" in action for action in st["Action"])]
+    deleting = [st for st in policy["Statement"] if any(a.startswith("s3:Delete") for a in st["Action"])]
     assert deleting == [
         {
             "Sid": "ReleaseClaims",
@@ -339,3 +339,12 @@ def test_the_lambda_deletes_nothing_but_its_own_claims(stage: str) -> None:
             "Resource": [f"arn:aws:s3:::self-healing-ci-logs-{stage}/analysis/_state/claims/*"],
         }
     ]
+
+
+def test_failed_jobs_queue_into_a_queue_with_a_dead_letter_queue_and_its_alarm(template: dict[str, Any]) -> None:
+    queues = {q["QueueName"]: q for q in resource(template, "AWS::SQS::Queue")}
+    assert set(queues) == {"self-healing-ci-jobs", "self-healing-ci-jobs-dlq"}
+    redrive = queues["self-healing-ci-jobs"]["RedrivePolicy"]
+    assert redrive == {"deadLetterTargetArn": {"GetAtt": "JobsDeadLetterQueue.Arn"}, "maxReceiveCount": 5}
+    [alarm] = [a for a in resource(template, "AWS::CloudWatch::Alarm") if a["Namespace"] == "AWS/SQS"]
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"GetAtt": "JobsDeadLetterQueue.QueueName"}}]

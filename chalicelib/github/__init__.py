@@ -1,3 +1,4 @@
 """GitHub, read and written: the client (token or App installation, any API URL), the issue and
-fix pull request actions, the patch policy, the healing loop, and the repository files a
-failure names. A peer of the actions, not one of them: it also reads."""
+fix pull request actions, the healing loop, the repository files a failure names, and the App's
+webhook (deliveries checked and queued) with the worker that collects a failed job's log. A peer
+of the actions, not one of them: it also reads."""

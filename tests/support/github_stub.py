@@ -41,6 +41,7 @@ class Repo:
     comments: dict[int, list[str]] = field(default_factory=dict)
     refs: dict[str, str] = field(default_factory=dict)
     pulls: list[dict[str, Any]] = field(default_factory=list)
+    job_logs: dict[int, bytes] = field(default_factory=dict)  # a job's whole log, by job id
     blobs: dict[str, str] = field(default_factory=dict)
     trees: dict[str, dict[str, Any]] = field(default_factory=dict)
     commits: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -94,6 +95,11 @@ class GitHubStub(StubServer):
         if req.path.startswith("/app/installations/") and req.path.endswith("/access_tokens"):
             self._check_jwt(req)
             return 201, {"token": TOKEN, "expires_at": "2099-01-01T00:00:00Z"}
+        blob = re.match(r"^/_blobs/([^/]+/[^/]+)/(\d+)$", req.path)
+        if blob:  # the short-lived download URL a job log redirects to (no token needed)
+            owner_repo = self.repos.get(blob.group(1))
+            data = owner_repo.job_logs.get(int(blob.group(2))) if owner_repo else None
+            return (200, data) if data is not None else (404, {"message": "Not Found"})
         match = re.match(r"^/repos/([^/]+/[^/]+)(/.*)?$", req.path)
         if not match:
             return 404, {"message": "Not Found"}
@@ -230,6 +236,11 @@ class GitHubStub(StubServer):
             }
             repo.pulls.append(pull)
             return 201, pull
+        logs = re.match(r"^/actions/jobs/(\d+)/logs$", rest)
+        if logs and req.method == "GET":
+            if int(logs.group(1)) not in repo.job_logs:
+                return 404, {"message": "Not Found"}
+            return 302, {}, {"Location": f"{self.url}/_blobs/{repo.full_name}/{logs.group(1)}"}
         m = re.match(r"^/pulls/(\d+)$", rest)
         if m and req.method == "GET":
             found_pull: dict[str, Any] | None = next((p for p in repo.pulls if p["number"] == int(m.group(1))), None)
@@ -294,11 +305,12 @@ class GitHubStub(StubServer):
                         headers = more[0] if more else {}
                     except AssertionError as exc:
                         status, payload = 401, {"message": f"bad app auth: {exc}"}
-                data = json.dumps(payload).encode()
+                raw_payload = isinstance(payload, bytes)
+                data = payload if raw_payload else json.dumps(payload).encode()
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "text/plain" if raw_payload else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

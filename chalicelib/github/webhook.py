@@ -1,0 +1,160 @@
+"""The GitHub App's webhook: verify a delivery, and queue each failed job for its log.
+
+GitHub signs each delivery's body with the webhook secret (``X-Hub-Signature-256: sha256=<hex
+HMAC-SHA256>``); nothing is parsed before the signature is checked, in constant time. A delivery
+id seen before is acknowledged without work (GitHub redelivers on timeouts). The route answers
+within GitHub's 10 seconds because it only checks and queues: a worker
+(chalicelib.github.joblogs) downloads the log.
+
+Events: ``ping`` is answered; ``workflow_job`` completed with ``failure`` or ``timed_out`` is
+queued; a successful one is recorded as a small outcome document; anything else is accepted
+and ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.errors import AWS_ERRORS, BadInputError, ConfigurationError, StorageError, UnauthorizedError, aws_code
+from chalicelib.secrets import read_secret
+from chalicelib.settings import Settings
+from chalicelib.store.records import RecordStore
+
+if TYPE_CHECKING:  # the stubs are a dev dependency; boto3 returns these at run time
+    from mypy_boto3_sqs import SQSClient
+
+log = logging.getLogger(__name__)
+FAILED = ("failure", "timed_out")
+# GitHub redelivers for days at most: a delivery id is remembered this long.
+DELIVERY_MEMORY = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    """What the worker needs to collect one failed job's log (a queue message)."""
+
+    repo: str
+    job_id: int
+    job_name: str
+    run_id: int
+    run_attempt: int
+    sha: str
+    branch: str
+    workflow: str
+    run_url: str
+    conclusion: str
+    installation_id: int | None = None
+
+    def to_message(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_message(cls, body: str) -> FailedJob:
+        """Raises BadInputError for a message this service did not write."""
+        try:
+            data = json.loads(body)
+            return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+        except (ValueError, TypeError, KeyError) as exc:
+            raise BadInputError(f"not a failed-job message: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    status: int
+    outcome: str  # pong | queued | recorded | duplicate | ignored
+
+
+def webhook_secret(settings: Settings, aws: Callable[[str], Any] | None = None) -> str:
+    """The webhook secret; raises ConfigurationError when none is set, SecretUnavailableError."""
+    if settings.github_webhook_secret:
+        return settings.github_webhook_secret
+    if settings.github_webhook_secret_id:
+        return read_secret(settings, settings.github_webhook_secret_id, aws=aws)
+    raise ConfigurationError("the GitHub webhook has no secret (set GITHUB_WEBHOOK_SECRET or GITHUB_WEBHOOK_SECRET_ID)")
+
+
+def verify_signature(secret: str, body: bytes, signature: str | None) -> None:
+    """Raise UnauthorizedError unless ``signature`` is ``sha256=`` + the HMAC of ``body``."""
+    if not signature or not signature.startswith("sha256="):
+        raise UnauthorizedError("the delivery is not signed (X-Hub-Signature-256)")
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
+        raise UnauthorizedError("the delivery's signature does not match the webhook secret")
+
+
+def handle_delivery(
+    headers: Mapping[str, str],
+    body: bytes,
+    secret: str,
+    store: RecordStore,
+    queue: SQSClient | None,
+    queue_url: str,
+    now: Callable[[], datetime],
+) -> WebhookResult:
+    """Check, deduplicate and act on one delivery. Raises UnauthorizedError (bad or no
+    signature), BadInputError (a body that is no JSON object), StorageError (S3 or SQS failed:
+    GitHub then shows the delivery as failed, and it can be redelivered)."""
+    verify_signature(secret, body, headers.get("x-hub-signature-256"))
+    event = headers.get("x-github-event", "")
+    delivery = headers.get("x-github-delivery", "")
+    try:
+        payload = json.loads(body)
+    except ValueError as exc:
+        raise BadInputError("the delivery's body is not JSON") from exc
+    if not isinstance(payload, dict):
+        raise BadInputError("the delivery's body is not a JSON object")
+    if event == "ping":
+        return WebhookResult(200, "pong")
+    if event != "workflow_job" or payload.get("action") != "completed":
+        return WebhookResult(202, "ignored")
+    job = _failed_job(payload)
+    if job is None:
+        return WebhookResult(202, "ignored")
+    stamp = now()
+    if delivery and not store.claim(f"deliveries/{delivery}", stamp, stamp + DELIVERY_MEMORY):
+        log.info("delivery %s was handled before", delivery)
+        return WebhookResult(200, "duplicate")
+    if job.conclusion in FAILED:
+        if queue is None or not queue_url:
+            raise ConfigurationError("failed jobs have no queue (set JOBS_QUEUE_URL)")
+        try:
+            queue.send_message(QueueUrl=queue_url, MessageBody=job.to_message())
+        except AWS_ERRORS as exc:
+            store.release(f"deliveries/{delivery}")  # a redelivery must be able to queue it
+            raise StorageError(f"cannot queue job {job.job_id}: {aws_code(exc)}") from exc
+        return WebhookResult(202, "queued")
+    outcome = {**asdict(job), "at": stamp.isoformat()}
+    store.put_state(f"outcomes/{job.repo}/{stamp:%Y-%m-%d}/{job.run_id}-{job.run_attempt}-{job.job_id}", outcome)
+    return WebhookResult(202, "recorded")
+
+
+def _failed_job(payload: Mapping[str, Any]) -> FailedJob | None:
+    """The job a completed ``workflow_job`` event describes; None when a field is missing."""
+    job = payload.get("workflow_job")
+    repo = payload.get("repository")
+    if not isinstance(job, dict) or not isinstance(repo, dict):
+        return None
+    try:
+        installation = payload.get("installation")
+        return FailedJob(
+            repo=str(repo["full_name"]),
+            job_id=int(job["id"]),
+            job_name=str(job["name"]),
+            run_id=int(job["run_id"]),
+            run_attempt=int(job.get("run_attempt") or 1),
+            sha=str(job.get("head_sha") or ""),
+            branch=str(job.get("head_branch") or ""),
+            workflow=str(job.get("workflow_name") or ""),
+            run_url=str(job.get("html_url") or ""),
+            conclusion=str(job.get("conclusion") or ""),
+            installation_id=int(installation["id"]) if isinstance(installation, dict) else None,
+        )
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -1,0 +1,252 @@
+"""The GitHub App's webhook (signed deliveries, queued failed jobs) and the worker that collects a
+job's whole log through the REST API (the GitHub stub serves the redirect and the log)."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from chalice.test import Client
+
+from app import app
+from chalicelib.errors import GitHubError, RetryableError
+from chalicelib.github import joblogs
+from chalicelib.github.webhook import FailedJob
+from chalicelib.pipeline import handle_log_created
+from chalicelib.services import build_services
+from chalicelib.settings import Settings
+from tests.conftest import BUCKET, ROOT, STAGE, example, list_keys
+from tests.support.github_stub import GitHubStub
+
+SECRET = "whsec-" + "k3y" * 10
+REPO = "acme/report-builder"
+SHA = "9a8b7c6d5e4f30211223344556677889900aabbc"
+
+
+def workflow_job(conclusion: str = "failure", job_id: int = 501, name: str = "test (3.11)") -> dict[str, Any]:
+    """A ``workflow_job`` completed event, shaped as GitHub's webhook documentation shows it."""
+    return {
+        "action": "completed",
+        "workflow_job": {
+            "id": job_id,
+            "run_id": 9001,
+            "run_attempt": 2,
+            "run_url": f"https://api.github.com/repos/{REPO}/actions/runs/9001",
+            "html_url": f"https://github.com/{REPO}/actions/runs/9001/job/{job_id}",
+            "head_sha": SHA,
+            "head_branch": "feature/yaml-config",
+            "workflow_name": "CI",
+            "name": name,
+            "status": "completed",
+            "conclusion": conclusion,
+            "steps": [],
+        },
+        "repository": {"id": 1, "full_name": REPO, "name": "report-builder", "owner": {"login": "acme"}},
+        "installation": {"id": 4242},
+        "sender": {"login": "octocat"},
+    }
+
+
+def signed(body: bytes, secret: str = SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@pytest.fixture
+def queue_url(s3: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="self-healing-ci-jobs")["QueueUrl"]
+    monkeypatch.setenv("GITHUB_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("JOBS_QUEUE_URL", url)
+    yield url
+
+
+@pytest.fixture
+def client(queue_url: str) -> Iterator[Client]:
+    with Client(app, stage_name=STAGE, project_dir=str(ROOT)) as test_client:
+        yield test_client
+
+
+def deliver(
+    client: Client, event: str, payload: dict[str, Any], delivery: str = "d-1", signature: str | None = ""
+) -> Any:
+    body = json.dumps(payload).encode()
+    headers = {"Content-Type": "application/json", "X-GitHub-Event": event, "X-GitHub-Delivery": delivery}
+    if signature is not None:
+        headers["X-Hub-Signature-256"] = signature or signed(body)
+    return client.http.post("/github/webhook", headers=headers, body=body)
+
+
+def queued(url: str) -> list[dict[str, Any]]:
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+def test_a_ping_is_answered(client: Client) -> None:
+    response = deliver(client, "ping", {"zen": "Keep it logically awesome.", "hook_id": 1})
+    assert (response.status_code, response.json_body) == (200, {"status": "pong"})
+
+
+@pytest.mark.parametrize(
+    ("signature", "message"),
+    [
+        (None, "the delivery is not signed (X-Hub-Signature-256)"),
+        ("sha1=" + "0" * 40, "the delivery is not signed (X-Hub-Signature-256)"),
+        (signed(b"another body"), "the delivery's signature does not match the webhook secret"),
+        (
+            signed(json.dumps(workflow_job()).encode(), "wrong-secret"),
+            "the delivery's signature does not match the webhook secret",
+        ),
+    ],
+)
+def test_an_unsigned_or_wrongly_signed_delivery_is_refused_before_parsing(
+    client: Client, queue_url: str, signature: str | None, message: str
+) -> None:
+    response = deliver(client, "workflow_job", workflow_job(), signature=signature)
+    assert (response.status_code, response.json_body) == (401, {"error": "unauthorized", "message": message})
+    assert queued(queue_url) == []
+
+
+def test_a_failed_job_is_queued_once_and_a_redelivery_is_acknowledged(client: Client, queue_url: str) -> None:
+    first = deliver(client, "workflow_job", workflow_job(), delivery="d-7")
+    again = deliver(client, "workflow_job", workflow_job(), delivery="d-7")
+    assert (first.status_code, first.json_body) == (202, {"status": "queued"})
+    assert (again.status_code, again.json_body) == (200, {"status": "duplicate"})
+    assert queued(queue_url) == [
+        {
+            "branch": "feature/yaml-config",
+            "conclusion": "failure",
+            "installation_id": 4242,
+            "job_id": 501,
+            "job_name": "test (3.11)",
+            "repo": REPO,
+            "run_attempt": 2,
+            "run_id": 9001,
+            "run_url": f"https://github.com/{REPO}/actions/runs/9001/job/501",
+            "sha": SHA,
+            "workflow": "CI",
+        }
+    ]
+
+
+def test_a_successful_job_is_recorded_and_other_events_are_ignored(client: Client, s3: Any, queue_url: str) -> None:
+    ok = deliver(client, "workflow_job", workflow_job("success"), delivery="d-8")
+    assert (ok.status_code, ok.json_body) == (202, {"status": "recorded"})
+    [outcome_key] = [k for k in list_keys(s3, "analysis/_state/outcomes/")]
+    assert outcome_key.startswith(f"analysis/_state/outcomes/{REPO}/") and outcome_key.endswith("/9001-2-501.json")
+    outcome = json.loads(s3.get_object(Bucket=BUCKET, Key=outcome_key)["Body"].read())
+    assert (outcome["conclusion"], outcome["sha"], outcome["job_name"]) == ("success", SHA, "test (3.11)")
+    for event, payload in (("issues", {"action": "opened"}), ("workflow_job", {**workflow_job(), "action": "queued"})):
+        response = deliver(client, event, payload, delivery=f"d-{event}")
+        assert (response.status_code, response.json_body) == (202, {"status": "ignored"})
+    assert queued(queue_url) == []
+
+
+def test_a_webhook_without_a_secret_is_a_configuration_error(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_WEBHOOK_SECRET")
+    response = deliver(client, "ping", {"zen": "x"}, signature=signed(b"{}"))
+    assert response.status_code == 500
+    assert response.json_body == {
+        "error": "configuration",
+        "message": "the service is misconfigured: the GitHub webhook has no secret "
+        "(set GITHUB_WEBHOOK_SECRET or GITHUB_WEBHOOK_SECRET_ID)",
+    }
+
+
+def settings_for(stub: GitHubStub) -> Settings:
+    return Settings.from_env(
+        {"LOGS_BUCKET": BUCKET, "GITHUB_TOKEN": "ghp_" + "T" * 36, "GITHUB_API_URL": stub.url, "ACTIONS_MODE": "off"}
+    )
+
+
+def test_two_failing_matrix_legs_give_two_logs_and_two_records(s3: Any, github_stub: GitHubStub) -> None:
+    repo = github_stub.add_repo(REPO, SHA, {})
+    repo.job_logs[501] = example("python-missing-module.log")
+    repo.job_logs[502] = example("pytest-assertion.log")
+    settings = settings_for(github_stub)
+    keys = [
+        joblogs.collect(settings, s3, FailedJob.from_message(json.dumps(job)), BUCKET)
+        for job in (
+            {**_message(), "job_id": 501, "job_name": "test (3.11)"},
+            {**_message(), "job_id": 502, "job_name": "test (3.12)"},
+        )
+    ]
+    assert keys == [f"logs/{REPO}/9001-2-test (3.11).log.gz", f"logs/{REPO}/9001-2-test (3.12).log.gz"]
+    stored = s3.get_object(Bucket=BUCKET, Key=keys[0])
+    assert gzip.decompress(stored["Body"].read()) == example("python-missing-module.log")
+    assert stored["Metadata"] == {
+        "repo": REPO,
+        "sha": SHA,
+        "branch": "feature/yaml-config",
+        "run-id": "9001",
+        "run-attempt": "2",
+        "run-url": f"https://github.com/{REPO}/actions/runs/9001/job/501",
+        "workflow": "CI",
+        "job": "test (3.11)",
+        "job-id": "501",
+    }
+    records = [handle_log_created(build_services(settings, s3), BUCKET, key) for key in keys]
+    assert [r.analysis.category for r in records if r is not None] == ["dependency_install", "test_assertion"]
+    assert {r.analysis.metadata["job"] for r in records if r is not None} == {"test (3.11)", "test (3.12)"}
+
+
+def _message() -> dict[str, Any]:
+    return {
+        "repo": REPO,
+        "job_id": 501,
+        "job_name": "test (3.11)",
+        "run_id": 9001,
+        "run_attempt": 2,
+        "sha": SHA,
+        "branch": "feature/yaml-config",
+        "workflow": "CI",
+        "run_url": f"https://github.com/{REPO}/actions/runs/9001/job/501",
+        "conclusion": "failure",
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "reason"),
+    [
+        (404, GitHubError, "not found on GitHub (404)"),
+        (403, GitHubError, "GitHub forbade it (403)"),
+        (429, RetryableError, "GitHub rate limit (429)"),
+        (502, RetryableError, "GitHub failed (502)"),
+    ],
+)
+def test_a_fetch_that_fails_raises_for_the_queue_to_retry(
+    s3: Any, github_stub: GitHubStub, status: int, error: type[Exception], reason: str
+) -> None:
+    github_stub.add_repo(REPO, SHA, {}).job_logs[501] = b"x\n"
+    github_stub.fail("GET", r"/actions/jobs/501/logs$", status, "scripted")
+    with pytest.raises(error, match=reason.replace("(", r"\(").replace(")", r"\)")):
+        joblogs.collect(settings_for(github_stub), s3, FailedJob.from_message(json.dumps(_message())), BUCKET)
+    assert list_keys(s3, "logs/") == []
+
+
+def test_the_queue_worker_collects_the_log_and_raises_when_it_cannot(
+    s3: Any, github_stub: GitHubStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    github_stub.add_repo(REPO, SHA, {}).job_logs[501] = example("pytest-assertion.log")
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+        Name="ci/github-token", SecretString="ghp_" + "T" * 36
+    )
+    monkeypatch.setenv("GITHUB_TOKEN_SECRET", "ci/github-token")
+    monkeypatch.setenv("GITHUB_API_URL", github_stub.url)
+    with Client(app, stage_name=STAGE, project_dir=str(ROOT)) as client:
+        event = client.events.generate_sqs_event(
+            message_bodies=[json.dumps(_message())], queue_name="self-healing-ci-jobs"
+        )
+        client.lambda_.invoke("collect_job_logs", event)
+        assert list_keys(s3, "logs/") == [f"logs/{REPO}/9001-2-test (3.11).log.gz"]
+        github_stub.fail("GET", r"/actions/jobs/501/logs$", 502, "scripted")
+        with pytest.raises(RetryableError, match="GitHub failed"):
+            client.lambda_.invoke("collect_job_logs", event)
+        # A message this service did not write is dropped with a log line, not retried forever.
+        junk = client.events.generate_sqs_event(message_bodies=["not json"], queue_name="self-healing-ci-jobs")
+        client.lambda_.invoke("collect_job_logs", junk)
