@@ -85,17 +85,51 @@ def _zip_member_order(info: zipfile.ZipInfo) -> tuple[str, int, str]:
     return (folder, int(number) if number.isdigit() else 1 << 30, leaf)
 
 
+def _job_name(leaf: str) -> str:
+    """A whole-job file's job: "0_test (3.11).txt" -> "test (3.11)"."""
+    number, _, rest = leaf.partition("_")
+    base = rest if number.isdigit() and rest else leaf
+    return base[: -len(".txt")] if base.endswith(".txt") else base
+
+
+def _run_archive_files(members: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+    """Which files of a run archive hold each job's log, in order.
+
+    GitHub's run archive holds a whole-job file at the top ("0_build.txt") and a folder per job
+    ("build/"), with one file per step ("build/2_Run tests.txt") or, in the layout served today,
+    only "build/system.txt". A job's step files carry the step names, so they are preferred; a job
+    whose folder holds no step file is read from its whole-job file. Any other archive is read
+    file by file.
+    """
+    folders: dict[str, list[zipfile.ZipInfo]] = {}
+    top: list[zipfile.ZipInfo] = []
+    for info in members:
+        folder, _, leaf = info.filename.rpartition("/")
+        if folder:
+            folders.setdefault(folder, []).append(info)
+        else:
+            top.append(info)
+    steps = {
+        folder: [i for i in files if i.filename.rpartition("/")[2].partition("_")[0].isdigit()]
+        for folder, files in folders.items()
+    }
+    chosen: list[zipfile.ZipInfo] = []
+    for info in sorted(top, key=_zip_member_order):
+        job = _job_name(info.filename)
+        chosen.extend(sorted(steps.pop(job, []), key=_zip_member_order) or [info])
+        folders.pop(job, None)
+    for folder in sorted(folders):
+        chosen.extend(sorted(steps.get(folder) or folders[folder], key=_zip_member_order))
+    return chosen
+
+
 def _unzip(seekable: BinaryIO, name: str) -> Iterator[bytes]:
     try:
         archive = zipfile.ZipFile(seekable)
     except zipfile.BadZipFile as exc:
         raise LogReadError(f"{name}: corrupt zip archive ({exc})") from exc
     with archive:
-        members = [i for i in archive.infolist() if not i.is_dir()]
-        in_folders = [i for i in members if "/" in i.filename]
-        # GitHub's run archive holds each job twice: a whole-job file at the top and one file per
-        # step in the job's folder. The per-step files carry the step names, so prefer them.
-        chosen = sorted(in_folders or members, key=_zip_member_order)
+        chosen = _run_archive_files([i for i in archive.infolist() if not i.is_dir()])
         for info in chosen:
             yield f"===== {info.filename} =====\n".encode()
             last = b"\n"

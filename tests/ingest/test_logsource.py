@@ -180,3 +180,39 @@ def test_without_a_deadline_everything_is_read() -> None:
     blocks = [b"a\n" * 10, b"b\n" * 10]
     bounded = TimeBoundBlocks(lambda: iter(blocks), None, Ticks())
     assert b"".join(bounded()) == b"".join(blocks) and bounded.read_bytes is None
+
+
+def test_a_run_archive_whose_job_folders_hold_only_system_txt_is_read_from_the_whole_job_files() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("0_lint.txt", "ruff check .\nAll checks passed!\n")
+        archive.writestr("1_test (3.11).txt", "pytest\nE   assert 500 == 200\n")
+        archive.writestr("lint/system.txt", "runner info\n")
+        archive.writestr("test (3.11)/system.txt", "runner info\n")
+    out = b"".join(iter_log_blocks(Unseekable(buffer.getvalue()), "run.zip", 10**6))  # type: ignore[arg-type]
+    assert out.decode().splitlines() == [
+        "===== 0_lint.txt =====",
+        "ruff check .",
+        "All checks passed!",
+        "===== 1_test (3.11).txt =====",
+        "pytest",
+        "E   assert 500 == 200",
+    ]
+
+
+def test_a_run_archive_of_both_layouts_prefers_step_files_and_keeps_every_job() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("0_build.txt", "whole build job\n")
+        archive.writestr("1_deploy.txt", "whole deploy job\n")
+        archive.writestr("build/1_Set up job.txt", "setup\n")
+        archive.writestr("build/2_Run make.txt", "make: *** [all] Error 2\n")
+        archive.writestr("deploy/system.txt", "runner info\n")
+        archive.writestr("notes/readme.txt", "extra\n")
+    out = b"".join(iter_log_blocks(Unseekable(buffer.getvalue()), "run.zip", 10**6))  # type: ignore[arg-type]
+    assert [line for line in out.decode().splitlines() if line.startswith("=====")] == [
+        "===== build/1_Set up job.txt =====",
+        "===== build/2_Run make.txt =====",
+        "===== 1_deploy.txt =====",
+        "===== notes/readme.txt =====",
+    ]
