@@ -104,7 +104,7 @@ def _run_archive_files(members: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
     folders: dict[str, list[zipfile.ZipInfo]] = {}
     top: list[zipfile.ZipInfo] = []
     for info in members:
-        folder, _, leaf = info.filename.rpartition("/")
+        folder = info.filename.rpartition("/")[0]
         if folder:
             folders.setdefault(folder, []).append(info)
         else:
