@@ -237,10 +237,12 @@ def test_workflows_pin_actions_and_keep_permissions_low() -> None:
     for path in WORKFLOWS:
         text = path.read_text()
         workflow = yaml.safe_load(text)
-        assert workflow["permissions"] == {"contents": "read"}
+        assert workflow["permissions"] in ({"contents": "read"}, {})
         assert "pull_request_target" not in text and "workflow_run" not in text
         for uses in re.findall(r"uses:\s*(\S+)", text):
-            assert re.match(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$", uses), uses
+            # An action pinned by commit, or a reusable workflow of this repository (same commit).
+            local = re.match(r"^\./\.github/workflows/[\w.-]+\.yml$", uses) and (ROOT / uses).is_file()
+            assert local or re.match(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$", uses), uses
         assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
 
 
@@ -348,3 +350,17 @@ def test_failed_jobs_queue_into_a_queue_with_a_dead_letter_queue_and_its_alarm(t
     assert redrive == {"deadLetterTargetArn": {"GetAtt": "JobsDeadLetterQueue.Arn"}, "maxReceiveCount": 5}
     [alarm] = [a for a in resource(template, "AWS::CloudWatch::Alarm") if a["Namespace"] == "AWS/SQS"]
     assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"GetAtt": "JobsDeadLetterQueue.QueueName"}}]
+
+
+def test_the_reusable_workflow_collects_every_failed_jobs_log_with_least_permissions() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "collect-failed-logs.yml").read_text())
+    trigger = workflow[True]  # YAML 1.1 reads the key "on" as true
+    assert set(trigger) == {"workflow_call"}
+    assert set(trigger["workflow_call"]["inputs"]) == {"role-arn", "bucket", "aws-region"}
+    [job] = workflow["jobs"].values()
+    assert job["permissions"] == {"actions": "read", "id-token": "write"}
+    script = job["steps"][-1]["run"]
+    assert 'select(.conclusion == "failure" or .conclusion == "timed_out")' in script
+    assert "s3://$BUCKET/logs/$REPO/$RUN_ID-$ATTEMPT-$safe_name.log.gz" in script
+    ci = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    assert ci["jobs"]["collect-logs"]["uses"] == "./.github/workflows/collect-failed-logs.yml"
