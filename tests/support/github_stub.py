@@ -22,6 +22,10 @@ import pytest
 from tests.support.stub_server import StubServer
 
 TOKEN = "ghs_" + "StubInstallationToken0123456789abcdef"
+# The App Manifest flow: the code GitHub gives once, and what converting it returns.
+MANIFEST_CODE = "manifest-code-0123"
+APP_PEM = "-----BEGIN RSA PRIVATE KEY-----\nstub\n-----END RSA PRIVATE KEY-----\n"
+APP_WEBHOOK_SECRET = "whsec_" + "stub" * 8
 
 
 @dataclass
@@ -58,6 +62,7 @@ class GitHubStub(StubServer):
         self.failures: list[tuple[str, re.Pattern[str], int, dict[str, Any]]] = []
         self.app_public_key: bytes | None = None
         self.prefix = ""  # "/api/v3" to serve like GitHub Enterprise
+        self.manifest_code_used = False
         self._lock = threading.Lock()
         super().__init__()
 
@@ -92,6 +97,20 @@ class GitHubStub(StubServer):
             if method == req.method and pattern.search(req.path):
                 del self.failures[index]
                 return status, body
+        conversion = re.match(r"^/app-manifests/([\w-]+)/conversions$", req.path)
+        if conversion and req.method == "POST":
+            if conversion.group(1) != MANIFEST_CODE or self.manifest_code_used:
+                return 404, {"message": "Not Found"}
+            self.manifest_code_used = True
+            return 201, {
+                "id": 12345,
+                "slug": "self-healing-ci",
+                "html_url": "https://github.com/apps/self-healing-ci",
+                "pem": APP_PEM,
+                "webhook_secret": APP_WEBHOOK_SECRET,
+                "client_id": "Iv1.abc",
+                "client_secret": "cs_" + "x" * 40,
+            }
         if req.path.startswith("/app/installations/") and req.path.endswith("/access_tokens"):
             self._check_jwt(req)
             return 201, {"token": TOKEN, "expires_at": "2099-01-01T00:00:00Z"}
