@@ -108,7 +108,7 @@ def configured_actions(
     actions: list[Action] = []
     if settings.github_configured:
         # Imported here: PyGithub loads only where GitHub is configured (a cold start spares ~200 ms).
-        from chalicelib.github.issues import github_actions
+        from chalicelib.github.acting import github_actions
 
         actions.extend(github_actions(settings, caps, now=now))
     else:

@@ -19,7 +19,7 @@ from github.Issue import Issue
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
-from chalicelib.actions.base import Action, fix_branch
+from chalicelib.actions.base import fix_branch
 from chalicelib.actions.issue_state import MARKER, IssueState, marker, read_marker
 from chalicelib.actions.links import build_links, is_commit_sha, is_repo_name
 from chalicelib.actions.patches import (
@@ -417,15 +417,4 @@ def _unified(change: Any) -> str:
     )
 
 
-def github_actions(
-    settings: Settings,
-    caps: DailyCaps,
-    factory: Callable[[Settings, str], Github] = github_for_repo,
-    now: Clock = utc_now,
-) -> list[Action]:
-    """The issue and pull request actions, sharing one session (and one clock) per invocation."""
-    session = GitHubSession(settings, caps, factory, now)
-    return [GitHubIssue(session), GitHubPullRequest(session)]
-
-
-__all__ = ["GitHubError", "github_actions"]
+__all__ = ["GitHubError", "GitHubIssue", "GitHubPullRequest", "GitHubSession"]

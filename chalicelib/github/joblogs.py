@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 import requests
-from github import GithubException
+from github import Github, GithubException
 
 from chalicelib.errors import AWS_ERRORS, GitHubError, RetryableError, StorageError, aws_code
 from chalicelib.github.client import TIMEOUT_SECONDS, github_for_repo, translate
@@ -62,6 +62,10 @@ def collect(settings: Settings, s3: S3Client, job: FailedJob, bucket: str) -> st
     if response.status_code != 200:
         raise GitHubError(f"downloading the log of job {job.job_id}: HTTP {response.status_code}", response.status_code)
     key = job_key(settings.logs_prefix, job)
+    metadata = _metadata(job)
+    pull = _pull_request(gh, job)
+    if pull:
+        metadata["pull-request"] = pull
     try:
         s3.put_object(
             Bucket=bucket,
@@ -69,12 +73,27 @@ def collect(settings: Settings, s3: S3Client, job: FailedJob, bucket: str) -> st
             Body=gzip.compress(response.content),
             ContentType="text/plain",
             ContentEncoding="gzip",
-            Metadata=_metadata(job),
+            Metadata=metadata,
         )
     except AWS_ERRORS as exc:
         raise StorageError(f"cannot write s3://{bucket}/{key}: {aws_code(exc)}") from exc
     log.info("collected the log of job %s of %s into %s", job.job_id, job.repo, key)
     return key
+
+
+def _pull_request(gh: Github, job: FailedJob) -> str:
+    """The number of the pull request the job's run belongs to ("" for none, or when GitHub can't
+    say: the log is worth more than the link, so this never fails the collection)."""
+    try:
+        _, run = gh.requester.requestJsonAndCheck("GET", f"/repos/{job.repo}/actions/runs/{job.run_id}")
+    except GithubException as exc:
+        log.info("no pull request for run %s of %s: %s", job.run_id, job.repo, translate(exc, "reading the run"))
+        return ""
+    pulls = run.get("pull_requests") if isinstance(run, dict) else None
+    if not isinstance(pulls, list):
+        return ""
+    numbers = [str(p["number"]) for p in pulls if isinstance(p, dict) and isinstance(p.get("number"), int)]
+    return numbers[0] if numbers else ""
 
 
 def _metadata(job: FailedJob) -> dict[str, str]:

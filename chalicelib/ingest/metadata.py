@@ -44,13 +44,20 @@ _FIELD_RULES = {
     "branch": re.compile(r"^(?![./-])(?!.*(?:\.\.|//|@\{|\.lock$|[./]$))[\w./@+-]{1,255}$"),
     "run_id": re.compile(r"^\d{1,20}$"),
     "run_attempt": re.compile(r"^\d{1,6}$"),
+    "pull_request": re.compile(r"^\d{1,9}$"),
     "run_url": re.compile(r"^https?://[\w.:/@#+=,()%~-]{1,300}$"),
     "author_email": re.compile(r"^[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+$"),
 }
 # The branches the service's fix pull requests come from (github.issues names them).
 HEALING_BRANCH_PREFIX = "self-healing/"
 # S3 object metadata uses dashes, JSON bodies underscores; both spellings are accepted.
-ALIASES = {"run-id": "run_id", "run-url": "run_url", "run-attempt": "run_attempt", "author-email": "author_email"}
+ALIASES = {
+    "run-id": "run_id",
+    "run-url": "run_url",
+    "run-attempt": "run_attempt",
+    "author-email": "author_email",
+    "pull-request": "pull_request",
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,7 @@ class RunMetadata:
     job: str = ""
     actor: str = ""
     author_email: str = ""
+    pull_request: str = ""  # the number of the pull request the run belongs to
     status: str = "failure"
 
     @classmethod

@@ -34,13 +34,16 @@ def upload(
     name: str = "python-missing-module.log",
     sha: str = SHA,
     body: bytes | None = None,
+    pull_request: str = "",
+    job: str = "test",
 ) -> str:
-    key = f"logs/{REPO}/{run}-1-test.log"
+    key = f"logs/{REPO}/{run}-1-{job}.log"
+    metadata = {"repo": REPO, "sha": sha, "branch": branch, "run-id": run, "workflow": "CI", "job": job}
     s3.put_object(
         Bucket=BUCKET,
         Key=key,
         Body=body if body is not None else example(name),
-        Metadata={"repo": REPO, "sha": sha, "branch": branch, "run-id": run, "workflow": "CI", "job": "test"},
+        Metadata={**metadata, **({"pull-request": pull_request} if pull_request else {})},
     )
     return key
 
@@ -381,3 +384,49 @@ def test_a_healing_branch_named_only_in_the_log_is_no_healing_attempt(
     outcome = handle_log_created(build_services(settings(github_stub), s3), BUCKET, key)
     assert outcome is not None and outcome.analysis.metadata["branch"] == ""
     assert read_marker(repo.issues[0]["body"])[1].attempts == 1  # type: ignore[index]
+
+
+def add_pull(stub: GitHubStub, repo: Any, number: int, head: str = "feature/yaml-config") -> None:
+    repo.pulls.append(
+        {
+            "number": number,
+            "id": number,
+            "title": "Read the config from YAML",
+            "state": "open",
+            "url": f"https://api.example/repos/{REPO}/pulls/{number}",
+            "html_url": f"https://github.example/{REPO}/pull/{number}",
+            "issue_url": f"{stub.url}/repos/{REPO}/issues/{number}",
+            "head": {"ref": head, "sha": SHA},
+            "base": {"ref": "main"},
+        }
+    )
+
+
+def test_a_pull_requests_failures_share_one_comment_updated_in_place(
+    s3: Any, github_stub: GitHubStub, repo: Any
+) -> None:
+    add_pull(github_stub, repo, 40)
+    first = analyze(s3, github_stub, "101", pull_request="40", job="test (3.11)")
+    comment = {a.kind: a for a in first.actions}["github_pr_comment"]
+    assert comment.status == "created" and comment.detail == "commented on pull request #40"
+    [body] = repo.comments[40]
+    assert body.startswith("### Self-Healing CI: 1 failing job\n\n#### test \\(3.11\\) · `dependency_install`\n")
+    assert first.root_cause.split(":")[0].replace("`", "") in body.replace("\\", "").replace("`", "")
+    assert (
+        f"Run: https://github.com/{REPO}/actions/runs/101 · Issue: https://github.example/{REPO}/issues/2"
+        f" · Fix: https://github.example/{REPO}/pull/3\n" in body
+    )
+    second = analyze(s3, github_stub, "102", pull_request="40", job="lint", name="ruff-lint.log")
+    comment = {a.kind: a for a in second.actions}["github_pr_comment"]
+    assert (comment.status, comment.detail) == ("updated", "updated the comment on pull request #40")
+    [body] = repo.comments[40]  # still one comment, now with both jobs
+    assert body.startswith("### Self-Healing CI: 2 failing jobs\n")
+    assert "#### test \\(3.11\\) · `dependency_install`" in body and "#### lint · `lint`" in body
+    assert len([w for w in github_stub.writes() if w.path.endswith("/issues/40/comments")]) == 1
+
+
+def test_a_failure_outside_a_pull_request_leaves_pull_requests_alone(
+    s3: Any, github_stub: GitHubStub, repo: Any
+) -> None:
+    record = analyze(s3, github_stub, "101")
+    assert "github_pr_comment" not in {a.kind for a in record.actions}

@@ -168,6 +168,7 @@ def test_two_failing_matrix_legs_give_two_logs_and_two_records(s3: Any, github_s
     repo = github_stub.add_repo(REPO, SHA, {})
     repo.job_logs[501] = example("python-missing-module.log")
     repo.job_logs[502] = example("pytest-assertion.log")
+    repo.run_pulls[9001] = [7]
     settings = settings_for(github_stub)
     keys = [
         joblogs.collect(settings, s3, FailedJob.from_message(json.dumps(job)), BUCKET)
@@ -189,10 +190,12 @@ def test_two_failing_matrix_legs_give_two_logs_and_two_records(s3: Any, github_s
         "workflow": "CI",
         "job": "test (3.11)",
         "job-id": "501",
+        "pull-request": "7",
     }
     records = [handle_log_created(build_services(settings, s3), BUCKET, key) for key in keys]
     assert [r.analysis.category for r in records if r is not None] == ["dependency_install", "test_assertion"]
     assert {r.analysis.metadata["job"] for r in records if r is not None} == {"test (3.11)", "test (3.12)"}
+    assert {r.analysis.metadata["pull_request"] for r in records if r is not None} == {"7"}
 
 
 def _message() -> dict[str, Any]:

@@ -43,9 +43,11 @@ class Repo:
     files: dict[str, dict[str, tuple[str, bytes]]] = field(default_factory=dict)  # commit -> path -> (type, data)
     issues: list[dict[str, Any]] = field(default_factory=list)
     comments: dict[int, list[str]] = field(default_factory=dict)
+    comment_ids: dict[int, tuple[int, int]] = field(default_factory=dict)  # id -> (issue, index)
     refs: dict[str, str] = field(default_factory=dict)
     pulls: list[dict[str, Any]] = field(default_factory=list)
     job_logs: dict[int, bytes] = field(default_factory=dict)  # a job's whole log, by job id
+    run_pulls: dict[int, list[int]] = field(default_factory=dict)  # a run's pull requests, by run id
     blobs: dict[str, str] = field(default_factory=dict)
     trees: dict[str, dict[str, Any]] = field(default_factory=dict)
     commits: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -167,12 +169,12 @@ class GitHubStub(StubServer):
             known: dict[str, Any] | None = next((i for i in repo.issues if i["number"] == number), None)
             if m.group(2) and req.method == "POST":
                 repo.comments.setdefault(number, []).append(req.body["body"])
-                return 201, {
-                    "id": len(repo.comments[number]),
-                    "body": req.body["body"],
-                    "url": f"{base}/issues/comments/1",
-                    "html_url": "https://github.example/c",
-                }
+                comment_id = len(repo.comment_ids) + 1
+                repo.comment_ids[comment_id] = (number, len(repo.comments[number]) - 1)
+                return 201, self._comment_json(repo, base, comment_id)
+            if m.group(2) and req.method == "GET":
+                ids = [cid for cid, (n, _) in repo.comment_ids.items() if n == number]
+                return self._page(req, [self._comment_json(repo, base, cid) for cid in ids])
             if known is not None and req.method == "PATCH":
                 known.update({k: v for k, v in req.body.items() if k in ("body", "title", "state")})
                 if "labels" in req.body:
@@ -180,6 +182,11 @@ class GitHubStub(StubServer):
                 return 200, known
             if known is not None and req.method == "GET":
                 return 200, known
+        edit = re.match(r"^/issues/comments/(\d+)$", rest)
+        if edit and req.method == "PATCH" and int(edit.group(1)) in repo.comment_ids:
+            number, index = repo.comment_ids[int(edit.group(1))]
+            repo.comments[number][index] = req.body["body"]
+            return 200, self._comment_json(repo, base, int(edit.group(1)))
         m = re.match(r"^/contents/(.+)$", rest)
         if m and req.method == "GET":
             ref = req.query.get("ref", ["main"])[0]
@@ -255,6 +262,11 @@ class GitHubStub(StubServer):
             }
             repo.pulls.append(pull)
             return 201, pull
+        run = re.match(r"^/actions/runs/(\d+)$", rest)
+        if run and req.method == "GET":
+            number = int(run.group(1))
+            pulls = [{"number": n, "url": f"{base}/pulls/{n}"} for n in repo.run_pulls.get(number, [])]
+            return 200, {"id": number, "status": "completed", "pull_requests": pulls}
         logs = re.match(r"^/actions/jobs/(\d+)/logs$", rest)
         if logs and req.method == "GET":
             if int(logs.group(1)) not in repo.job_logs:
@@ -265,6 +277,16 @@ class GitHubStub(StubServer):
             found_pull: dict[str, Any] | None = next((p for p in repo.pulls if p["number"] == int(m.group(1))), None)
             return (200, found_pull) if found_pull else (404, {"message": "Not Found"})
         return 404, {"message": f"stub has no route {req.method} {rest}"}
+
+    @staticmethod
+    def _comment_json(repo: Repo, base: str, comment_id: int) -> dict[str, Any]:
+        number, index = repo.comment_ids[comment_id]
+        return {
+            "id": comment_id,
+            "body": repo.comments[number][index],
+            "url": f"{base}/issues/comments/{comment_id}",
+            "html_url": f"https://github.example/{repo.full_name}/issues/{number}#issuecomment-{comment_id}",
+        }
 
     def _page(self, req: Request, items: list[dict[str, Any]]) -> tuple[int, Any, dict[str, str]]:
         """One page of ``items`` as GitHub serves lists: ``per_page`` (30), ``page``, a Link header."""

@@ -1,0 +1,27 @@
+"""The live GitHub actions of one invocation, in the order they run, sharing one session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from github import Github
+
+from chalicelib.actions.base import Action
+from chalicelib.github.client import github_for_repo
+from chalicelib.github.issues import GitHubIssue, GitHubPullRequest, GitHubSession
+from chalicelib.github.pr_comment import GitHubPullRequestComment
+from chalicelib.record import Clock, utc_now
+from chalicelib.settings import Settings
+from chalicelib.store.caps import DailyCaps
+
+
+def github_actions(
+    settings: Settings,
+    caps: DailyCaps,
+    factory: Callable[[Settings, str], Github] = github_for_repo,
+    now: Clock = utc_now,
+) -> list[Action]:
+    """The issue, fix pull request and pull request comment actions, sharing one session (and
+    one clock) per invocation; the comment comes last, as it links the issue and the fix."""
+    session = GitHubSession(settings, caps, factory, now)
+    return [GitHubIssue(session), GitHubPullRequest(session), GitHubPullRequestComment(session)]
