@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 REQUIREMENTS := requirements.txt requirements-dev.txt webapp/requirements.txt
 STAMP := $(VENV)/.installed-$(shell cat $(REQUIREMENTS) | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit bench serve dashboard clean install compiled
+.PHONY: demo test lint typecheck unit bench serve dashboard clean install compiled payloads
 
 install: $(STAMP)
 
@@ -15,6 +15,17 @@ $(STAMP): $(REQUIREMENTS)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	rm -f $(VENV)/.installed-*
+	touch $@
+
+# GitHub's webhook payloads and their schemas for the tests (npm, pinned by the lockfile).
+PAYLOADS := tests/support/octokit
+PAYLOADS_STAMP := $(PAYLOADS)/node_modules/.installed-$(shell cat $(PAYLOADS)/package-lock.json | cksum | cut -d' ' -f1)
+
+payloads: $(PAYLOADS_STAMP)
+
+$(PAYLOADS_STAMP): $(PAYLOADS)/package.json $(PAYLOADS)/package-lock.json
+	npm ci --prefix $(PAYLOADS) --no-audit --no-fund --silent
+	rm -f $(PAYLOADS)/node_modules/.installed-*
 	touch $@
 
 # The tests of the compiled modules, run again as plain Python (what runs without the build).
@@ -40,7 +51,7 @@ typecheck: install
 	$(VENV)/bin/mypy chalicelib app.py tests bench scripts
 	cd webapp && ../$(VENV)/bin/mypy --config-file ../pyproject.toml dashboard
 
-unit: compiled
+unit: compiled payloads
 	$(PY) -m pytest -q
 	SELF_HEALING_PURE_PYTHON=1 $(PY) -m pytest -q $(COMPILED_MODULE_TESTS)
 

@@ -3,6 +3,8 @@ job's whole log through the REST API (the GitHub stub serves the redirect and th
 
 from __future__ import annotations
 
+import copy
+import functools
 import gzip
 import hashlib
 import hmac
@@ -22,6 +24,7 @@ from chalicelib.pipeline import handle_log_created
 from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET, ROOT, STAGE, example, list_keys
+from tests.support import octokit
 from tests.support.github_stub import GitHubStub
 
 SECRET = "whsec-" + "k3y" * 10
@@ -29,28 +32,17 @@ REPO = "acme/report-builder"
 SHA = "9a8b7c6d5e4f30211223344556677889900aabbc"
 
 
-def workflow_job(conclusion: str = "failure", job_id: int = 501, name: str = "test (3.11)") -> dict[str, Any]:
-    """A ``workflow_job`` completed event, shaped as GitHub's webhook documentation shows it."""
-    return {
-        "action": "completed",
-        "workflow_job": {
-            "id": job_id,
-            "run_id": 9001,
-            "run_attempt": 2,
-            "run_url": f"https://api.github.com/repos/{REPO}/actions/runs/9001",
-            "html_url": f"https://github.com/{REPO}/actions/runs/9001/job/{job_id}",
-            "head_sha": SHA,
-            "head_branch": "feature/yaml-config",
-            "workflow_name": "CI",
-            "name": name,
-            "status": "completed",
-            "conclusion": conclusion,
-            "steps": [],
-        },
-        "repository": {"id": 1, "full_name": REPO, "name": "report-builder", "owner": {"login": "acme"}},
-        "installation": {"id": 4242},
-        "sender": {"login": "octocat"},
-    }
+def workflow_job(conclusion: str = "failure") -> dict[str, Any]:
+    """A real ``workflow_job`` completed delivery (@octokit/webhooks-examples), checked against
+    GitHub's webhook schema."""
+    return copy.deepcopy(_validated_workflow_job(conclusion))
+
+
+@functools.cache
+def _validated_workflow_job(conclusion: str) -> dict[str, Any]:
+    payload = octokit.example("workflow_job", action="completed", job_conclusion=conclusion)
+    octokit.validate(payload, "workflow_job$completed")
+    return payload
 
 
 def signed(body: bytes, secret: str = SECRET) -> str:
@@ -88,7 +80,7 @@ def queued(url: str) -> list[dict[str, Any]]:
 
 
 def test_a_ping_is_answered(client: Client) -> None:
-    response = deliver(client, "ping", {"zen": "Keep it logically awesome.", "hook_id": 1})
+    response = deliver(client, "ping", octokit.example("ping"))
     assert (response.status_code, response.json_body) == (200, {"status": "pong"})
 
 
@@ -117,19 +109,20 @@ def test_a_failed_job_is_queued_once_and_a_redelivery_is_acknowledged(client: Cl
     again = deliver(client, "workflow_job", workflow_job(), delivery="d-7")
     assert (first.status_code, first.json_body) == (202, {"status": "queued"})
     assert (again.status_code, again.json_body) == (200, {"status": "duplicate"})
+    job = workflow_job()["workflow_job"]
     assert queued(queue_url) == [
         {
-            "branch": "feature/yaml-config",
+            "branch": job["head_branch"],
             "conclusion": "failure",
-            "installation_id": 4242,
-            "job_id": 501,
-            "job_name": "test (3.11)",
-            "repo": REPO,
-            "run_attempt": 2,
-            "run_id": 9001,
-            "run_url": f"https://github.com/{REPO}/actions/runs/9001/job/501",
-            "sha": SHA,
-            "workflow": "CI",
+            "installation_id": None,
+            "job_id": job["id"],
+            "job_name": job["name"],
+            "repo": workflow_job()["repository"]["full_name"],
+            "run_attempt": job["run_attempt"],
+            "run_id": job["run_id"],
+            "run_url": job["html_url"],
+            "sha": job["head_sha"],
+            "workflow": job["workflow_name"],
         }
     ]
 
@@ -137,11 +130,17 @@ def test_a_failed_job_is_queued_once_and_a_redelivery_is_acknowledged(client: Cl
 def test_a_successful_job_is_recorded_and_other_events_are_ignored(client: Client, s3: Any, queue_url: str) -> None:
     ok = deliver(client, "workflow_job", workflow_job("success"), delivery="d-8")
     assert (ok.status_code, ok.json_body) == (202, {"status": "recorded"})
+    job, repo = workflow_job("success")["workflow_job"], workflow_job("success")["repository"]["full_name"]
     [outcome_key] = [k for k in list_keys(s3, "analysis/_state/outcomes/")]
-    assert outcome_key.startswith(f"analysis/_state/outcomes/{REPO}/") and outcome_key.endswith("/9001-2-501.json")
+    assert outcome_key.startswith(f"analysis/_state/outcomes/{repo}/")
+    assert outcome_key.endswith(f"/{job['run_id']}-{job['run_attempt']}-{job['id']}.json")
     outcome = json.loads(s3.get_object(Bucket=BUCKET, Key=outcome_key)["Body"].read())
-    assert (outcome["conclusion"], outcome["sha"], outcome["job_name"]) == ("success", SHA, "test (3.11)")
-    for event, payload in (("issues", {"action": "opened"}), ("workflow_job", {**workflow_job(), "action": "queued"})):
+    assert (outcome["conclusion"], outcome["sha"], outcome["job_name"]) == ("success", job["head_sha"], job["name"])
+    others = (
+        ("issues", octokit.example("issues", action="opened")),
+        ("workflow_job", octokit.example("workflow_job", action="queued")),
+    )
+    for event, payload in others:
         response = deliver(client, event, payload, delivery=f"d-{event}")
         assert (response.status_code, response.json_body) == (202, {"status": "ignored"})
     assert queued(queue_url) == []
@@ -149,7 +148,7 @@ def test_a_successful_job_is_recorded_and_other_events_are_ignored(client: Clien
 
 def test_a_webhook_without_a_secret_is_a_configuration_error(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_WEBHOOK_SECRET")
-    response = deliver(client, "ping", {"zen": "x"}, signature=signed(b"{}"))
+    response = deliver(client, "ping", octokit.example("ping"), signature=signed(b"{}"))
     assert response.status_code == 500
     assert response.json_body == {
         "error": "configuration",
