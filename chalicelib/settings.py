@@ -66,6 +66,8 @@ class Settings:
     github_webhook_secret: str = field(default="", repr=False)
     github_webhook_secret_id: str = ""
     jobs_queue_url: str = ""
+    # Branches whose failures open issues (globs); empty: the repository's default branch.
+    issue_branches: tuple[str, ...] = ()
     heal_max_attempts: int = 2
     daily_action_cap: int = 10
     daily_llm_cap: int = 50
@@ -134,6 +136,7 @@ class Settings:
             github_webhook_secret=env.get("GITHUB_WEBHOOK_SECRET", "").strip(),
             github_webhook_secret_id=env.get("GITHUB_WEBHOOK_SECRET_ID", "").strip(),
             jobs_queue_url=env.get("JOBS_QUEUE_URL", "").strip(),
+            issue_branches=tuple(b.strip() for b in env.get("ISSUE_BRANCHES", "").split(",") if b.strip()),
             heal_max_attempts=_int(env, "HEAL_MAX_ATTEMPTS", 2, minimum=0),
             daily_action_cap=_int(env, "DAILY_ACTION_CAP", 10, minimum=0),
             daily_llm_cap=_int(env, "DAILY_LLM_CAP", 50, minimum=0),

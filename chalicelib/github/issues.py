@@ -7,6 +7,7 @@ failure with the same fingerprint comments on that issue instead of opening anot
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import re
 from collections.abc import Callable
@@ -219,6 +220,9 @@ class GitHubIssue(_GitHubAction):
                 found.issue.html_url,
                 f"seen again: {ordinal(found.state.seen)} time, issue #{found.issue.number}",
             )
+        elsewhere = self._not_an_issue_branch(found.repo, analysis.metadata.get("branch", ""))
+        if elsewhere:
+            return self._result(analysis, "skipped", detail=elsewhere)
         capped = self._over_cap(analysis)
         if capped is not None:
             return capped
@@ -231,6 +235,21 @@ class GitHubIssue(_GitHubAction):
             raise translate(exc, "opening an issue") from exc
         found.issue, found.fingerprint, found.state = issue, analysis.fingerprint, state
         return self._result(analysis, "created", issue.html_url, f"opened issue #{issue.number}")
+
+    def _not_an_issue_branch(self, repo: Repository, branch: str) -> str:
+        """Why a failure on ``branch`` opens no issue ("" when it does): issues are for the
+        branches that matter (ISSUE_BRANCHES, else the default branch); a pull request's failure
+        is answered on the pull request, and any failure stays on the record and the dashboard.
+        An unknown branch, or a fix's, opens one."""
+        if not branch or branch.startswith(HEAL_PREFIX):
+            return ""
+        try:
+            patterns = self.session.settings.issue_branches or (repo.default_branch,)
+        except GithubException as exc:
+            raise translate(exc, "reading the repository's default branch") from exc
+        if any(fnmatch.fnmatchcase(branch, pattern) for pattern in patterns):
+            return ""
+        return f"no issue for a failure on {branch}: issues are for {', '.join(patterns)} (ISSUE_BRANCHES)"
 
 
 class GitHubPullRequest(_GitHubAction):

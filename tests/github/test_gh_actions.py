@@ -24,7 +24,10 @@ REPO = "acme/report-builder"
 
 
 def settings(stub: GitHubStub, **env: str) -> Settings:
-    return Settings.from_env({"LOGS_BUCKET": BUCKET, "GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": stub.url, **env})
+    # Issues for failures on any branch here (the fixtures fail on a feature branch); the
+    # default, the repository's default branch only, has tests of its own below.
+    base = {"LOGS_BUCKET": BUCKET, "GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": stub.url, "ISSUE_BRANCHES": "*"}
+    return Settings.from_env({**base, **env})
 
 
 def upload(
@@ -430,3 +433,28 @@ def test_a_failure_outside_a_pull_request_leaves_pull_requests_alone(
 ) -> None:
     record = analyze(s3, github_stub, "101")
     assert "github_pr_comment" not in {a.kind for a in record.actions}
+
+
+@pytest.mark.parametrize(
+    ("issue_branches", "branch", "opened"),
+    [
+        ("", "main", True),  # the repository's default branch
+        ("", "feature/yaml-config", False),
+        ("main,release/*", "release/2.4", True),
+        ("main,release/*", "feature/yaml-config", False),
+    ],
+)
+def test_issues_are_for_the_branches_that_matter(
+    s3: Any, github_stub: GitHubStub, repo: Any, issue_branches: str, branch: str, opened: bool
+) -> None:
+    record = analyze(s3, github_stub, "101", branch=branch, env={"ISSUE_BRANCHES": issue_branches})
+    issue = {a.kind: a for a in record.actions}["github_issue"]
+    if opened:
+        assert issue.status == "created" and len(repo.issues) == 1
+    else:
+        patterns = issue_branches.replace(",", ", ") or "main"
+        assert (issue.status, issue.detail) == (
+            "skipped",
+            f"no issue for a failure on {branch}: issues are for {patterns} (ISSUE_BRANCHES)",
+        )
+        assert repo.issues == []
