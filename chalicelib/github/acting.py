@@ -7,6 +7,7 @@ from collections.abc import Callable
 from github import Github
 
 from chalicelib.actions.base import Action
+from chalicelib.github.check_run import GitHubCheckRun
 from chalicelib.github.client import github_for_repo
 from chalicelib.github.issues import GitHubIssue, GitHubPullRequest, GitHubSession
 from chalicelib.github.pr_comment import GitHubPullRequestComment
@@ -24,4 +25,9 @@ def github_actions(
     """The issue, fix pull request and pull request comment actions, sharing one session (and
     one clock) per invocation; the comment comes last, as it links the issue and the fix."""
     session = GitHubSession(settings, caps, factory, now)
-    return [GitHubIssue(session), GitHubPullRequest(session), GitHubPullRequestComment(session)]
+    return [
+        GitHubIssue(session),
+        GitHubPullRequest(session),
+        GitHubPullRequestComment(session),
+        GitHubCheckRun(session),
+    ]

@@ -238,6 +238,20 @@ def test_github_app_installation_auth(s3: Any, github_stub: GitHubStub, repo: An
     record = analyze(s3, github_stub, "101", env=env)
     assert {a.kind: a.status for a in record.actions}["github_issue"] == "created"
     assert any(r.path == "/app/installations/4242/access_tokens" for r in github_stub.requests)
+    # As an App, the service also leaves a check run on the commit, annotated where the log points.
+    check = {a.kind: a for a in record.actions}["github_check_run"]
+    [posted] = repo.check_runs
+    assert (posted["name"], posted["head_sha"], posted["status"], posted["conclusion"]) == (
+        "Self-Healing CI",
+        SHA,
+        "completed",
+        "failure",
+    )
+    assert (
+        check.status == "created"
+        and check.detail == f"check run with {len(posted['output']['annotations'])} annotation(s) on {SHA[:12]}"
+    )
+    assert posted["output"]["title"] == f"{record.category}: {record.summary}"[:250].strip()
     assert github_stub.requests[-1].headers["authorization"].endswith("StubInstallationToken0123456789abcdef")
 
 

@@ -48,6 +48,7 @@ class Repo:
     pulls: list[dict[str, Any]] = field(default_factory=list)
     job_logs: dict[int, bytes] = field(default_factory=dict)  # a job's whole log, by job id
     run_pulls: dict[int, list[int]] = field(default_factory=dict)  # a run's pull requests, by run id
+    check_runs: list[dict[str, Any]] = field(default_factory=list)  # what POST /check-runs received
     blobs: dict[str, str] = field(default_factory=dict)
     trees: dict[str, dict[str, Any]] = field(default_factory=dict)
     commits: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -262,6 +263,23 @@ class GitHubStub(StubServer):
             }
             repo.pulls.append(pull)
             return 201, pull
+        if rest == "/check-runs" and req.method == "POST":
+            if self._bearer(req) != TOKEN:  # only a GitHub App may create check runs
+                return 403, {"message": "You must authenticate via a GitHub App."}
+            annotations = req.body.get("output", {}).get("annotations", [])
+            if len(annotations) > 50:
+                return 422, {"message": "Only 50 annotations are allowed per request"}
+            number = len(repo.check_runs) + 1
+            repo.check_runs.append(req.body)
+            return 201, {
+                "id": number,
+                "name": req.body["name"],
+                "head_sha": req.body["head_sha"],
+                "status": req.body.get("status"),
+                "conclusion": req.body.get("conclusion"),
+                "url": f"{base}/check-runs/{number}",
+                "html_url": f"https://github.example/{repo.full_name}/runs/{number}",
+            }
         run = re.match(r"^/actions/runs/(\d+)$", rest)
         if run and req.method == "GET":
             number = int(run.group(1))
