@@ -100,7 +100,12 @@ def build_services(
 def configured_actions(
     store: RecordStore, settings: Settings, caps: DailyCaps, now: Clock = utc_now, sleep: Sleep = time.sleep
 ) -> list[Action]:
-    """What ACTIONS_MODE asks for: live actions for what is configured (auto), drafts for the rest."""
+    """What ACTIONS_MODE asks for: live actions for what is configured (auto), drafts for the
+    rest; the channels CHANNELS_OFF names are left out either way."""
+    return [a for a in _actions(store, settings, caps, now, sleep) if a.kind not in settings.channels_off]
+
+
+def _actions(store: RecordStore, settings: Settings, caps: DailyCaps, now: Clock, sleep: Sleep) -> list[Action]:
     if settings.actions_mode == "off":
         return []
     if settings.actions_mode == "dry-run":

@@ -14,6 +14,20 @@ PROVIDERS = ("heuristic", "groq", "openai", "huggingface", "openai-compatible")
 PROVIDER_KEY_VARS = {"groq": "GROQ_API_KEY", "openai": "OPENAI_API_KEY", "huggingface": "HF_TOKEN"}
 
 
+CHANNELS = ("github_issue", "github_pr", "github_pr_comment", "github_check_run", "email", "slack", "webhook")
+
+
+def _channels(value: str) -> frozenset[str]:
+    """CHANNELS_OFF's kinds; raises ConfigurationError for a name that is no channel."""
+    names = frozenset(n.strip() for n in value.split(",") if n.strip())
+    unknown = sorted(names - set(CHANNELS))
+    if unknown:
+        raise ConfigurationError(
+            f"setting CHANNELS_OFF names no channel: {', '.join(unknown)} (channels: {', '.join(CHANNELS)})"
+        )
+    return names
+
+
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name, "").strip()
     if not raw:
@@ -68,6 +82,8 @@ class Settings:
     jobs_queue_url: str = ""
     # Branches whose failures open issues (globs); empty: the repository's default branch.
     issue_branches: tuple[str, ...] = ()
+    # Channels turned off (action kinds: github_issue, github_pr, github_pr_comment, ...).
+    channels_off: frozenset[str] = frozenset()
     heal_max_attempts: int = 2
     daily_action_cap: int = 10
     daily_llm_cap: int = 50
@@ -137,6 +153,7 @@ class Settings:
             github_webhook_secret_id=env.get("GITHUB_WEBHOOK_SECRET_ID", "").strip(),
             jobs_queue_url=env.get("JOBS_QUEUE_URL", "").strip(),
             issue_branches=tuple(b.strip() for b in env.get("ISSUE_BRANCHES", "").split(",") if b.strip()),
+            channels_off=_channels(env.get("CHANNELS_OFF", "")),
             heal_max_attempts=_int(env, "HEAL_MAX_ATTEMPTS", 2, minimum=0),
             daily_action_cap=_int(env, "DAILY_ACTION_CAP", 10, minimum=0),
             daily_llm_cap=_int(env, "DAILY_LLM_CAP", 50, minimum=0),

@@ -8,7 +8,7 @@ can read the drafts before giving the service any credentials.
 from __future__ import annotations
 
 import difflib
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.actions.issue_state import IssueState, marker
 from chalicelib.actions.links import build_links, message_links
@@ -106,6 +106,53 @@ class DryRunPullRequest:
         )
 
 
+def pr_comment_section(analysis: Analysis, settings: Settings, now: Clock) -> dict[str, Any]:
+    """One failing job's section of a pull request's comment (chalicelib/templates/pr_comment.md.j2):
+    what failed, why, the evidence and fix, and the links to the run, the issue and the fix pull
+    request this analysis opened or found (their actions ran before)."""
+    links = build_links(analysis, settings)
+    issue_url, fix = (
+        next((a.url for a in analysis.actions if a.kind == kind and a.url.startswith("https://")), "")
+        for kind in ("github_issue", "github_pr")
+    )
+    return {
+        "job": analysis.metadata.get("job") or analysis.metadata.get("workflow") or "job",
+        "category": analysis.category,
+        "root_cause": analysis.root_cause,
+        "evidence": analysis.evidence[:PR_COMMENT_EVIDENCE_LINES],
+        "suggested_fix": analysis.suggested_fix,
+        "run": links.run,
+        "issue": issue_url,
+        "fix": fix,
+        "analysis": analysis.id,
+        "at": now().isoformat(),
+    }
+
+
+PR_COMMENT_EVIDENCE_LINES = 8
+
+
+class DryRunPullRequestComment:
+    """The comment the pull request would get, as a draft (``pr-comment.md``)."""
+
+    kind = "github_pr_comment"
+
+    def __init__(self, store: RecordStore, settings: Settings, now: Clock = utc_now) -> None:
+        self._store, self._settings, self._now = store, settings, now
+
+    def applies(self, analysis: Analysis) -> bool:
+        return str(analysis.metadata.get("pull_request", "")).isdigit()
+
+    def run(self, analysis: Analysis) -> ActionResult:
+        section = pr_comment_section(analysis, self._settings, self._now)
+        body = render("pr_comment.md.j2", jobs=[section], marker="")
+        url = self._store.put_artifact(analysis.id, "pr-comment.md", body, "text/markdown")
+        number = analysis.metadata["pull_request"]
+        target = analysis.metadata.get("repo") or "unknown repository"
+        detail = f"would comment on pull request #{number}"
+        return ActionResult(self.kind, target, "dry_run", url, detail, self._now().isoformat())
+
+
 class DryRunEmail:
     kind = "email"
 
@@ -133,5 +180,6 @@ def dry_run_actions(store: RecordStore, settings: Settings, now: Clock = utc_now
     return [
         DryRunIssue(store, settings, now),
         DryRunPullRequest(store, settings, now),
+        DryRunPullRequestComment(store, settings, now),
         DryRunEmail(store, settings, now),
     ]

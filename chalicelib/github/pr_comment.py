@@ -18,7 +18,8 @@ from github import GithubException
 from github.IssueComment import IssueComment
 from github.PullRequest import PullRequest
 
-from chalicelib.actions.links import build_links, is_repo_name
+from chalicelib.actions.base import pr_comment_section
+from chalicelib.actions.links import is_repo_name
 from chalicelib.github.client import translate
 from chalicelib.github.issues import HEAL_PREFIX, _GitHubAction
 from chalicelib.record import ActionResult, Analysis
@@ -27,7 +28,6 @@ from chalicelib.render import render
 # The comment's state: base64 of JSON, so no text of a log can close the HTML comment.
 _MARKER = re.compile(r"<!-- self-healing-ci:pull-request ([A-Za-z0-9+/=]+) -->")
 MAX_JOBS = 20  # sections kept; a comment stays well under GitHub's 65,536 characters
-_EVIDENCE_LINES = 8
 
 
 def _marker(jobs: dict[str, dict[str, Any]]) -> str:
@@ -69,7 +69,7 @@ class GitHubPullRequestComment(_GitHubAction):
         except GithubException as exc:
             raise translate(exc, f"reading pull request #{number}") from exc
         jobs = read_jobs(existing.body) if existing is not None else {}
-        section = self._section(analysis)
+        section = pr_comment_section(analysis, self.session.settings, self.session.now)
         jobs = {**(jobs or {}), section["job"]: section}
         ordered = sorted(jobs.values(), key=lambda j: str(j.get("at", "")))[-MAX_JOBS:]
         kept = {str(j["job"]): j for j in ordered}
@@ -89,23 +89,3 @@ class GitHubPullRequestComment(_GitHubAction):
             if read_jobs(comment.body) is not None:
                 return comment
         return None
-
-    def _section(self, analysis: Analysis) -> dict[str, Any]:
-        links = build_links(analysis, self.session.settings)
-        # The issue and the fix this invocation opened or found (their actions ran before).
-        issue_url, fix = (
-            next((a.url for a in analysis.actions if a.kind == kind and a.url.startswith("https://")), "")
-            for kind in ("github_issue", "github_pr")
-        )
-        return {
-            "job": analysis.metadata.get("job") or analysis.metadata.get("workflow") or "job",
-            "category": analysis.category,
-            "root_cause": analysis.root_cause,
-            "evidence": analysis.evidence[:_EVIDENCE_LINES],
-            "suggested_fix": analysis.suggested_fix,
-            "run": links.run,
-            "issue": issue_url,
-            "fix": fix,
-            "analysis": analysis.id,
-            "at": self.session.now().isoformat(),
-        }

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.actions.base import DryRunPullRequest
+from chalicelib.actions.base import DryRunPullRequest, DryRunPullRequestComment
 from chalicelib.ingest.metadata import RunMetadata
 from chalicelib.record import Analysis
 from chalicelib.settings import Settings
@@ -78,3 +78,28 @@ def test_a_planned_requirement_the_failure_names_is_drafted(tmp_path: Path) -> N
     status, detail, drafted = draft(tmp_path, analysis)
     assert (status, drafted) == ("dry_run", True)
     assert detail == "would open draft pull request from self-healing/01234567-manual"
+
+
+def test_a_pull_requests_failure_drafts_the_comment_it_would_get(tmp_path: Path) -> None:
+    metadata = RunMetadata(repo="acme/api", run_id="77", job="test (3.11)", pull_request="12").to_dict()
+    analysis = replace(
+        sample(),
+        metadata=metadata,
+        category="test_assertion",
+        root_cause="test_login fails: assert 500 == 200",
+        suggested_fix="Make the login handler return 200.",
+        evidence=[{"line": 41, "text": "E       assert 500 == 200"}],
+    )
+    action = DryRunPullRequestComment(LocalRecordStore(tmp_path), Settings.from_env({}), lambda: NOW)
+    assert action.applies(analysis) and not action.applies(replace(analysis, metadata={"repo": "acme/api"}))
+    result = action.run(analysis)
+    assert (result.status, result.detail) == ("dry_run", "would comment on pull request #12")
+    [draft] = list(tmp_path.rglob("pr-comment.md"))
+    assert draft.read_text() == (
+        "### Self-Healing CI: 1 failing job\n\n"
+        "#### test \\(3.11\\) · `test_assertion`\n\n"
+        "test\\_login fails\\: assert 500 == 200\n\n"
+        "```text\n    41 | E       assert 500 == 200\n```\n\n"
+        "**Suggested fix:** Make the login handler return 200.\n\n"
+        "Run: https://github.com/acme/api/actions/runs/77\n"
+    )
