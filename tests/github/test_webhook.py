@@ -252,3 +252,41 @@ def test_the_queue_worker_collects_the_log_and_raises_when_it_cannot(
         # A message this service did not write is dropped with a log line, not retried forever.
         junk = client.events.generate_sqs_event(message_bodies=["not json"], queue_name="self-healing-ci-jobs")
         client.lambda_.invoke("collect_job_logs", junk)
+
+
+def test_from_a_delivery_to_the_answer_on_the_pull_request(
+    client: Client, s3: Any, queue_url: str, github_stub: GitHubStub
+) -> None:
+    delivery = workflow_job()
+    job, full_name = delivery["workflow_job"], delivery["repository"]["full_name"]
+    repo = github_stub.add_repo(full_name, job["head_sha"], {})
+    repo.job_logs[job["id"]] = example("ruff-lint.log")
+    repo.run_pulls[job["run_id"]] = [5]
+    repo.pulls.append(
+        {
+            "number": 5,
+            "state": "open",
+            "html_url": f"https://github.example/{full_name}/pull/5",
+            "issue_url": f"{github_stub.url}/repos/{full_name}/issues/5",
+            "head": {"ref": "feature", "sha": job["head_sha"]},
+            "base": {"ref": "main"},
+        }
+    )
+    # GitHub delivers the failed job; the route queues it.
+    assert deliver(client, "workflow_job", delivery, delivery="d-e2e").json_body == {"status": "queued"}
+    [message] = queued(queue_url)
+    # The worker collects the job's log into the bucket; the S3 trigger analyzes it.
+    settings = Settings.from_env(
+        {"LOGS_BUCKET": BUCKET, "GITHUB_TOKEN": "ghp_" + "T" * 36, "GITHUB_API_URL": github_stub.url}
+    )
+    key = joblogs.collect(settings, s3, FailedJob.from_message(json.dumps(message)), BUCKET)
+    outcome = handle_log_created(build_services(settings, s3), BUCKET, key)
+    assert outcome is not None
+    record = outcome.analysis
+    assert (record.category, record.metadata["pull_request"], record.metadata["job"]) == ("lint", "5", job["name"])
+    actions = {a.kind: a for a in record.actions}
+    assert actions["github_pr_comment"].status == "created"
+    [comment] = repo.comments[5]
+    assert comment.startswith(f"### Self-Healing CI: 1 failing job\n\n#### {job['name']} · `lint`\n")
+    # Its branch is the repository's default: the failure also gets its issue.
+    assert actions["github_issue"].status == "created" and len(repo.issues) == 1
