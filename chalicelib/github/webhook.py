@@ -22,7 +22,15 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.errors import AWS_ERRORS, BadInputError, ConfigurationError, StorageError, UnauthorizedError, aws_code
+from chalicelib.errors import (
+    AWS_ERRORS,
+    BadInputError,
+    ConfigurationError,
+    SecretUnavailableError,
+    StorageError,
+    UnauthorizedError,
+    aws_code,
+)
 from chalicelib.secrets import read_secret
 from chalicelib.settings import Settings
 from chalicelib.store.records import RecordStore
@@ -76,7 +84,10 @@ def webhook_secret(settings: Settings, aws: Callable[[str], Any] | None = None) 
     if settings.github_webhook_secret:
         return settings.github_webhook_secret
     if settings.github_webhook_secret_id:
-        return read_secret(settings, settings.github_webhook_secret_id, aws=aws)
+        try:
+            return read_secret(settings, settings.github_webhook_secret_id, aws=aws)
+        except SecretUnavailableError as exc:
+            raise SecretUnavailableError(str(exc), "its GitHub webhook secret") from exc
     raise ConfigurationError("the GitHub webhook has no secret (set GITHUB_WEBHOOK_SECRET or GITHUB_WEBHOOK_SECRET_ID)")
 
 

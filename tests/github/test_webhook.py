@@ -290,3 +290,17 @@ def test_from_a_delivery_to_the_answer_on_the_pull_request(
     assert comment.startswith(f"### Self-Healing CI: 1 failing job\n\n#### {job['name']} · `lint`\n")
     # Its branch is the repository's default: the failure also gets its issue.
     assert actions["github_issue"].status == "created" and len(repo.issues) == 1
+
+
+def test_the_webhook_secret_may_live_in_secrets_manager(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(Name="ci/webhook", SecretString=SECRET)
+    monkeypatch.delenv("GITHUB_WEBHOOK_SECRET")
+    monkeypatch.setenv("GITHUB_WEBHOOK_SECRET_ID", "ci/webhook")
+    response = deliver(client, "ping", octokit.example("ping"))
+    assert (response.status_code, response.json_body) == (200, {"status": "pong"})
+    monkeypatch.setenv("GITHUB_WEBHOOK_SECRET_ID", "ci/missing")
+    response = deliver(client, "ping", octokit.example("ping"), delivery="d-2")
+    assert (response.status_code, response.json_body) == (
+        503,
+        {"error": "unavailable", "message": "the service cannot read its GitHub webhook secret right now; try again"},
+    )
