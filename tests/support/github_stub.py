@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
 import pytest
 
+from tests.support import openapi
 from tests.support.stub_server import StubServer
 
 TOKEN = "ghs_" + "StubInstallationToken0123456789abcdef"
@@ -66,6 +67,8 @@ class GitHubStub(StubServer):
         self.app_public_key: bytes | None = None
         self.prefix = ""  # "/api/v3" to serve like GitHub Enterprise
         self.manifest_code_used = False
+        # Every JSON answer given (method, path, status, body): held to GitHub's API description.
+        self.answers: list[tuple[str, str, int, Any]] = []
         self._lock = threading.Lock()
         super().__init__()
 
@@ -364,6 +367,10 @@ class GitHubStub(StubServer):
                         headers = more[0] if more else {}
                     except AssertionError as exc:
                         status, payload = 401, {"message": f"bad app auth: {exc}"}
+                    if 200 <= status < 300 and isinstance(payload, (dict, list)):
+                        # GitHub's documented answer, with what the stub knows in its place.
+                        payload = openapi.conform(self.command, path, status, payload)
+                        stub.answers.append((self.command, path, status, payload))
                 raw_payload = isinstance(payload, bytes)
                 data = payload if raw_payload else json.dumps(payload).encode()
                 self.send_response(status)
@@ -385,3 +392,8 @@ def github_stub() -> Iterator[GitHubStub]:
     stub.start()
     yield stub
     stub.stop()
+    for method, path, status, body in stub.answers:
+        try:
+            openapi.check(method, path, status, body)
+        except openapi.jsonschema.ValidationError as exc:
+            pytest.fail(f"the stub's answer to {method} {path} breaks GitHub's API description: {exc.message}")
