@@ -211,4 +211,6 @@ def collect_job_logs(event: SQSEvent) -> None:
             joblogs.collect(settings, s3_client(settings.region), job, settings.logs_bucket)
         except SelfHealingError as exc:
             app.log.warning("collecting the log of job %s of %s failed: %s", job.job_id, job.repo, exc)
+            if settings.jobs_queue_url:
+                webhook.back_off(sqs_client(settings.region), settings.jobs_queue_url, record.to_dict(), exc)
             raise

@@ -11,6 +11,8 @@ from __future__ import annotations
 import gzip
 import logging
 import re
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import requests
@@ -36,7 +38,9 @@ def job_key(prefix: str, job: FailedJob) -> str:
     return f"{prefix}{job.repo}/{job.run_id}-{job.run_attempt}-{name}.log.gz"
 
 
-def collect(settings: Settings, s3: S3Client, job: FailedJob, bucket: str) -> str:
+def collect(
+    settings: Settings, s3: S3Client, job: FailedJob, bucket: str, clock: Callable[[], float] = time.time
+) -> str:
     """Download the job's log and write it to the bucket; the key written.
 
     Raises GitHubError (404: the log expired or is not visible; 401/403), RetryableError (rate
@@ -48,7 +52,7 @@ def collect(settings: Settings, s3: S3Client, job: FailedJob, bucket: str) -> st
     except GithubException as exc:
         error = translate(exc, f"asking GitHub for the log of job {job.job_id}")
         if exc.status in (429, 500, 502, 503, 504) or "rate limit" in str(error):
-            raise RetryableError(str(error), _reset_after(exc)) from exc
+            raise RetryableError(str(error), _reset_after(exc, clock())) from exc
         raise error from exc
     location = headers.get("location")
     if not location:
@@ -112,10 +116,14 @@ def _metadata(job: FailedJob) -> dict[str, str]:
     return {k: v for k, v in fields.items() if v and v.isascii() and valid_value(k.replace("-", "_"), v)}
 
 
-def _reset_after(exc: GithubException) -> float | None:
-    headers = exc.headers or {}
-    value = headers.get("retry-after")
+def _reset_after(exc: GithubException, now: float) -> float | None:
+    """Seconds until GitHub takes requests again: its Retry-After, or its rate limit's reset time."""
+    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
     try:
-        return float(value) if value else None
+        if headers.get("retry-after"):
+            return float(headers["retry-after"])
+        if headers.get("x-ratelimit-reset"):
+            return max(float(headers["x-ratelimit-reset"]) - now, 1.0)
     except ValueError:
         return None
+    return None

@@ -169,3 +169,31 @@ def _failed_job(payload: Mapping[str, Any]) -> FailedJob | None:
         )
     except (KeyError, TypeError, ValueError):
         return None
+
+
+# The first retry of a failed collection waits this long, each next one twice as long (SQS's own
+# retry would come back after the visibility timeout every time); GitHub's reset time wins.
+FIRST_RETRY_SECONDS = 30
+MAX_VISIBILITY_SECONDS = 12 * 3600
+
+
+def retry_delay(receive_count: int, retry_after: float | None) -> int:
+    """Seconds until a failed message is handed out again: GitHub's reset time when it gave one,
+    else 30 s doubled per attempt; at most SQS's 12 hours."""
+    if retry_after is not None:
+        return int(min(max(retry_after, 1), MAX_VISIBILITY_SECONDS))
+    return int(min(FIRST_RETRY_SECONDS * 2 ** max(receive_count - 1, 0), MAX_VISIBILITY_SECONDS))
+
+
+def back_off(queue: SQSClient, queue_url: str, message: Mapping[str, Any], error: Exception) -> None:
+    """Delay the failed message's next delivery (best effort: without it, SQS retries after the
+    visibility timeout); after maxReceiveCount deliveries SQS moves it to the dead-letter queue."""
+    attributes = message.get("attributes") or {}
+    count = int(attributes.get("ApproximateReceiveCount") or 1)
+    delay = retry_delay(count, getattr(error, "retry_after", None))
+    try:
+        queue.change_message_visibility(
+            QueueUrl=queue_url, ReceiptHandle=str(message["receiptHandle"]), VisibilityTimeout=delay
+        )
+    except AWS_ERRORS as exc:
+        log.warning("could not delay the retry of a failed collection: %s", aws_code(exc))

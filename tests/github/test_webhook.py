@@ -15,10 +15,11 @@ from typing import Any
 import boto3
 import pytest
 from chalice.test import Client
+from github import GithubException
 
 from app import app
 from chalicelib.errors import GitHubError, RetryableError
-from chalicelib.github import joblogs
+from chalicelib.github import joblogs, webhook
 from chalicelib.github.webhook import FailedJob
 from chalicelib.pipeline import handle_log_created
 from chalicelib.services import build_services
@@ -304,3 +305,54 @@ def test_the_webhook_secret_may_live_in_secrets_manager(client: Client, monkeypa
         503,
         {"error": "unavailable", "message": "the service cannot read its GitHub webhook secret right now; try again"},
     )
+
+
+@pytest.mark.parametrize(
+    ("count", "retry_after", "delay"),
+    [(1, None, 30), (2, None, 60), (5, None, 480), (30, None, 43200), (1, 90.4, 90), (3, 0.2, 1), (1, 1e9, 43200)],
+)
+def test_a_failed_collection_waits_longer_each_time_or_as_long_as_github_says(
+    count: int, retry_after: float | None, delay: int
+) -> None:
+    assert webhook.retry_delay(count, retry_after) == delay
+
+
+def test_githubs_rate_limit_reset_time_is_the_wait() -> None:
+    limited = GithubException(403, {"message": "API rate limit exceeded"}, {"x-ratelimit-reset": "1000120"})
+    assert joblogs._reset_after(limited, now=1_000_000.0) == 120.0
+    told = GithubException(429, {"message": "slow down"}, {"Retry-After": "7"})
+    assert joblogs._reset_after(told, now=0.0) == 7.0
+
+
+def test_a_failed_collection_is_handed_out_again_later(
+    s3: Any, github_stub: GitHubStub, queue_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    github_stub.add_repo(REPO, SHA, {}).job_logs[501] = b"x\n"
+    github_stub.fail("GET", r"/actions/jobs/501/logs$", 502, "scripted")
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+        Name="ci/github-token", SecretString="ghp_" + "T" * 36
+    )
+    monkeypatch.setenv("GITHUB_TOKEN_SECRET", "ci/github-token")
+    monkeypatch.setenv("GITHUB_API_URL", github_stub.url)
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(_message()))
+    # As Lambda's poller hands it out (visible again at once, were the worker not to delay it).
+    [message] = sqs.receive_message(
+        QueueUrl=queue_url, VisibilityTimeout=0, AttributeNames=["ApproximateReceiveCount"]
+    )["Messages"]
+    event = {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message["Attributes"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:self-healing-ci-jobs",
+            }
+        ]
+    }
+    with Client(app, stage_name=STAGE, project_dir=str(ROOT)) as client:
+        with pytest.raises(RetryableError):
+            client.lambda_.invoke("collect_job_logs", event)
+    assert sqs.receive_message(QueueUrl=queue_url).get("Messages", []) == []  # waiting its 30 s
