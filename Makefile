@@ -67,8 +67,9 @@ serve: install
 	OUT_DIR=out $(VENV)/bin/chalice local --port 8000 --stage local
 
 ## Serve the demo's records (out/) in the dashboard on http://127.0.0.1:8080/
+PORT ?= 8080
 dashboard: install
-	cd webapp && RECORDS_DIR=../out PORT=8080 ../$(PY) -m dashboard
+	cd webapp && RECORDS_DIR=../out PORT=$(PORT) ../$(PY) -m dashboard
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache chalicelib/excerpt/_compiled

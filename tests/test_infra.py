@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import platform
@@ -364,3 +365,23 @@ def test_the_reusable_workflow_collects_every_failed_jobs_log_with_least_permiss
     assert "s3://$BUCKET/logs/$REPO/$RUN_ID-$ATTEMPT-$safe_name.log.gz" in script
     ci = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
     assert ci["jobs"]["collect-logs"]["uses"] == "./.github/workflows/collect-failed-logs.yml"
+
+
+def test_prod_acts_when_its_credentials_are_configured_and_dev_drafts() -> None:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+
+    def mode(stage: str) -> str:
+        env = {**config["environment_variables"], **config["stages"][stage]["environment_variables"]}
+        return str(env.get("ACTIONS_MODE", "auto"))
+
+    assert (mode("prod"), mode("dev"), mode("local")) == ("auto", "dry-run", "dry-run")
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_every_lambda_of_the_stage_may_write_its_logs(stage: str) -> None:
+    policy = json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
+    [logs] = [st for st in policy["Statement"] if "logs:PutLogEvents" in st["Action"]]
+    # Chalice names the API's function "<app>-<stage>" and the others "<app>-<stage>-<handler>".
+    for function in (f"self-healing-ci-{stage}", f"self-healing-ci-{stage}-on_log_uploaded"):
+        stream = f"arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/{function}:log-stream:x"
+        assert any(fnmatch.fnmatchcase(stream, pattern) for pattern in logs["Resource"]), function

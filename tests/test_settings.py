@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,68 @@ def test_channels_can_be_turned_off_and_a_wrong_name_fails_loudly(tmp_path: Path
         "setting CHANNELS_OFF names no channel: emails (channels: github_issue, github_pr, github_pr_comment, "
         "github_check_run, email, slack, webhook)"
     )
+
+
+class _Reads(dict[str, str]):
+    """An environment that remembers which names the settings read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+        self.names.add(key)
+        return default
+
+    def __contains__(self, key: object) -> bool:
+        self.names.add(str(key))
+        return False
+
+
+def _readme_settings() -> dict[str, str]:
+    """The README's settings tables (headed "Variable" or "Setting", "Default"): each variable
+    they name, with its Default column."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    names: dict[str, str] = {}
+    in_table = False
+    for row in text.splitlines():
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        if not row.startswith("|"):
+            in_table = False
+        elif cells[:2] in (["Variable", "Default"], ["Setting", "Default"]):
+            in_table = True
+        elif in_table and len(cells) >= 3:
+            for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[0]):
+                names[name] = cells[1]
+    return names
+
+
+def test_every_setting_the_code_reads_is_in_the_readme_table_and_back() -> None:
+    env = _Reads()
+    Settings.from_env(env)
+    # Lambda sets these two itself; AWS_REGION is documented.
+    read = env.names - {"AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME"}
+    documented = set(_readme_settings())
+    assert sorted(read - documented) == [], "read by the code, missing from README's settings table"
+    outside_settings = {"API_KEY_REQUIRED", "JOBS_QUEUE_NAME", "SELF_HEALING_PURE_PYTHON", "BENCH_ROOT"}
+    assert sorted(documented - read - outside_settings) == [], "in README's table, read by nothing"
+
+
+def test_the_readme_gives_the_codes_numeric_defaults() -> None:
+    defaults = Settings.from_env({})
+    table = _readme_settings()
+    for name, field_name in (
+        ("LLM_TIMEOUT_SECONDS", "llm_timeout_seconds"),
+        ("LLM_MAX_TOKENS", "llm_max_tokens"),
+        ("LLM_RETRIES", "llm_retries"),
+        ("DEADLINE_MARGIN_SECONDS", "deadline_margin_seconds"),
+        ("HEAL_MAX_ATTEMPTS", "heal_max_attempts"),
+        ("DAILY_ACTION_CAP", "daily_action_cap"),
+        ("DAILY_LLM_CAP", "daily_llm_cap"),
+        ("PATCH_MAX_FILES", "patch_max_files"),
+        ("PATCH_MAX_LINES", "patch_max_lines"),
+        ("PATCH_MAX_BYTES", "patch_max_bytes"),
+        ("EXCERPT_MAX_CHARS", "excerpt_max_chars"),
+        ("STALE_CLAIM_SECONDS", "stale_claim_seconds"),
+    ):
+        assert f"`{getattr(defaults, field_name)}`" in table[name], name
