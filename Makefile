@@ -64,7 +64,7 @@ bench: compiled
 
 ## Serve the API locally: curl -X POST localhost:8000/analyze ...
 serve: install
-	OUT_DIR=out $(VENV)/bin/chalice local --port 8000 --stage local
+	OUT_DIR=out $(VENV)/bin/chalice local --port 8000 --stage local --no-autoreload
 
 ## Serve the demo's records (out/) in the dashboard on http://127.0.0.1:8080/
 PORT ?= 8080

@@ -385,3 +385,11 @@ def test_every_lambda_of_the_stage_may_write_its_logs(stage: str) -> None:
     for function in (f"self-healing-ci-{stage}", f"self-healing-ci-{stage}-on_log_uploaded"):
         stream = f"arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/{function}:log-stream:x"
         assert any(fnmatch.fnmatchcase(stream, pattern) for pattern in logs["Resource"]), function
+
+
+def test_the_first_deploy_can_start_the_dashboard_at_zero_tasks_and_ci_scales_it(template: dict[str, Any]) -> None:
+    assert template["Parameters"]["DashboardTasks"]["MinValue"] == 0
+    [service] = resource(template, "AWS::ECS::Service")
+    assert service["DesiredCount"] == {"Ref": "DashboardTasks"}
+    ci = (ROOT / ".github" / "workflows" / "ci.yml").read_text()
+    assert re.search(r"aws ecs update-service [^\n]*\\\n\s+--desired-count 1", ci)
