@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -161,11 +162,17 @@ def _claim(services: Services, analysis_id: str) -> bool:
     return services.store.claim(analysis_id, now, now + timedelta(seconds=seconds))
 
 
-def _release(services: Services, analysis_id: str) -> None:
+@contextmanager
+def _holding_claim(services: Services, analysis_id: str) -> Iterator[None]:
+    """Release the claim on ``analysis_id`` when the work is done or failed with the reason
+    raised: a retry need not wait (a crash leaves it to expire at this invocation's deadline)."""
     try:
-        services.store.release(analysis_id)
-    except SelfHealingError as exc:  # the claim then expires at this invocation's deadline
-        log.warning("could not release the claim on %s: %s", analysis_id, exc)
+        yield
+    finally:
+        try:
+            services.store.release(analysis_id)
+        except SelfHealingError as exc:
+            log.warning("could not release the claim on %s: %s", analysis_id, exc)
 
 
 def run(
@@ -203,52 +210,33 @@ def run(
             log.info("analysis %s is acting in another invocation", analysis_id)
             return Outcome(existing, duplicate=True)
         raise InProgressError(f"analysis {analysis_id} is in progress in another invocation; nothing to repeat")
-    try:
-        return _claimed_run(services, analysis_id, source, blocks, metadata, act, persist, baseline, existing)
-    finally:
-        # Done, or failed with the reason raised: a retry need not wait (a crash leaves the
-        # claim to expire at this invocation's deadline instead).
-        _release(services, analysis_id)
-
-
-def _claimed_run(
-    services: Services,
-    analysis_id: str,
-    source: dict[str, Any],
-    blocks: BlockSource,
-    metadata: RunMetadata,
-    act: bool,
-    persist: bool,
-    baseline: Callable[[], frozenset[bytes]],
-    existing: Analysis | None,
-) -> Outcome:
-    store = services.store
-    if existing is None:
-        fields = analyze(blocks, metadata, services, baseline())
-        analysis = Analysis(
-            id=analysis_id,
-            created_at=services.now().isoformat(),
-            source=source,
-            status="acting" if act else "complete",
-            **fields,
-        )
-        analysis.occurrences = _count_occurrence(services, analysis)
-        validate(analysis.to_dict())
-        if not store.create(analysis):
-            log.info("analysis %s was created concurrently; not repeating it", analysis_id)
-            return Outcome(store.get(analysis_id), duplicate=True)
-    else:
-        analysis = existing
-        log.warning("resuming the actions of analysis %s", analysis_id)
-    if act:
-        complete = _act(analysis, services)
-        analysis.status = "complete" if complete else "acting"
-        validate(analysis.to_dict())
-        store.save(analysis)
-        if not complete:
-            # Succeeding here would leave the rest undone for good: S3 does not redeliver a
-            # handled event. Its retry finds the record acting and resumes the actions.
-            raise ActionsPendingError(f"analysis {analysis_id}: time ran out before every action ran")
+    with _holding_claim(services, analysis_id):
+        if existing is None:
+            fields = analyze(blocks, metadata, services, baseline())
+            analysis = Analysis(
+                id=analysis_id,
+                created_at=services.now().isoformat(),
+                source=source,
+                status="acting" if act else "complete",
+                **fields,
+            )
+            analysis.occurrences = _count_occurrence(services, analysis)
+            validate(analysis.to_dict())
+            if not store.create(analysis):
+                log.info("analysis %s was created concurrently; not repeating it", analysis_id)
+                return Outcome(store.get(analysis_id), duplicate=True)
+        else:
+            analysis = existing
+            log.warning("resuming the actions of analysis %s", analysis_id)
+        if act:
+            complete = _act(analysis, services)
+            analysis.status = "complete" if complete else "acting"
+            validate(analysis.to_dict())
+            store.save(analysis)
+            if not complete:
+                # Succeeding here would leave the rest undone for good: S3 does not redeliver a
+                # handled event. Its retry finds the record acting and resumes the actions.
+                raise ActionsPendingError(f"analysis {analysis_id}: time ran out before every action ran")
     if persist and services.settings.emit_metrics:
         emit_analysis(analysis)
     log.info("analysis %s: category=%s fingerprint=%s", analysis.id, analysis.category, analysis.fingerprint)

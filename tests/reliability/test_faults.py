@@ -28,6 +28,17 @@ from tests.support.github_stub import GitHubStub
 from tests.support.llm_stub import ChatStub, Reply
 
 
+def llm_env(stub: ChatStub, **more: str) -> dict[str, str]:
+    """Settings that send the analysis to the local chat-completions server."""
+    return {
+        "LOGS_BUCKET": BUCKET,
+        "PROVIDER": "openai",
+        "LLM_API_KEY": "sk-" + "k" * 30,
+        "LLM_BASE_URL": stub.url + "/v1",
+        **more,
+    }
+
+
 def records(s3: Any) -> list[str]:
     return [k for k in list_keys(s3, "analysis/") if k.count("/") == 4 and k.endswith(".json")]
 
@@ -91,13 +102,7 @@ def test_out_of_order_events(s3: Any, make_services: MakeServices) -> None:
 
 def test_nearly_out_of_time_stores_the_analysis_and_resumes_later(s3: Any, chat_stub: ChatStub) -> None:
     key = upload_example(s3, "pytest-assertion.log")
-    env = {
-        "LOGS_BUCKET": BUCKET,
-        "PROVIDER": "openai",
-        "LLM_API_KEY": "sk-" + "k" * 30,
-        "LLM_BASE_URL": chat_stub.url + "/v1",
-        "STALE_CLAIM_SECONDS": "1",
-    }
+    env = llm_env(chat_stub, STALE_CLAIM_SECONDS="1")
     hurried = build_services(Settings.from_env(env), s3, remaining_ms=500)
     # The record is stored, and the event fails so that Lambda delivers it again.
     with pytest.raises(ActionsPendingError, match="time ran out before every action ran"):
@@ -168,13 +173,7 @@ def test_a_burst_of_events_from_several_threads(s3: Any) -> None:
 @pytest.mark.usefixtures("linearizable_s3")
 def test_one_event_delivered_six_times_at_once_asks_the_model_once(s3: Any, chat_stub: ChatStub) -> None:
     key = upload_example(s3, "pytest-assertion.log")
-    env = {
-        "LOGS_BUCKET": BUCKET,
-        "PROVIDER": "openai",
-        "LLM_API_KEY": "sk-" + "k" * 30,
-        "LLM_BASE_URL": chat_stub.url + "/v1",
-        "DAILY_LLM_CAP": "3",
-    }
+    env = llm_env(chat_stub, DAILY_LLM_CAP="3")
     chat_stub.script(Reply(delay=0.5))  # the first answer takes a while: the copies arrive meanwhile
 
     def deliver(_: int) -> str:
@@ -204,16 +203,13 @@ def test_the_same_failure_100_times_is_one_call_one_issue_a_counter(
 ) -> None:
     sha = "3f9c2a1b7d4e5f60718293a4b5c6d7e8f9012345"
     repo = github_stub.add_repo("acme/payments-api", sha, {"README.md": "x\n"})
-    env = {
-        "LOGS_BUCKET": BUCKET,
-        "PROVIDER": "openai",
-        "LLM_API_KEY": "sk-" + "k" * 30,
-        "LLM_BASE_URL": chat_stub.url + "/v1",
-        "GITHUB_TOKEN": "ghp_" + "T" * 36,
-        "GITHUB_API_URL": github_stub.url,
-        "DAILY_LLM_CAP": "5",
-        "DAILY_ACTION_CAP": "3",
-    }
+    env = llm_env(
+        chat_stub,
+        GITHUB_TOKEN="ghp_" + "T" * 36,
+        GITHUB_API_URL=github_stub.url,
+        DAILY_LLM_CAP="5",
+        DAILY_ACTION_CAP="3",
+    )
     for run in range(100):
         key = f"logs/acme/payments-api/{run}-1-test.log"
         s3.put_object(
