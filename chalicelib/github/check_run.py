@@ -13,7 +13,7 @@ from github import GithubException
 
 from chalicelib.actions.links import is_commit_sha, is_repo_name
 from chalicelib.github.client import translate
-from chalicelib.github.issues import _GitHubAction
+from chalicelib.github.issues import GitHubAction
 from chalicelib.record import ActionResult, Analysis
 from chalicelib.render import one_line
 
@@ -47,7 +47,7 @@ def annotations_of(analysis: Analysis) -> list[dict[str, str | int]]:
     return found[:MAX_ANNOTATIONS]
 
 
-class GitHubCheckRun(_GitHubAction):
+class GitHubCheckRun(GitHubAction):
     """Create the check run of the failure on its commit."""
 
     kind = "github_check_run"

@@ -155,7 +155,7 @@ def _evidence(analysis: Analysis) -> list[dict[str, Any]]:
     return analysis.evidence or [{"line": n, "text": t} for n, t in analysis.excerpt["lines"][-5:]]
 
 
-class _GitHubAction:
+class GitHubAction:
     """An action on GitHub: a GitHub failure is recorded as a failed action, not raised."""
 
     kind = ""
@@ -185,7 +185,7 @@ class _GitHubAction:
         return self._result(analysis, "skipped", detail=f"daily cap of {cap} new issues and PRs reached")
 
 
-class GitHubIssue(_GitHubAction):
+class GitHubIssue(GitHubAction):
     kind = "github_issue"
 
     def applies(self, analysis: Analysis) -> bool:
@@ -252,7 +252,7 @@ class GitHubIssue(_GitHubAction):
         return f"no issue for a failure on {branch}: issues are for {', '.join(patterns)} (ISSUE_BRANCHES)"
 
 
-class GitHubPullRequest(_GitHubAction):
+class GitHubPullRequest(GitHubAction):
     kind = "github_pr"
 
     def applies(self, analysis: Analysis) -> bool:

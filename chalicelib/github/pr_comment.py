@@ -21,7 +21,7 @@ from github.PullRequest import PullRequest
 from chalicelib.actions.base import pr_comment_section
 from chalicelib.actions.links import is_repo_name
 from chalicelib.github.client import translate
-from chalicelib.github.issues import HEAL_PREFIX, _GitHubAction
+from chalicelib.github.issues import HEAL_PREFIX, GitHubAction
 from chalicelib.record import ActionResult, Analysis
 from chalicelib.render import render
 
@@ -47,7 +47,7 @@ def read_jobs(body: str | None) -> dict[str, dict[str, Any]] | None:
     return data if isinstance(data, dict) else {}
 
 
-class GitHubPullRequestComment(_GitHubAction):
+class GitHubPullRequestComment(GitHubAction):
     """Post or update the pull request's comment for a failure that belongs to one."""
 
     kind = "github_pr_comment"
