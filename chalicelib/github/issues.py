@@ -436,4 +436,4 @@ def _unified(change: Any) -> str:
     )
 
 
-__all__ = ["GitHubError", "GitHubIssue", "GitHubPullRequest", "GitHubSession"]
+__all__ = ["GitHubAction", "GitHubError", "GitHubIssue", "GitHubPullRequest", "GitHubSession"]
