@@ -21,7 +21,7 @@ from chalicelib.errors import NotFoundError
 from chalicelib.excerpt.redact import Redactor
 from chalicelib.ingest.logbucket import LogBucket
 from chalicelib.record import Clock, Sleep, utc_now
-from chalicelib.secrets import READ_VALUES
+from chalicelib.secrets import READ_VALUES, cached_secret
 from chalicelib.settings import Settings
 from chalicelib.store.caps import DailyCaps, LocalDailyCaps, S3DailyCaps
 from chalicelib.store.records import LocalRecordStore, RecordStore, S3RecordStore
@@ -71,6 +71,8 @@ def build_services(
     ``remaining_ms`` is the Lambda's remaining time; without it the analysis gets 30 seconds.
     ``now`` and ``sleep`` go to every part that reads the time or waits (actions, the model).
     """
+    # Secrets given by reference (LLM_API_KEY_SECRET, ...) are read here, once per warm container.
+    settings = settings.with_secrets(functools.partial(cached_secret, settings))
     store: RecordStore
     caps: DailyCaps
     if settings.logs_bucket:

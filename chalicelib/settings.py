@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 from chalicelib.errors import ConfigurationError
 
@@ -12,6 +12,9 @@ MIB = 1024 * 1024
 PROVIDERS = ("heuristic", "groq", "openai", "huggingface", "openai-compatible")
 # A fallback provider needs its own key; LLM_API_KEY is the primary provider's.
 PROVIDER_KEY_VARS = {"groq": "GROQ_API_KEY", "openai": "OPENAI_API_KEY", "huggingface": "HF_TOKEN"}
+# Secrets that may be given by reference: "<NAME>_SECRET" names the Secrets Manager secret that
+# holds the value, read when the service starts an invocation (see with_secrets).
+SECRET_REF_VARS = ("LLM_API_KEY", *PROVIDER_KEY_VARS.values(), "SLACK_WEBHOOK_URL", "WEBHOOK_URL")
 
 
 CHANNELS = ("github_issue", "github_pr", "github_pr_comment", "github_check_run", "email", "slack", "webhook")
@@ -97,6 +100,8 @@ class Settings:
     ses_region: str = ""
     slack_webhook_url: str = field(default="", repr=False)
     webhook_url: str = field(default="", repr=False)
+    # (variable, Secrets Manager id) of the secrets given by reference, not yet read.
+    secret_refs: tuple[tuple[str, str], ...] = ()
     actions_mode: str = "auto"
     dashboard_url: str = ""
     github_server_url: str = "https://github.com"
@@ -120,6 +125,12 @@ class Settings:
             if name not in PROVIDERS:
                 raise ConfigurationError(f"unknown provider {name!r}; use one of {', '.join(PROVIDERS)}")
         keys = tuple((name, env[var].strip()) for name, var in PROVIDER_KEY_VARS.items() if env.get(var, "").strip())
+        refs = tuple(
+            (var, env[f"{var}_SECRET"].strip()) for var in SECRET_REF_VARS if env.get(f"{var}_SECRET", "").strip()
+        )
+        for var, _ in refs:
+            if env.get(var, "").strip():
+                raise ConfigurationError(f"set {var} or {var}_SECRET, not both")
         if mode not in ("auto", "dry-run", "off"):
             raise ConfigurationError(f"setting ACTIONS_MODE must be auto, dry-run or off, got {mode!r}")
         return cls(
@@ -131,6 +142,7 @@ class Settings:
             llm_base_url=env.get("LLM_BASE_URL", "").strip().rstrip("/"),
             provider_fallbacks=fallbacks,
             provider_keys=keys,
+            secret_refs=refs,
             llm_timeout_seconds=_int(env, "LLM_TIMEOUT_SECONDS", 20),
             llm_max_tokens=_int(env, "LLM_MAX_TOKENS", 1024),
             llm_retries=_int(env, "LLM_RETRIES", 2, minimum=0),
@@ -203,6 +215,23 @@ class Settings:
             or self.github_token_secret
             or self.github_token_parameter
             or (self.github_app_id and (self.github_app_private_key or self.github_app_private_key_secret))
+        )
+
+    def with_secrets(self, read: Callable[[str], str]) -> Settings:
+        """These settings with the secrets given by reference read (``read`` takes a Secrets
+        Manager id); raises what ``read`` raises (SecretUnavailableError)."""
+        if not self.secret_refs:
+            return self
+        values = {var: read(secret_id) for var, secret_id in self.secret_refs}
+        keys = dict(self.provider_keys)
+        keys.update({name: values[var] for name, var in PROVIDER_KEY_VARS.items() if var in values})
+        return replace(
+            self,
+            llm_api_key=values.get("LLM_API_KEY", self.llm_api_key),
+            provider_keys=tuple(keys.items()),
+            slack_webhook_url=values.get("SLACK_WEBHOOK_URL", self.slack_webhook_url),
+            webhook_url=values.get("WEBHOOK_URL", self.webhook_url),
+            secret_refs=(),
         )
 
     def key_for(self, provider: str) -> str:

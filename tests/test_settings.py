@@ -3,9 +3,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import boto3
 import pytest
 
 from chalicelib.errors import ConfigurationError
+from chalicelib.secrets import forget_cached_secrets
 from chalicelib.services import build_services
 from chalicelib.settings import Settings
 
@@ -120,3 +122,31 @@ def test_the_readme_gives_the_codes_numeric_defaults() -> None:
         ("STALE_CLAIM_SECONDS", "stale_claim_seconds"),
     ):
         assert f"`{getattr(defaults, field_name)}`" in table[name], name
+
+
+@pytest.mark.usefixtures("s3")
+def test_secrets_may_be_given_by_reference_and_are_read_once_the_service_starts() -> None:
+    manager = boto3.client("secretsmanager", region_name="us-east-1")
+    manager.create_secret(Name="ci/llm", SecretString="sk-" + "L" * 30)
+    manager.create_secret(Name="ci/groq", SecretString="gsk_" + "G" * 30)
+    manager.create_secret(Name="ci/slack", SecretString="https://hooks.slack.com/services/T0/B0/" + "s" * 24)
+    env = {
+        "PROVIDER": "openai",
+        "PROVIDER_FALLBACKS": "groq",
+        "LLM_API_KEY_SECRET": "ci/llm",
+        "GROQ_API_KEY_SECRET": "ci/groq",
+        "SLACK_WEBHOOK_URL_SECRET": "ci/slack",
+        "OUT_DIR": "out",
+    }
+    settings = Settings.from_env(env)
+    assert (settings.llm_api_key, settings.key_for("groq"), settings.slack_webhook_url) == ("", "", "")
+    forget_cached_secrets()
+    read = build_services(settings).settings
+    assert read.llm_api_key == "sk-" + "L" * 30 and read.key_for("groq") == "gsk_" + "G" * 30
+    assert read.slack_webhook_url.startswith("https://hooks.slack.com/services/") and read.secret_refs == ()
+    # The service's own secrets read this way are redacted by value, as the direct ones are.
+    assert build_services(settings).redactor.redact(f"key {read.llm_api_key} leaked") == (
+        "key [REDACTED:service-secret] leaked"
+    )
+    with pytest.raises(ConfigurationError, match="set LLM_API_KEY or LLM_API_KEY_SECRET, not both"):
+        Settings.from_env({**env, "LLM_API_KEY": "sk-direct-0123456789"})

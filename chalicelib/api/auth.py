@@ -7,23 +7,14 @@ The token lives in AWS Secrets Manager (``API_TOKEN_SECRET``) or, for local use,
 
 from __future__ import annotations
 
-import functools
 import hmac
 import time
 from collections.abc import Callable
 from typing import Any
 
 from chalicelib.errors import ConfigurationError, ForbiddenError, SecretUnavailableError, UnauthorizedError
-from chalicelib.secrets import read_secret
+from chalicelib.secrets import cached_secret, forget_cached_secrets, read_secret
 from chalicelib.settings import Settings
-
-_SECRET_TTL = 300.0
-
-
-@functools.lru_cache(maxsize=4)
-def _cached_secret(secret_id: str, region: str, bucket: int) -> str:
-    # ``bucket`` changes every few minutes, so a rotated token is picked up without a cold start.
-    return read_secret(Settings(region=region), secret_id)
 
 
 def expected_token(
@@ -39,7 +30,7 @@ def expected_token(
     try:
         if aws is not None:
             return read_secret(settings, settings.api_token_secret, aws=aws)
-        return _cached_secret(settings.api_token_secret, settings.region, int(clock() // _SECRET_TTL))
+        return cached_secret(settings, settings.api_token_secret, clock)
     except SecretUnavailableError as exc:
         raise SecretUnavailableError(str(exc), "its API token") from exc
 
@@ -61,4 +52,4 @@ def check(settings: Settings, authorization: str | None, aws: Callable[[str], An
 
 
 def reset_cache() -> None:
-    _cached_secret.cache_clear()
+    forget_cached_secrets()
