@@ -177,8 +177,10 @@ _PEM_BLOCK: Final = re.compile(
     r"-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
     r"(?:-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----|\Z)"
 )
-_KEY_BODY: Final = re.compile(r"(?m)(?:^[ \t]*[A-Za-z0-9+/]{64}[ \t]*\r?\n){3,}")
-_KEY_BODY_LINE: Final = re.compile(r"^\s*[A-Za-z0-9+/]{64}\s*$")
+# A key body's line holds a letter past "f" or a "+" or "/": a column of SHA-256 digests (64 hex
+# characters each) is no key.
+_KEY_BODY: Final = re.compile(r"(?m)(?:^[ \t]*(?=[0-9a-fA-F]*[g-zG-Z+/])[A-Za-z0-9+/]{64}[ \t]*\r?\n){3,}")
+_KEY_BODY_LINE: Final = re.compile(r"^\s*(?=[0-9a-fA-F]*[g-zG-Z+/])[A-Za-z0-9+/]{64}\s*$")
 # A line of wrapped base64 (base64 -w76, PEM-style 64): runs of them are decoded together.
 _BASE64_LINE: Final = re.compile(r"^\s*[A-Za-z0-9+/]{16,}={0,2}\s*$")
 _PERCENT_ESCAPE: Final = re.compile(_PERCENT)

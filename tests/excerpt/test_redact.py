@@ -283,3 +283,10 @@ def test_a_private_key_across_lines_of_one_text_is_redacted() -> None:
     ):
         out = Redactor().redact(text)
         assert "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" not in out and "[REDACTED:private-key]" in out, out
+
+
+def test_a_column_of_sha256_digests_is_no_key() -> None:
+    digests = [(10 + i, f"{i:02d}" * 32) for i in range(5)]
+    assert Redactor().redact_lines(digests) == digests
+    text = "\n".join(t for _, t in digests) + "\n"
+    assert Redactor().redact(text) == text
