@@ -89,6 +89,34 @@ def test_detail_page(client: Any, records_dir: Path) -> None:
     assert client.get("/failures/../../etc/passwd").status_code == 404
 
 
+def test_a_failure_page_links_the_run_and_commit_and_shows_the_proposed_change(tmp_path: Path) -> None:
+    record = make_record(7, RECENT, repo="acme/api")
+    record["metadata"].update(sha="3f9c2a1b7d4e5f60718293a4b5c6d7e8f9012345", run_id="4242")
+    record["root_cause"] = "Python cannot import `yaml`: <b>PyYAML</b> is missing"
+    record["fix_plan"] = {"kind": "append_line", "path": "requirements.txt", "line": "PyYAML"}
+    write(tmp_path, record)
+    html = (
+        create_app(Records(LocalSource(tmp_path))).test_client().get(f"/failures/{record['id']}").get_data(as_text=True)
+    )
+    assert '<a href="https://github.com/acme/api/actions/runs/4242" rel="noopener noreferrer">the run</a>' in html
+    assert (
+        '<a href="https://github.com/acme/api/commit/3f9c2a1b7d4e5f60718293a4b5c6d7e8f9012345"'
+        ' rel="noopener noreferrer">the commit</a>'
+    ) in html
+    assert "Python cannot import <code>yaml</code>: &lt;b&gt;PyYAML&lt;/b&gt; is missing" in html
+    assert '<pre class="diff">--- a/requirements.txt\n+++ b/requirements.txt\n@@ end of file @@\n+PyYAML</pre>' in html
+
+
+def test_links_are_built_from_checked_metadata_only(tmp_path: Path) -> None:
+    record = make_record(8, RECENT, repo="acme/api")
+    record["metadata"].update(sha="not-a-sha", run_id="12; rm -rf", run_url="javascript:alert(1)")
+    write(tmp_path, record)
+    html = (
+        create_app(Records(LocalSource(tmp_path))).test_client().get(f"/failures/{record['id']}").get_data(as_text=True)
+    )
+    assert "the run</a>" not in html and "the commit</a>" not in html and "javascript:" not in html
+
+
 def test_trends_draw_svg_charts(client: Any) -> None:
     html = client.get("/trends").get_data(as_text=True)
     assert '<svg id="per-day"' in html and "<rect" in html and '<svg id="top"' in html

@@ -14,6 +14,7 @@ from flask import Flask, abort, render_template, request
 
 from dashboard.charts import PALETTE, failures_per_day, top_failures
 from dashboard.records import Filters, LocalSource, Records, S3Source, summarize
+from dashboard.views import code_spans, links, proposed_change
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -36,6 +37,8 @@ def records_from_env() -> Records:
 def create_app(records: Records | None = None) -> Flask:
     app = Flask(__name__)
     app.config["records"] = records or records_from_env()
+    app.jinja_env.filters["code"] = code_spans
+    server = (os.environ.get("GITHUB_SERVER_URL", "").strip() or "https://github.com").rstrip("/")
 
     def store() -> Records:
         result: Records = app.config["records"]
@@ -81,7 +84,15 @@ def create_app(records: Records | None = None) -> Flask:
         row = summarize(record) if record else None
         if record is None or row is None:
             abort(404)
-        return render_template("detail.html", record=record, row=row, others=store().occurrences(row), palette=PALETTE)
+        return render_template(
+            "detail.html",
+            record=record,
+            row=row,
+            others=store().occurrences(row),
+            palette=PALETTE,
+            links=links(record, server),
+            change=proposed_change(record),
+        )
 
     @app.get("/trends")
     def trends() -> str:
