@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +16,8 @@ from typing import Any
 
 import pytest
 from dashboard.app import create_app
-from dashboard.records import LocalSource, Records, S3Source
+from dashboard.charts import failures_per_day, top_failures
+from dashboard.records import LocalSource, Records, S3Source, Trends
 
 from tests.conftest import BUCKET, ROOT
 from tests.support.webapp_records import make_record, populate, write
@@ -250,3 +252,28 @@ def test_end_to_end_in_headless_chromium(served: str, tmp_path: Path) -> None:
         assert bars.count() >= 3 and bars.first.bounding_box() is not None
         page.screenshot(path=os.environ.get("SCREENSHOT", str(tmp_path / "trends.png")))
         browser.close()
+
+
+def _trends(per_day: dict[int, int], top: list[tuple[int, str]]) -> Trends:
+    today = NOW.date()
+    days = [today - timedelta(days=n) for n in range(29, -1, -1)]
+    counts = {d: Counter({"lint": per_day.get((today - d).days, 0)}) for d in days}
+    rows = [(f"fp{i}", n, "acme/api", summary, f"20260101-{i:016x}") for i, (n, summary) in enumerate(top)]
+    return Trends(days, counts, rows, 0, 0, None, ["lint"])
+
+
+def test_the_per_day_axis_starts_at_the_first_failure_and_shows_a_week_at_least() -> None:
+    assert len(failures_per_day(_trends({0: 3}, [])).bars) == 7  # one day of data: a week, not 30 days
+    assert len(failures_per_day(_trends({20: 1, 0: 2}, [])).bars) == 21
+    assert len(failures_per_day(_trends({29: 1}, [])).bars) == 30
+
+
+def test_recurring_failures_keep_their_counts_and_their_differences() -> None:
+    suite = "Test tests/integration/test_checkout_flow.py::test_"
+    names = [f"{suite}{case} failed" for case in ("apply_coupon", "apply_gift_card", "pay_by_card")]
+    _, bars = top_failures(_trends({}, [(25, names[0]), (24, names[1]), (3, names[2])]))
+    labels = [b.label for b in bars]
+    assert len(set(labels)) == 3 and all(len(label) <= 40 for label in labels)
+    assert labels[0].endswith("apply_coupon failed") and bars[0].title == f"acme/api: {names[0]}"
+    widest = max(bars, key=lambda b: b.width)
+    assert 255 + widest.width + 8 * len(str(widest.count)) <= 720  # the count is drawn inside the chart

@@ -53,14 +53,22 @@ class BarChart:
     ticks: list[tuple[float, int]]
 
 
+# The per-day chart shows at least this many days, and from the first day with a failure on.
+MIN_DAYS = 7
+
+
 def failures_per_day(trends: Trends, width: int = 720, height: int = 260) -> BarChart:
-    """Stacked bars: failures per day, one colour per category."""
+    """Stacked bars: failures per day, one colour per category; the axis starts at the first day
+    with a failure (at most 30 days back, at least a week), so a short history is not a sliver at
+    the edge of an empty month."""
     top, bottom, left = 20, height - 40, 36
-    totals = [sum(trends.per_day[d].values()) for d in trends.days]
+    first = next((i for i, d in enumerate(trends.days) if sum(trends.per_day[d].values())), len(trends.days))
+    days = trends.days[min(first, max(0, len(trends.days) - MIN_DAYS)) :]
+    totals = [sum(trends.per_day[d].values()) for d in days]
     peak = max(totals, default=0) or 1
-    slot = (width - left - 10) / max(1, len(trends.days))
+    slot = (width - left - 10) / max(1, len(days))
     bars: list[Bar] = []
-    for index, day in enumerate(trends.days):
+    for index, day in enumerate(days):
         counts = trends.per_day[day]
         bar = Bar(left + index * slot + slot * 0.1, slot * 0.8, day.strftime("%m-%d"), sum(counts.values()))
         y = float(bottom)
@@ -82,15 +90,31 @@ class HBar:
     y: float
     width: float
     count: int
-    label: str
+    label: str  # what the bar shows: both ends of the full label, so similar failures differ
+    title: str  # the full label, shown on hover
     href: str
 
 
+LABEL_CHARS = 40
+BAR_LEFT = 250
+COUNT_ROOM = 48  # right of the longest bar: its count is never cut off
+
+
+def short_label(text: str, limit: int = LABEL_CHARS) -> str:
+    """``text`` within ``limit`` characters, keeping both ends ("acme/api: Test …test_login failed"):
+    failures of one suite differ at the end, where a plain cut would drop the difference."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) * 2 // 5
+    return f"{text[:head].rstrip()}…{text[-(limit - 1 - head) :].lstrip()}"
+
+
 def top_failures(trends: Trends, width: int = 720, row: int = 26) -> tuple[int, list[HBar]]:
-    """Horizontal bars: the most recurring failures, longest first."""
+    """Horizontal bars: the most recurring failures, longest first, each with its count."""
     peak = max((n for _, n, *_ in trends.top), default=1)
-    bars = [
-        HBar(10 + i * row, max(4.0, (width - 260) * n / peak), n, f"{repo}: {summary}"[:90], f"/failures/{latest}")
-        for i, (_, n, repo, summary, latest) in enumerate(trends.top)
-    ]
+    room = width - BAR_LEFT - COUNT_ROOM
+    bars = []
+    for i, (_, n, repo, summary, latest) in enumerate(trends.top):
+        full = f"{repo}: {summary}"
+        bars.append(HBar(10 + i * row, max(4.0, room * n / peak), n, short_label(full), full, f"/failures/{latest}"))
     return 20 + len(bars) * row, bars
