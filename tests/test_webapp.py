@@ -247,10 +247,16 @@ def test_end_to_end_in_headless_chromium(served: str, tmp_path: Path) -> None:
         page.click("a.cause")
         assert page.locator("h2", has_text="Root cause").is_visible()
         assert "root cause 3" in page.content()
+        phone_record = page.url.rsplit("/", 1)[-1]
         page.goto(served + "/trends")
         bars = page.locator("#per-day rect")
         assert bars.count() >= 3 and bars.first.bounding_box() is not None
         page.screenshot(path=os.environ.get("SCREENSHOT", str(tmp_path / "trends.png")))
+        # On a phone (390 px), no page is wider than the screen: wide tables scroll in their box.
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
+        for path in ("/", "/trends", f"/failures/{phone_record}"):
+            phone.goto(served + path)
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
         browser.close()
 
 
