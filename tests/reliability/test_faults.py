@@ -122,7 +122,7 @@ def test_nearly_out_of_time_stores_the_analysis_and_resumes_later(s3: Any, chat_
     assert again is not None and again.duplicate
 
 
-BURST = 222  # events; every tenth is delivered twice, both copies at once
+BURST = 150  # events; every tenth is delivered twice, both copies at once
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ def _templates() -> list[tuple[re.Pattern[str], str]]:
     return [(re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(p)) + "$"), p) for p in paths]
 
 
+@functools.lru_cache(maxsize=4096)
 def template(path: str) -> str | None:
     """The API's path template for a request path ("/repos/a/b/issues/7" -> ".../{issue_number}")."""
     return next((t for pattern, t in _templates() if pattern.match(path)), None)
@@ -110,11 +111,19 @@ def check(method: str, path: str, status: int, body: Any) -> None:
     response = _response(method, path, status)
     if response is None or "content" not in response:
         return
-    schema = response["content"].get("application/json", {}).get("schema")
-    if schema is None:
+    if response["content"].get("application/json", {}).get("schema") is None:
         return
-    document = {**schema, "components": spec()["components"]}
-    _Validator(document).validate(body)
+    _validator(method.lower(), template(path) or "", status).validate(body)
+
+
+@functools.lru_cache(maxsize=256)
+def _validator(method: str, name: str, status: int) -> Any:
+    """One validator per operation's answer (building one walks the whole description)."""
+    response = spec()["paths"][name][method]["responses"][str(status)]
+    if "$ref" in response:
+        response = _resolve(response["$ref"])
+    schema = response["content"]["application/json"]["schema"]
+    return _Validator({**schema, "components": spec()["components"]})
 
 
 __all__ = ["check", "example", "jsonschema", "template"]
