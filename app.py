@@ -21,7 +21,7 @@ from chalicelib.errors import BadInputError, ConfigurationError, InProgressError
 from chalicelib.github import webhook
 from chalicelib.ingest.metadata import is_success_record
 from chalicelib.record import utc_now
-from chalicelib.services import Services, build_services
+from chalicelib.services import Services, build_services, build_store
 from chalicelib.settings import Settings
 
 app = Chalice(app_name="self-healing-ci")
@@ -171,7 +171,6 @@ def github_webhook() -> Response:
     """The GitHub App's deliveries: checked by their signature (not the API token), then queued."""
     try:
         settings = Settings.from_env()
-        services = _services()
         request = app.current_request
         headers = {str(k).lower(): str(v) for k, v in (request.headers.items() if request is not None else [])}
         body = _as_bytes(request.raw_body if request is not None else b"")
@@ -180,10 +179,10 @@ def github_webhook() -> Response:
             headers,
             body,
             webhook.webhook_secret(settings),
-            services.store,
+            build_store(settings),
             queue,
             settings.jobs_queue_url,
-            services.now,
+            utc_now,
         )
     except SelfHealingError as exc:
         return _error(exc, "in /github/webhook")

@@ -212,6 +212,16 @@ def run(
         raise InProgressError(f"analysis {analysis_id} is in progress in another invocation; nothing to repeat")
     with _holding_claim(services, analysis_id):
         if existing is None:
+            # Another invocation may have finished (and let its claim go) since the record was
+            # read: look again before the model is asked.
+            try:
+                done = store.get(analysis_id)
+                if done.status != "acting":
+                    return Outcome(done, duplicate=True)
+                existing = done
+            except NotFoundError:
+                pass
+        if existing is None:
             fields = analyze(blocks, metadata, services, baseline())
             analysis = Analysis(
                 id=analysis_id,

@@ -59,6 +59,16 @@ class Services:
 READ_SHARE = 0.5
 
 
+def build_store(settings: Settings, s3: S3Client | None = None) -> RecordStore:
+    """The record store alone (the bucket when LOGS_BUCKET is set, else the local folder), for
+    paths that need nothing else: the webhook route only checks, deduplicates and queues."""
+    if settings.logs_bucket:
+        return S3RecordStore(
+            s3 if s3 is not None else s3_client(settings.region), settings.logs_bucket, settings.analysis_prefix
+        )
+    return LocalRecordStore(Path(settings.local_dir), settings.analysis_prefix)
+
+
 def build_services(
     settings: Settings,
     s3: S3Client | None = None,
@@ -73,14 +83,12 @@ def build_services(
     """
     # Secrets given by reference (LLM_API_KEY_SECRET, ...) are read here, once per warm container.
     settings = settings.with_secrets(functools.partial(cached_secret, settings))
-    store: RecordStore
+    store = build_store(settings, s3)
     caps: DailyCaps
     if settings.logs_bucket:
         s3 = s3 if s3 is not None else s3_client(settings.region)
-        store = S3RecordStore(s3, settings.logs_bucket, settings.analysis_prefix)
         caps = S3DailyCaps(s3, settings.logs_bucket, settings.analysis_prefix)
     else:
-        store = LocalRecordStore(Path(settings.local_dir), settings.analysis_prefix)
         caps = LocalDailyCaps(Path(settings.local_dir), settings.analysis_prefix)
     actions = configured_actions(store, settings, caps, now, sleep)
     redactor = Redactor(settings.runtime_secrets(), READ_VALUES)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.errors import ActionError
 from chalicelib.ingest.metadata import RunMetadata
 from chalicelib.pipeline import analyze_text, handle_log_created
-from chalicelib.record import ActionResult, Analysis
+from chalicelib.record import ActionResult, Analysis, record_key
 from chalicelib.services import build_services
 from chalicelib.settings import Settings
 from chalicelib.store.records import LocalRecordStore
@@ -169,3 +170,28 @@ def test_one_injected_clock_stamps_the_record_and_every_action(s3: Any) -> None:
         ("github_issue", fixed.isoformat()),
         ("email", fixed.isoformat()),
     ]  # no fix is known for a lint finding: no pull request draft
+
+
+def test_a_delivery_that_gets_the_claim_after_another_finished_repeats_nothing(s3: Any, botocore_hook: Hook) -> None:
+    key = upload_example(s3, "ruff-lint.log")
+    first = handle_log_created(services(s3), BUCKET, key)
+    assert first is not None
+    record_key_ = record_key("analysis/", first.analysis.id)
+    finished = s3.get_object(Bucket=BUCKET, Key=record_key_)["Body"].read()
+    s3.delete_object(Bucket=BUCKET, Key=record_key_)
+    written: list[str] = []
+
+    def another_invocation_finishes(params: dict[str, Any], **_: Any) -> None:
+        # The second delivery read "no record"; the first one stores it and lets its claim go
+        # just before the second takes the claim.
+        if "/_state/claims/" in params.get("Key", "") and not written:
+            written.append(params["Key"])
+            s3.put_object(Bucket=BUCKET, Key=record_key_, Body=finished)
+
+    botocore_hook(s3, "provide-client-params.s3.PutObject", another_invocation_finishes)
+    again = handle_log_created(services(s3), BUCKET, key)
+    assert again is not None and again.duplicate and again.analysis.id == first.analysis.id
+    assert written and s3.get_object(Bucket=BUCKET, Key=record_key_)["Body"].read() == finished
+    # Nothing was analyzed or counted a second time.
+    seen_key = f"analysis/_state/seen/{first.analysis.metadata['repo']}/{first.analysis.fingerprint}.json"
+    assert json.loads(s3.get_object(Bucket=BUCKET, Key=seen_key)["Body"].read())["count"] == 1
