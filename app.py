@@ -21,7 +21,7 @@ from chalicelib.errors import BadInputError, ConfigurationError, InProgressError
 from chalicelib.github import webhook
 from chalicelib.ingest.metadata import is_success_record
 from chalicelib.record import utc_now
-from chalicelib.services import Services, build_services, build_store
+from chalicelib.services import Services, build_history, build_services, build_store
 from chalicelib.settings import Settings
 
 app = Chalice(app_name="self-healing-ci")
@@ -83,10 +83,7 @@ def on_log_uploaded(event: S3Event) -> dict[str, Any]:
     """Analyze a newly uploaded CI log (or mark a fix healed); S3 retries the event if storage failed."""
     try:
         if is_success_record(event.key):
-            from chalicelib.github import healing  # PyGithub loads only for success records
-
-            healed = healing.mark_healed(_services(event.context), event.bucket, event.key)
-            return {"status": healed.status, "detail": healed.detail}
+            return pipeline.handle_success_record(_services(event.context), event.bucket, event.key)
         outcome = pipeline.handle_log_created(_services(event.context), event.bucket, event.key)
     except ConfigurationError:
         # The deployment is wrong, not the log: raise, so Lambda retries and the event reaches
@@ -119,7 +116,11 @@ def daily_digest(event: CloudWatchEvent) -> dict[str, Any]:
     services = build_services(settings)
     try:
         return digest.send_digest(
-            services.store, settings, ses_client(settings.ses_region or settings.region), digest.yesterday(utc_now())
+            services.store,
+            settings,
+            ses_client(settings.ses_region or settings.region),
+            digest.yesterday(utc_now()),
+            services.history,
         )
     except ConfigurationError:
         app.log.exception("configuration error; the daily digest is not sent")
@@ -166,6 +167,24 @@ def get_analysis(analysis_id: str) -> Response:
     return _json(analysis.to_dict(), 200)
 
 
+@app.route("/repos/{owner}/{name}/flaky", methods=["GET"], api_key_required=API_KEY_REQUIRED)
+def flaky_report(owner: str, name: str) -> Response:
+    """The repository's quarantine report: its flaky tests by score, with their evidence runs."""
+    try:
+        settings = Settings.from_env()
+        auth.check(settings, _header("authorization"))
+        repo = api.check_repo(owner, name)
+        request = app.current_request
+        query: dict[str, str] = dict((request.query_params if request is not None else None) or {})
+        days = api.window_days(query.get("days"), settings.flaky_window_days)
+        report = pipeline.flaky_report(build_history(settings), repo, utc_now(), days)
+    except SelfHealingError as exc:
+        return _error(exc, f"reading the flaky tests of {owner}/{name}")
+    except Exception:
+        return _internal(f"reading the flaky tests of {owner}/{name}")
+    return _json(report, 200)
+
+
 @app.route("/github/webhook", methods=["POST"], content_types=["application/json"])
 def github_webhook() -> Response:
     """The GitHub App's deliveries: checked by their signature (not the API token), then queued."""
@@ -180,6 +199,7 @@ def github_webhook() -> Response:
             body,
             webhook.webhook_secret(settings),
             build_store(settings),
+            build_history(settings),
             queue,
             settings.jobs_queue_url,
             utc_now,
@@ -193,7 +213,8 @@ def github_webhook() -> Response:
 
 @app.on_sqs_message(queue=JOBS_QUEUE, batch_size=1)
 def collect_job_logs(event: SQSEvent) -> None:
-    """Download each queued failed job's log into the bucket; a failure raises, so SQS retries
+    """Download each queued failed job's log into the bucket; add each passed job to the outcome
+    history (telling failures of its commit they were flaky). A failure raises, so SQS retries
     the message and, in the end, moves it to the dead-letter queue."""
     from chalicelib.github import joblogs  # PyGithub loads only for this worker
 
@@ -207,9 +228,14 @@ def collect_job_logs(event: SQSEvent) -> None:
             app.log.exception("dropping a message this service did not write")
             continue
         try:
+            if not job.failed:
+                services = _services(event.context)
+                pipeline.record_success(services, job.to_outcome(services.now()))
+                continue
             joblogs.collect(settings, s3_client(settings.region), job, settings.logs_bucket)
         except SelfHealingError as exc:
-            app.log.warning("collecting the log of job %s of %s failed: %s", job.job_id, job.repo, exc)
+            doing = "collecting the log" if job.failed else "recording the pass"
+            app.log.warning("%s of job %s of %s failed: %s", doing, job.job_id, job.repo, exc)
             if settings.jobs_queue_url:
                 webhook.back_off(sqs_client(settings.region), settings.jobs_queue_url, record.to_dict(), exc)
             raise

@@ -13,16 +13,25 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from chalicelib.engines.consult import ENGINE, consult_model
 from chalicelib.engines.fingerprint import fingerprint
 from chalicelib.engines.heuristic import analyze_offline
-from chalicelib.errors import ActionsPendingError, InProgressError, LogReadError, NotFoundError, SelfHealingError
+from chalicelib.errors import (
+    ActionsPendingError,
+    ConfigurationError,
+    InProgressError,
+    LogReadError,
+    NotFoundError,
+    SelfHealingError,
+)
 from chalicelib.excerpt.build import build_excerpt
 from chalicelib.excerpt.planning import baseline_keys
+from chalicelib.history.flaky import detect, verdict
+from chalicelib.history.outcomes import JobOutcome, OutcomeHistory, failure_outcome
 from chalicelib.ingest.logsource import TimeBoundBlocks, iter_bytes_blocks, iter_file_blocks
 from chalicelib.ingest.metadata import (
     RunMetadata,
@@ -33,6 +42,7 @@ from chalicelib.ingest.metadata import (
     is_success_record,
     parse_key,
 )
+from chalicelib.ingest.success import read_success_record
 from chalicelib.metrics import emit_analysis
 from chalicelib.record import ActionResult, Analysis, make_id, validate
 from chalicelib.services import Services
@@ -134,6 +144,7 @@ def analyze(
         },
         "edits": finding.edits,
         "fix_plan": finding.fix_plan,
+        "tests": [redact(t)[:500] for t in finding.tests],
     }
     if settings.provider != "heuristic" or settings.provider_fallbacks:
         consult_model(services, metadata, excerpt, finding.category, fields["fingerprint"]).apply(fields)
@@ -239,6 +250,10 @@ def run(
             analysis = existing
             log.warning("resuming the actions of analysis %s", analysis_id)
         if act:
+            if analysis.flaky is None:
+                # After the record exists: a pass of the same job recorded meanwhile is seen
+                # here, or its handler finds this record (chalicelib.history explains the order).
+                _judge(services, analysis)
             complete = _act(analysis, services)
             analysis.status = "complete" if complete else "acting"
             validate(analysis.to_dict())
@@ -251,6 +266,98 @@ def run(
         emit_analysis(analysis)
     log.info("analysis %s: category=%s fingerprint=%s", analysis.id, analysis.category, analysis.fingerprint)
     return Outcome(analysis, duplicate=False)
+
+
+def _judge(services: Services, analysis: Analysis) -> None:
+    """Add the failure to its repository's outcome history and set its flaky verdict from the
+    window; refresh the repository's quarantine report. Best effort: without the history the
+    failure is treated as real."""
+    history, outcome = services.history, failure_outcome(analysis)
+    if history is None or outcome is None:
+        return
+    try:
+        history.record(outcome)
+        if not (outcome.sha or outcome.tests):
+            return  # no commit to have re-run, no test to have flipped: the history can't tell
+        window = history.window(outcome.repo, services.now().date(), services.settings.flaky_window_days)
+        analysis.flaky = verdict(outcome, window, services.now())
+        _refresh_report(services, outcome.repo, window)
+    except SelfHealingError as exc:
+        log.warning("no flaky verdict for %s: %s", analysis.id, exc)
+
+
+def _refresh_report(services: Services, repo: str, window: list[JobOutcome]) -> None:
+    if services.history is not None:
+        report = detect(repo, window, services.now(), services.settings.flaky_window_days)
+        services.history.put_report(repo, report.to_dict())
+
+
+def flaky_report(history: OutcomeHistory, repo: str, now: datetime, days: int) -> dict[str, Any]:
+    """``repo``'s quarantine report over the last ``days`` days; raises StorageError."""
+    return detect(repo, history.window(repo, now.date(), days), now, days).to_dict()
+
+
+@dataclass(frozen=True)
+class SuccessOutcome:
+    """What a job's pass changed: the failures of the same job and commit it showed flaky."""
+
+    recorded: bool
+    flaky: list[str]
+
+
+def record_success(services: Services, success: JobOutcome) -> SuccessOutcome:
+    """Add a passed job to the history; each failure of the same job on the same commit that was
+    analysed (a re-run passed) gets its flaky verdict, and its issue and fix are told.
+
+    Raises StorageError when the history can't be written or read, ActionsPendingError while
+    such a failure's analysis is still acting (a retry finds it done).
+    """
+    history = services.history
+    if history is None:
+        return SuccessOutcome(False, [])
+    history.record(success)
+    window = history.window(success.repo, services.now().date(), services.settings.flaky_window_days)
+    judged: list[str] = []
+    for failure in window:
+        if not (failure.failed and failure.analysis and failure.sha == success.sha):
+            continue
+        if failure.job_key != success.job_key:
+            continue
+        if _tell_flaky(services, failure, window):
+            judged.append(failure.analysis)
+    _refresh_report(services, success.repo, window)
+    return SuccessOutcome(True, judged)
+
+
+def _tell_flaky(services: Services, failure: JobOutcome, window: list[JobOutcome]) -> bool:
+    """Set the verdict on ``failure``'s record and tell its issue; False when there was nothing to do."""
+    try:
+        analysis = services.store.get(failure.analysis)
+    except NotFoundError:
+        log.info("flaky failure %s has no record", failure.analysis)
+        return False
+    if analysis.flaky is not None:
+        return False
+    if not _claim(services, analysis.id):
+        raise ActionsPendingError(f"analysis {analysis.id} is acting; its flaky verdict waits for a retry")
+    with _holding_claim(services, analysis.id):
+        analysis = services.store.get(failure.analysis)  # as its last holder left it
+        found = verdict(failure, window, services.now())
+        if analysis.flaky is not None or found is None:
+            return False
+        analysis.flaky = found
+        for action in services.verdict_actions:
+            try:
+                analysis.actions.extend(action.tell(analysis))
+            except SelfHealingError as exc:
+                log.warning("telling %s it is flaky failed: %s", analysis.id, exc)
+                analysis.actions.append(
+                    ActionResult(action.kind, failure.repo, "failed", "", str(exc), services.now().isoformat())
+                )
+        validate(analysis.to_dict())
+        services.store.save(analysis)
+    log.info("analysis %s is flaky: %s", analysis.id, "; ".join(found["evidence"]))
+    return True
 
 
 # The least time an action is started with; each external call also has its own timeout.
@@ -297,6 +404,41 @@ def _act(analysis: Analysis, services: Services) -> bool:
             )
         analysis.actions.append(result)
     return complete
+
+
+def success_outcome(meta: RunMetadata, at: str) -> JobOutcome | None:
+    """The outcome a success record adds to the history; None without a repository and job."""
+    if not meta.repo or not meta.job:
+        return None
+    return JobOutcome(
+        repo=meta.repo,
+        workflow=meta.workflow,
+        job=meta.job,
+        sha=meta.sha,
+        branch=meta.branch,
+        run_id=meta.run_id,
+        attempt=int(meta.run_attempt) if meta.run_attempt.isdigit() else 1,
+        conclusion="success",
+        at=at,
+    )
+
+
+def handle_success_record(services: Services, bucket: str, key: str) -> dict[str, Any]:
+    """The S3 event path for a success record: the pass joins the history (failures of the same
+    job and commit become flaky), then a fix branch's pass heals its failure.
+
+    Raises ConfigurationError without a bucket, BadInputError or NotFoundError for an unusable
+    record, StorageError, ActionsPendingError (a failure it concerns is still acting: retry).
+    """
+    if services.s3 is None:
+        raise ConfigurationError("success records are read from the logs bucket: set LOGS_BUCKET")
+    meta = read_success_record(services.s3, bucket, key)
+    outcome = success_outcome(meta, services.now().isoformat())
+    flaky = record_success(services, outcome) if outcome is not None else SuccessOutcome(False, [])
+    from chalicelib.github import healing  # PyGithub loads only for success records
+
+    healed = healing.mark_healed(services, bucket, key, meta)
+    return {"status": healed.status, "detail": healed.detail, "recorded": flaky.recorded, "flaky": flaky.flaky}
 
 
 def handle_log_created(services: Services, bucket: str, key: str) -> Outcome | None:

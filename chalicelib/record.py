@@ -51,6 +51,10 @@ class Analysis:
     status: str = "acting"
     healing: dict[str, Any] | None = None
     occurrences: int = 1
+    # The ids of the tests the log reports failing.
+    tests: list[str] = field(default_factory=list)
+    # Set when the outcome history shows the failure is flaky (chalicelib.history.flaky.verdict).
+    flaky: dict[str, Any] | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

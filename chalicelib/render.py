@@ -59,6 +59,16 @@ def numbered(evidence: list[dict[str, Any]] | list[list[Any]]) -> str:
     return "\n".join(rows)
 
 
+def md_code(value: Any) -> str:
+    """``value`` as one Markdown code span: fenced by more backticks than it holds in a row
+    (CommonMark), padded when it starts or ends with one; nothing inside is escaped."""
+    text = " ".join(str(value).split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def one_line(value: Any, limit: int = 120) -> str:
     """``value`` on one line within ``limit`` characters, cut at a word's end (never inside a word)."""
     text = " ".join(str(value).split())
@@ -82,7 +92,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(md=md_text, fence=md_fence, numbered=numbered, one_line=one_line)
+    env.filters.update(md=md_text, fence=md_fence, numbered=numbered, one_line=one_line, code=md_code)
     return env
 
 

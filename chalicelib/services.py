@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.actions.base import Action, DryRunEmail, dry_run_actions
+from chalicelib.actions.base import Action, DryRunEmail, DryRunFlakyNote, VerdictAction, dry_run_actions
 from chalicelib.actions.notify import notification_actions
 from chalicelib.clients import s3_client, ses_client
 from chalicelib.engines.consult import ReadFiles
 from chalicelib.engines.llm import sdk_client
 from chalicelib.errors import NotFoundError
 from chalicelib.excerpt.redact import Redactor
+from chalicelib.history.outcomes import LocalOutcomeHistory, OutcomeHistory, S3OutcomeHistory
 from chalicelib.ingest.logbucket import LogBucket
 from chalicelib.record import Clock, Sleep, utc_now
 from chalicelib.secrets import READ_VALUES, cached_secret
@@ -49,6 +50,10 @@ class Services:
     caps: DailyCaps | None = None
     # Reads the repository's files a failure names (for the model's prompt); set with GitHub.
     read_files: ReadFiles | None = None
+    # Every completed job of each repository (flaky verdicts, the quarantine report).
+    history: OutcomeHistory | None = None
+    # What tells an issue (and its fix) that a failure acted on before turned out flaky.
+    verdict_actions: list[VerdictAction] = field(default_factory=list)
 
     def log_bucket(self, bucket: str) -> LogBucket:
         if self.s3 is None:
@@ -67,6 +72,13 @@ def build_store(settings: Settings, s3: S3Client | None = None) -> RecordStore:
             s3 if s3 is not None else s3_client(settings.region), settings.logs_bucket, settings.analysis_prefix
         )
     return LocalRecordStore(Path(settings.local_dir), settings.analysis_prefix)
+
+
+def build_history(settings: Settings, s3: S3Client | None = None) -> OutcomeHistory:
+    """The outcome history, beside the records: the bucket when LOGS_BUCKET is set, else the folder."""
+    if settings.logs_bucket:
+        return S3OutcomeHistory(s3 if s3 is not None else s3_client(settings.region), settings.logs_bucket)
+    return LocalOutcomeHistory(Path(settings.local_dir))
 
 
 def build_services(
@@ -93,6 +105,8 @@ def build_services(
     actions = configured_actions(store, settings, caps, now, sleep)
     redactor = Redactor(settings.runtime_secrets(), READ_VALUES)
     services = Services(settings, store, actions, redactor, s3, now=now, sleep=sleep, caps=caps)
+    services.history = build_history(settings, s3)
+    services.verdict_actions = verdict_actions(store, settings, caps, now)
     if settings.github_configured:
         from chalicelib.github.issues import source_files  # PyGithub only where GitHub is configured
 
@@ -105,6 +119,19 @@ def build_services(
         # for the model, the record and the actions.
         services.read_deadline = start + READ_SHARE * remaining_ms / 1000
     return services
+
+
+def verdict_actions(
+    store: RecordStore, settings: Settings, caps: DailyCaps, now: Clock = utc_now
+) -> list[VerdictAction]:
+    """What tells a failure's issue it is flaky, as ACTIONS_MODE and CHANNELS_OFF ask."""
+    if settings.actions_mode == "off" or "github_issue" in settings.channels_off:
+        return []
+    if settings.actions_mode == "auto" and settings.github_configured:
+        from chalicelib.github.acting import github_verdict_actions
+
+        return github_verdict_actions(settings, caps, now=now)
+    return [DryRunFlakyNote(store, settings, now)]
 
 
 def configured_actions(

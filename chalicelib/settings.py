@@ -17,7 +17,16 @@ PROVIDER_KEY_VARS = {"groq": "GROQ_API_KEY", "openai": "OPENAI_API_KEY", "huggin
 SECRET_REF_VARS = ("LLM_API_KEY", *PROVIDER_KEY_VARS.values(), "SLACK_WEBHOOK_URL", "WEBHOOK_URL")
 
 
-CHANNELS = ("github_issue", "github_pr", "github_pr_comment", "github_check_run", "email", "slack", "webhook")
+CHANNELS = (
+    "github_issue",
+    "github_pr",
+    "github_pr_comment",
+    "github_check_run",
+    "github_rerun",
+    "email",
+    "slack",
+    "webhook",
+)
 
 
 def _channels(value: str) -> frozenset[str]:
@@ -42,6 +51,16 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> i
     if value < minimum:
         raise ConfigurationError(f"setting {name} must be at least {minimum}, got {value}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """A yes/no setting; raises ConfigurationError for a value that is neither."""
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigurationError(f"setting {name} must be true or false, got {raw!r}")
 
 
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
@@ -89,6 +108,12 @@ class Settings:
     channels_off: frozenset[str] = frozenset()
     heal_max_attempts: int = 2
     daily_action_cap: int = 10
+    # The outcome history's window for flaky verdicts and the quarantine report, in days.
+    flaky_window_days: int = 14
+    # Re-run the failed jobs of a transient or known-flaky failure (off unless set).
+    auto_rerun: bool = False
+    rerun_max_per_run: int = 1
+    rerun_max_per_day: int = 5
     daily_llm_cap: int = 50
     patch_max_files: int = 5
     patch_max_lines: int = 60
@@ -168,6 +193,10 @@ class Settings:
             channels_off=_channels(env.get("CHANNELS_OFF", "")),
             heal_max_attempts=_int(env, "HEAL_MAX_ATTEMPTS", 2, minimum=0),
             daily_action_cap=_int(env, "DAILY_ACTION_CAP", 10, minimum=0),
+            flaky_window_days=_int(env, "FLAKY_WINDOW_DAYS", 14),
+            auto_rerun=_flag(env, "AUTO_RERUN"),
+            rerun_max_per_run=_int(env, "RERUN_MAX_PER_RUN", 1, minimum=0),
+            rerun_max_per_day=_int(env, "RERUN_MAX_PER_DAY", 5, minimum=0),
             daily_llm_cap=_int(env, "DAILY_LLM_CAP", 50, minimum=0),
             patch_max_files=_int(env, "PATCH_MAX_FILES", 5),
             patch_max_lines=_int(env, "PATCH_MAX_LINES", 60),

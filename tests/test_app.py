@@ -319,3 +319,52 @@ def test_importing_the_app_loads_no_github_llm_sdk_or_jinja() -> None:
     code = "import sys, app; print(sorted(m for m in ('github', 'openai', 'groq', 'jinja2') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_flaky_report_of_a_repository(client: Client, s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.history.outcomes import S3OutcomeHistory
+    from tests.support.history import job_outcome
+
+    now = datetime.now(UTC)
+    history = S3OutcomeHistory(s3, BUCKET)
+    test = "tests/test_cart.py::test_total"
+    history.record(job_outcome(now - timedelta(hours=2), ok=False, tests=(test,)))
+    history.record(job_outcome(now - timedelta(hours=1), ok=True, attempt=2))
+    monkeypatch.setenv("REQUIRE_AUTH", "true")
+    monkeypatch.setenv("API_TOKEN", "s3cret-token-for-tests")
+    assert client.http.get("/repos/acme/shop/flaky").status_code == 401
+    auth = {"Authorization": "Bearer s3cret-token-for-tests"}
+    response = client.http.get("/repos/acme/shop/flaky", headers=auth)
+    assert response.status_code == 200
+    report = json.loads(response.body)
+    assert (report["repo"], report["window_days"], report["outcomes"]) == ("acme/shop", 14, 2)
+    [entry] = report["tests"]
+    assert (entry["test"], entry["failures"], entry["passes"], entry["flips"]) == (test, 1, 1, 1)
+    assert [e["text"] for e in entry["evidence"]] == ["failed on ccccccc attempt 1, passed on attempt 2"]
+    assert report["jobs"][0]["reruns_passed"] == 1
+    assert json.loads(client.http.get("/repos/acme/other/flaky?days=3", headers=auth).body)["tests"] == []
+    bad_days = client.http.get("/repos/acme/shop/flaky?days=365", headers=auth)
+    assert (bad_days.status_code, json.loads(bad_days.body)["message"]) == (
+        400,
+        "days must be a whole number from 1 to 90",
+    )
+    bad_repo = client.http.get("/repos/acme/sh%24op/flaky", headers=auth)
+    assert bad_repo.status_code == 400
+
+
+def test_the_flaky_report_when_the_bucket_fails_is_a_503(client: Client, botocore_hook: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    from chalicelib.clients import s3_client
+
+    def failing(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "InternalError", "Message": "x"}}, "ListObjectsV2")
+
+    botocore_hook(s3_client("us-east-1"), "before-call.s3.ListObjectsV2", failing)  # the app's own client
+    response = client.http.get("/repos/acme/shop/flaky")
+    assert (response.status_code, json.loads(response.body)) == (
+        503,
+        {"error": "unavailable", "message": "the service is unavailable; try again"},
+    )

@@ -302,11 +302,20 @@ def test_upload_script_with_the_real_aws_cli(moto_server: str, tmp_path: Path) -
         "workflow": "CI",
         "author-email": "dev@acme.example",
     }
-    assert run(script, "--success", *common, "--branch", "self-healing/abcd1234-41", env=env).returncode == 0
+    passed = ["--attempt", "3", "--sha", "1234abcd", "--workflow", "CI", "--branch", "self-healing/abcd1234-41"]
+    assert run(script, "--success", *common, *passed, env=env).returncode == 0
     record = json.loads(
-        s3.get_object(Bucket="ci-logs", Key="logs/acme/inventory/42-1-lint (3.11).success.json")["Body"].read()
+        s3.get_object(Bucket="ci-logs", Key="logs/acme/inventory/42-3-lint (3.11).success.json")["Body"].read()
     )
-    assert record["branch"] == "self-healing/abcd1234-41"
+    assert record == {
+        "repo": "acme/inventory",
+        "branch": "self-healing/abcd1234-41",
+        "run_id": "42",
+        "run_attempt": "3",
+        "sha": "1234abcd",
+        "workflow": "CI",
+        "job": "lint (3.11)",
+    }
     assert run(script, "--green", *common, "--workflow", "CI", log, env=env).returncode == 0
     s3.head_object(Bucket="ci-logs", Key="logs/acme/inventory/green/CI/lint (3.11).log.gz")
     bad = run(script, "--bucket", "ci-logs", "--repo", "nope", "--run-id", "1", "--job", "j", log, env=env)

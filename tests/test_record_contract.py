@@ -34,7 +34,7 @@ def test_the_record_key_is_the_librarys() -> None:
 
 def test_the_dashboards_not_found_codes_are_the_librarys() -> None:
     source = Path(dashboard.__file__).read_text()
-    [codes] = re.findall(r"if code in \(([^)]*)\)", source)
+    [codes] = re.findall(r"return code in \(([^)]*)\)", source)
     listed = {c.strip().strip('"') for c in codes.split(",")}
     assert NOT_FOUND_CODES <= listed | {"NotFound", "NoSuchBucket"}
     assert {"NoSuchKey", "404"} <= listed

@@ -55,7 +55,7 @@ def test_channels_can_be_turned_off_and_a_wrong_name_fails_loudly(tmp_path: Path
         Settings.from_env({"CHANNELS_OFF": "emails"})
     assert str(raised.value) == (
         "setting CHANNELS_OFF names no channel: emails (channels: github_issue, github_pr, github_pr_comment, "
-        "github_check_run, email, slack, webhook)"
+        "github_check_run, github_rerun, email, slack, webhook)"
     )
 
 
@@ -150,3 +150,19 @@ def test_secrets_may_be_given_by_reference_and_are_read_once_the_service_starts(
     )
     with pytest.raises(ConfigurationError, match="set LLM_API_KEY or LLM_API_KEY_SECRET, not both"):
         Settings.from_env({**env, "LLM_API_KEY": "sk-direct-0123456789"})
+
+
+def test_flaky_and_rerun_settings_and_a_wrong_flag_fails_loudly() -> None:
+    default = Settings.from_env({})
+    assert (default.flaky_window_days, default.auto_rerun, default.rerun_max_per_run, default.rerun_max_per_day) == (
+        14,
+        False,
+        1,
+        5,
+    )
+    custom = Settings.from_env({"FLAKY_WINDOW_DAYS": "30", "AUTO_RERUN": "yes", "RERUN_MAX_PER_DAY": "0"})
+    assert (custom.flaky_window_days, custom.auto_rerun, custom.rerun_max_per_day) == (30, True, 0)
+    with pytest.raises(ConfigurationError, match="setting AUTO_RERUN must be true or false, got 'sometimes'"):
+        Settings.from_env({"AUTO_RERUN": "sometimes"})
+    with pytest.raises(ConfigurationError, match="setting FLAKY_WINDOW_DAYS must be at least 1"):
+        Settings.from_env({"FLAKY_WINDOW_DAYS": "0"})

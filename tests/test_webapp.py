@@ -283,3 +283,62 @@ def test_recurring_failures_keep_their_counts_and_their_differences() -> None:
     assert labels[0].endswith("apply_coupon failed") and bars[0].title == f"acme/api: {names[0]}"
     widest = max(bars, key=lambda b: b.width)
     assert 255 + widest.width + 8 * len(str(widest.count)) <= 720  # the count is drawn inside the chart
+
+
+def _report(repo: str) -> dict[str, Any]:
+    from chalicelib.history.flaky import detect
+    from tests.support.history import job_outcome
+
+    test = "tests/test_cart.py::test_<total>"
+    outcomes = [
+        job_outcome(NOW - timedelta(hours=2), ok=False, tests=(test,), repo=repo),
+        job_outcome(NOW - timedelta(hours=1), ok=True, attempt=2, repo=repo),
+    ]
+    return detect(repo, outcomes, NOW, 14).to_dict()
+
+
+def test_the_flaky_tests_page_lists_the_quarantine_report(records_dir: Path, client: Any) -> None:
+    import json
+
+    from chalicelib.history.outcomes import report_key
+
+    path = records_dir / report_key("acme/api")
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(_report("acme/api")))
+    html = client.get("/repos/acme/api/flaky").get_data(as_text=True)
+    assert "<h1>Flaky tests of acme/api</h1>" in html
+    assert "<code>tests/test_cart.py::test_&lt;total&gt;</code>" in html  # escaped, never markup
+    assert "<li>failed on ccccccc attempt 1, passed on attempt 2</li>" in html
+    assert "1 of 2 (50%)" in html
+    empty = client.get("/repos/acme/web/flaky")
+    assert empty.status_code == 200 and "No job outcomes of acme/web yet" in empty.get_data(as_text=True)
+    assert client.get("/repos/acme/..%2Fx/flaky").status_code == 404
+
+
+def test_a_flaky_failure_says_so_and_links_the_report(records_dir: Path, client: Any) -> None:
+    record = make_record(7, RECENT, repo="acme/api", category="test_assertion", fingerprint="b" * 16)
+    record["flaky"] = {
+        "verdict": "flaky",
+        "reason": "passed_on_rerun",
+        "evidence": ["failed on ccccccc attempt 1, passed on attempt 2"],
+        "tests": ["tests/test_cart.py::test_total"],
+    }
+    write(records_dir, record)
+    html = client.get(f"/failures/{record['id']}").get_data(as_text=True)
+    assert "<h2>Flaky, not a regression</h2>" in html
+    assert "The job passed when it ran again on the same commit. No fix is proposed for it." in html
+    assert '<a href="/repos/acme/api/flaky">All flaky tests of acme/api</a>' in html
+    listed = client.get("/?status=flaky").get_data(as_text=True)
+    assert record["id"] in listed and 'class="nowrap status-flaky">flaky' in listed
+
+
+def test_the_flaky_report_is_read_from_the_bucket(s3: Any) -> None:
+    import json
+
+    from chalicelib.history.outcomes import report_key
+
+    s3.put_object(Bucket=BUCKET, Key=report_key("acme/api"), Body=json.dumps(_report("acme/api")).encode())
+    source = S3Source(s3, BUCKET)
+    report = source.flaky_report("acme/api")
+    assert report is not None and report["tests"][0]["failures"] == 1
+    assert source.flaky_report("acme/none") is None and source.flaky_report("../etc") is None

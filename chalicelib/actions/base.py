@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from chalicelib.actions.issue_state import IssueState, marker
 from chalicelib.actions.links import build_links, message_links
 from chalicelib.actions.patches import PatchLimits, check_proposal, failure_words
+from chalicelib.actions.reruns import DryRunRerun
 from chalicelib.errors import PatchRejectedError
 from chalicelib.ingest.metadata import HEALING_BRANCH_PREFIX
 from chalicelib.record import ActionResult, Analysis, Clock, utc_now
@@ -27,6 +28,16 @@ class Action(Protocol):
     def applies(self, analysis: Analysis) -> bool: ...
 
     def run(self, analysis: Analysis) -> ActionResult: ...
+
+
+ISSUE_LABEL = "self-healing"
+FLAKY_LABEL = "flaky"
+FLAKY_NO_FIX = "no fix for a flaky failure (it passed on a re-run, or its failing tests are known to be flaky)"
+
+
+def issue_labels(analysis: Analysis) -> list[str]:
+    """The labels of the failure's issue: the service's, the category, and ``flaky`` when it is."""
+    return [ISSUE_LABEL, analysis.category, *([FLAKY_LABEL] if analysis.flaky else [])]
 
 
 def fix_branch(analysis: Analysis) -> str:
@@ -75,7 +86,7 @@ class DryRunIssue:
         title = render("issue_title.txt.j2", a=analysis).strip()
         state = IssueState(base=analysis.metadata.get("branch", ""), analysis=analysis.id)
         body = render("issue.md.j2", a=analysis, links=links, marker=marker(analysis.fingerprint, state))
-        labels = f"self-healing, {analysis.category}"
+        labels = ", ".join(issue_labels(analysis))
         draft = f"Title: {title}\nLabels: {labels}\n\n{body}"
         url = self._store.put_artifact(analysis.id, "issue.md", draft, "text/markdown")
         target = analysis.metadata.get("repo") or "unknown repository"
@@ -93,6 +104,8 @@ class DryRunPullRequest:
 
     def run(self, analysis: Analysis) -> ActionResult:
         target = analysis.metadata.get("repo") or "unknown repository"
+        if analysis.flaky:
+            return ActionResult(self.kind, target, "skipped", "", FLAKY_NO_FIX, self._now().isoformat())
         try:
             # The live path's checks, on the edits alone: this draft is what would be opened.
             check_proposal(proposed_edits(analysis), PatchLimits.from_settings(self._settings), failure_words(analysis))
@@ -121,6 +134,7 @@ def pr_comment_section(analysis: Analysis, settings: Settings, now: Clock) -> di
         "root_cause": analysis.root_cause,
         "evidence": analysis.evidence[:PR_COMMENT_EVIDENCE_LINES],
         "suggested_fix": analysis.suggested_fix,
+        "flaky": analysis.flaky,
         "run": links.run,
         "issue": issue_url,
         "fix": fix,
@@ -153,6 +167,31 @@ class DryRunPullRequestComment:
         return ActionResult(self.kind, target, "dry_run", url, detail, self._now().isoformat())
 
 
+class VerdictAction(Protocol):
+    """Tells an already-acted-on failure's issue (and fix) that a later run showed it is flaky."""
+
+    kind: str
+
+    def tell(self, analysis: Analysis) -> list[ActionResult]: ...
+
+
+class DryRunFlakyNote:
+    """The comment the failure's issue would get once it is known to be flaky (``flaky.md``)."""
+
+    kind = "github_issue"
+
+    def __init__(self, store: RecordStore, settings: Settings, now: Clock = utc_now) -> None:
+        self._store, self._settings, self._now = store, settings, now
+
+    def tell(self, analysis: Analysis) -> list[ActionResult]:
+        links = build_links(analysis, self._settings)
+        body = render("flaky_verdict.md.j2", v=analysis.flaky, pr=None, report=links.flaky_report)
+        url = self._store.put_artifact(analysis.id, "flaky.md", body, "text/markdown")
+        target = analysis.metadata.get("repo") or "unknown repository"
+        detail = "would comment on the issue that the failure is flaky and label it flaky"
+        return [ActionResult(self.kind, target, "dry_run", url, detail, self._now().isoformat())]
+
+
 class DryRunEmail:
     kind = "email"
 
@@ -177,9 +216,12 @@ class DryRunEmail:
 
 def dry_run_actions(store: RecordStore, settings: Settings, now: Clock = utc_now) -> list[Action]:
     """Drafts of everything, written next to the record."""
-    return [
+    actions: list[Action] = [
         DryRunIssue(store, settings, now),
         DryRunPullRequest(store, settings, now),
         DryRunPullRequestComment(store, settings, now),
-        DryRunEmail(store, settings, now),
     ]
+    if settings.auto_rerun:
+        actions.append(DryRunRerun(settings, now))
+    actions.append(DryRunEmail(store, settings, now))
+    return actions

@@ -33,6 +33,7 @@ class Links:
     commit: str
     log_object: str
     dashboard: str
+    flaky_report: str = ""  # the repository's quarantine report on the dashboard
 
 
 def build_links(analysis: Analysis, settings: Settings) -> Links:
@@ -50,8 +51,10 @@ def build_links(analysis: Analysis, settings: Settings) -> Links:
         if source.get("type") == "s3"
         else source.get("path") or f"inline log sha256:{source.get('sha256', '')[:12]}"
     )
-    dashboard = f"{settings.dashboard_url}/failures/{analysis.id}" if settings.dashboard_url else ""
-    return Links(run, commit, log_object, dashboard)
+    base = settings.dashboard_url
+    dashboard = f"{base}/failures/{analysis.id}" if base else ""
+    report = f"{base}/repos/{repo}/flaky" if base and good_repo else ""
+    return Links(run, commit, log_object, dashboard, report)
 
 
 def message_links(analysis: Analysis, settings: Settings) -> dict[str, str]:

@@ -96,3 +96,24 @@ def check_analysis_id(analysis_id: str) -> str:
     if _ID.fullmatch(analysis_id) is None:
         raise BadInputError("analysis id must look like 20260101-0123456789abcdef")
     return analysis_id
+
+
+_REPO_PART = re.compile(r"[\w.-]{1,100}")
+MAX_WINDOW_DAYS = 90
+
+
+def check_repo(owner: str, name: str) -> str:
+    """``owner/name`` from a path's two parts; raises BadInputError for anything else."""
+    if not (_REPO_PART.fullmatch(owner) and _REPO_PART.fullmatch(name)) or ".." in (owner, name):
+        raise BadInputError("the repository must be owner/name (letters, digits, '.', '_' and '-')")
+    return f"{owner}/{name}"
+
+
+def window_days(value: str | None, default: int) -> int:
+    """The ``days`` query parameter: a whole number from 1 to MAX_WINDOW_DAYS (``default`` when
+    absent); raises BadInputError."""
+    if value is None or value == "":
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= MAX_WINDOW_DAYS:
+        raise BadInputError(f"days must be a whole number from 1 to {MAX_WINDOW_DAYS}")
+    return int(value)

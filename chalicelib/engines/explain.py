@@ -235,6 +235,16 @@ def _identity(decision: Decision, category: str) -> list[str]:
     return [category, report.kind, report.code, *names, report.message]
 
 
+# How many failing test ids a finding keeps (the outcome history keeps as many).
+MAX_TESTS = 50
+
+
+def failing_tests(decision: Decision) -> list[str]:
+    """Every test the excerpt reports failing, in the order they appear, each once."""
+    names = dict.fromkeys(r.test for r in sorted(decision.reports, key=lambda r: r.line) if r.test)
+    return list(names)[:MAX_TESTS]
+
+
 def explain(decision: Decision, lines: Lines, failing_step_start: int | None = None) -> Finding:
     """The finding for the decisive statement ``decision`` made of the excerpt's ``lines``."""
     report = decision.report
@@ -280,6 +290,7 @@ def explain(decision: Decision, lines: Lines, failing_step_start: int | None = N
         fix_plan=extra,
         category=category,
         identity=_identity(decision, category),
+        tests=failing_tests(decision),
     )
     return finding
 

@@ -29,6 +29,8 @@ class Finding:
     category: str = "unknown"
     # What identifies this failure across runs (chalicelib.engines.fingerprint hashes it).
     identity: list[str] = field(default_factory=list)
+    # The ids of the tests the log reports failing (the flaky-test history is kept by them).
+    tests: list[str] = field(default_factory=list)
 
 
 @functools.lru_cache(maxsize=1)

@@ -7,26 +7,21 @@ fingerprint gets a comment, its state is marked healed, and so is the analysis t
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from github import GithubException
 
 from chalicelib.errors import (
-    AWS_ERRORS,
-    BadInputError,
     ConfigurationError,
     NotFoundError,
     SelfHealingError,
-    StorageError,
-    aws_code,
-    aws_not_found,
 )
 from chalicelib.github.client import github_for_repo, translate
 from chalicelib.github.issues import find_open_issue, healing_fingerprint_prefix, write_state
-from chalicelib.ingest.metadata import RunMetadata, parse_key
+from chalicelib.ingest.metadata import RunMetadata
+from chalicelib.ingest.success import read_success_record
 from chalicelib.metrics import emit_healed
 from chalicelib.record import Clock
 from chalicelib.render import render
@@ -48,35 +43,6 @@ class HealOutcome:
     analysis_id: str = ""
 
 
-def read_success_record(s3: S3Client, bucket: str, key: str) -> RunMetadata:
-    """The run a success record describes; raises BadInputError or NotFoundError.
-
-    The repository is the one of the key's prefix (the uploader's own): a body or metadata naming
-    another one is refused, so one repository's upload can never mark another's failure healed.
-    """
-    own = parse_key(key).repo
-    if not own:
-        raise BadInputError(f"success record {key} is not under logs/<owner>/<repo>/")
-    try:
-        response = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{_MAX_RECORD}")
-    except AWS_ERRORS as exc:
-        if aws_not_found(exc):
-            raise NotFoundError(f"no success record s3://{bucket}/{key}") from exc
-        raise StorageError(f"cannot read s3://{bucket}/{key}: {aws_code(exc)}") from exc
-    meta = RunMetadata.from_mapping(response.get("Metadata", {}))
-    body = response["Body"].read()
-    if body.strip():
-        try:
-            data = json.loads(body)
-        except ValueError as exc:
-            raise BadInputError(f"success record {key} is not JSON") from exc
-        if isinstance(data, dict):
-            meta = meta.merged(RunMetadata.from_mapping(data))
-    if meta.repo and meta.repo.lower() != own.lower():
-        raise BadInputError(f"success record {key} names {meta.repo}; it may only speak for {own}")
-    return replace(meta, repo=own).merged(parse_key(key))
-
-
 class Services(Protocol):
     """What marking a failure healed needs (the pipeline's Services has it all)."""
 
@@ -90,15 +56,17 @@ class Services(Protocol):
     def now(self) -> Clock: ...
 
 
-def mark_healed(services: Services, bucket: str, key: str) -> HealOutcome:
+def mark_healed(services: Services, bucket: str, key: str, meta: RunMetadata | None = None) -> HealOutcome:
     """Record that CI passed on a fix branch: comment, mark the issue's state and the analysis.
+    ``meta`` is the success record's, when the caller read it already.
 
     Raises NotFoundError or BadInputError for an unusable success record, StorageError when S3 fails.
     """
     settings = services.settings
-    if services.s3 is None:
-        raise ConfigurationError("success records are read from the logs bucket: set LOGS_BUCKET")
-    meta = read_success_record(services.s3, bucket, key)
+    if meta is None:
+        if services.s3 is None:
+            raise ConfigurationError("success records are read from the logs bucket: set LOGS_BUCKET")
+        meta = read_success_record(services.s3, bucket, key)
     prefix = healing_fingerprint_prefix(meta.branch)
     if prefix is None:
         return HealOutcome("not-a-fix", f"branch {meta.branch or '?'} is not a self-healing branch")

@@ -20,7 +20,7 @@ from github.Issue import Issue
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
-from chalicelib.actions.base import fix_branch
+from chalicelib.actions.base import FLAKY_LABEL, FLAKY_NO_FIX, ISSUE_LABEL, fix_branch, issue_labels
 from chalicelib.actions.issue_state import MARKER, IssueState, marker, read_marker
 from chalicelib.actions.links import build_links, is_commit_sha, is_repo_name
 from chalicelib.actions.patches import (
@@ -41,7 +41,7 @@ from chalicelib.settings import Settings
 from chalicelib.store.caps import DailyCaps
 
 log = logging.getLogger(__name__)
-LABEL = "self-healing"
+LABEL = ISSUE_LABEL
 HEAL_PREFIX = HEALING_BRANCH_PREFIX
 _HEAL_BRANCH = re.compile(r"^self-healing/([0-9a-f]{8})-")
 _SCAN_LIMIT = 300
@@ -132,8 +132,10 @@ class GitHubSession:
         self._cache[analysis.id] = found
         return found
 
-    def save_state(self, issue: Issue, found: _Found) -> None:
-        write_state(issue, found.fingerprint, found.state)
+    def save_state(self, issue: Issue, found: _Found, flaky: bool = False) -> None:
+        """Write the issue's marker (and its ``flaky`` label, the first time a run shows it)."""
+        labelled = any(label.name == FLAKY_LABEL for label in issue.labels)
+        write_state(issue, found.fingerprint, found.state, (FLAKY_LABEL,) if flaky and not labelled else ())
 
     def comment(self, target: Issue | PullRequest, body: str, what: str) -> None:
         # A pull request's create_comment is a review comment; its conversation is an issue comment.
@@ -210,10 +212,11 @@ class GitHubIssue(GitHubAction):
                     branch=analysis.metadata.get("branch", ""),
                     evidence=_evidence(analysis),
                     links=links,
+                    flaky=analysis.flaky,
                 )
                 session.comment(found.issue, body, f"issue #{found.issue.number}")
                 found.state.last_comment = now.isoformat()
-            session.save_state(found.issue, found)
+            session.save_state(found.issue, found, flaky=bool(analysis.flaky))
             return self._result(
                 analysis,
                 "updated",
@@ -230,7 +233,7 @@ class GitHubIssue(GitHubAction):
         title = render("issue_title.txt.j2", a=analysis).strip()
         body = render("issue.md.j2", a=analysis, links=links, marker=marker(analysis.fingerprint, state))
         try:
-            issue = found.repo.create_issue(title=title, body=body, labels=[LABEL, analysis.category])
+            issue = found.repo.create_issue(title=title, body=body, labels=issue_labels(analysis))
         except GithubException as exc:
             raise translate(exc, "opening an issue") from exc
         found.issue, found.fingerprint, found.state = issue, analysis.fingerprint, state
@@ -273,6 +276,8 @@ class GitHubPullRequest(GitHubAction):
             return self._result(analysis, "skipped", detail="healing of this failure has ended")
         if healing and found.issue is not None and found.state.attempts >= session.settings.heal_max_attempts:
             return self._give_up(analysis, found, found.issue, branch)
+        if analysis.flaky and not healing:
+            return self._result(analysis, "skipped", detail=FLAKY_NO_FIX)
         if not (analysis.edits or analysis.fix_plan) or not analysis.metadata.get("sha"):
             return self._result(analysis, "skipped", detail="no fix is known for this failure")
         if not healing and found.issue is not None and found.state.pr:

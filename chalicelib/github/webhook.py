@@ -7,8 +7,9 @@ within GitHub's 10 seconds because it only checks and queues: a worker
 (chalicelib.github.joblogs) downloads the log.
 
 Events: ``ping`` is answered; ``workflow_job`` completed with ``failure`` or ``timed_out`` is
-queued; a successful one is recorded as a small outcome document; anything else is accepted
-and ignored.
+queued for its log; a successful one is queued too (the worker adds it to the outcome history
+and tells the failures of the same job and commit they were flaky), or without a queue recorded
+in the history at once; anything else is accepted and ignored.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from chalicelib.errors import (
     UnauthorizedError,
     aws_code,
 )
+from chalicelib.history.outcomes import JobOutcome, OutcomeHistory
 from chalicelib.secrets import read_secret
 from chalicelib.settings import Settings
 from chalicelib.store.records import RecordStore
@@ -59,6 +61,24 @@ class FailedJob:
     run_url: str
     conclusion: str
     installation_id: int | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.conclusion in FAILED
+
+    def to_outcome(self, at: datetime) -> JobOutcome:
+        """This job's entry in the outcome history (a failure's tests come with its analysis)."""
+        return JobOutcome(
+            repo=self.repo,
+            workflow=self.workflow,
+            job=self.job_name,
+            sha=self.sha,
+            branch=self.branch,
+            run_id=str(self.run_id),
+            attempt=self.run_attempt,
+            conclusion="failure" if self.failed else "success",
+            at=at.isoformat(),
+        )
 
     def to_message(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -105,6 +125,7 @@ def handle_delivery(
     body: bytes,
     secret: str,
     store: RecordStore,
+    history: OutcomeHistory,
     queue: SQSClient | None,
     queue_url: str,
     now: Callable[[], datetime],
@@ -132,18 +153,21 @@ def handle_delivery(
     if delivery and not store.claim(f"deliveries/{delivery}", stamp, stamp + DELIVERY_MEMORY):
         log.info("delivery %s was handled before", delivery)
         return WebhookResult(200, "duplicate")
-    if job.conclusion in FAILED:
-        if queue is None or not queue_url:
+    if queue is None or not queue_url:
+        if job.failed:
             raise ConfigurationError("failed jobs have no queue (set JOBS_QUEUE_URL)")
         try:
-            queue.send_message(QueueUrl=queue_url, MessageBody=job.to_message())
-        except AWS_ERRORS as exc:
-            store.release(f"deliveries/{delivery}")  # a redelivery must be able to queue it
-            raise StorageError(f"cannot queue job {job.job_id}: {aws_code(exc)}") from exc
-        return WebhookResult(202, "queued")
-    outcome = {**asdict(job), "at": stamp.isoformat()}
-    store.put_state(f"outcomes/{job.repo}/{stamp:%Y-%m-%d}/{job.run_id}-{job.run_attempt}-{job.job_id}", outcome)
-    return WebhookResult(202, "recorded")
+            history.record(job.to_outcome(stamp))
+        except StorageError:
+            store.release(f"deliveries/{delivery}")  # a redelivery must be able to record it
+            raise
+        return WebhookResult(202, "recorded")
+    try:
+        queue.send_message(QueueUrl=queue_url, MessageBody=job.to_message())
+    except AWS_ERRORS as exc:
+        store.release(f"deliveries/{delivery}")  # a redelivery must be able to queue it
+        raise StorageError(f"cannot queue job {job.job_id}: {aws_code(exc)}") from exc
+    return WebhookResult(202, "queued")
 
 
 def _failed_job(payload: Mapping[str, Any]) -> FailedJob | None:

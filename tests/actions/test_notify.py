@@ -196,3 +196,35 @@ def test_an_address_with_a_line_break_is_not_an_address() -> None:
     assert valid_addresses(["ops@example.com", "ops@example.com\nBcc: all@example.com", "dev@example.com\n"]) == [
         "ops@example.com"
     ]
+
+
+def test_the_digest_counts_flaky_failures_apart_and_lists_the_tests_to_quarantine(s3: Any, ses: Any) -> None:
+    from chalicelib.history.flaky import detect
+    from tests.support.history import job_outcome
+
+    svc = services(s3)
+    for index, name in enumerate(("ruff-lint.log", "ruff-lint.log", "oom-killed.log")):
+        analyze_text(svc, example(name) + b"run %d\n" % index, meta(), False)
+    today = svc.now().date()
+    flaky = next(r for r in svc.store.list_day(today) if r.category == "timeout_or_oom")
+    flaky.flaky = {"verdict": "flaky", "reason": "passed_on_rerun", "evidence": ["failed on 3f9c2a1 attempt 1"]}
+    svc.store.save(flaky)
+    test = "tests/test_refunds.py::test_partial"
+    sha = "3f9c2a1" + "0" * 33
+    history = [
+        job_outcome(svc.now(), ok=False, tests=(test,), repo="acme/payments-api", sha=sha, run_id="77"),
+        job_outcome(svc.now(), ok=True, repo="acme/payments-api", sha=sha, run_id="77", attempt=2),
+    ]
+    assert svc.history is not None
+    svc.history.put_report("acme/payments-api", detect("acme/payments-api", history, svc.now(), 14).to_dict())
+    digest = build_digest(svc.store, today, svc.history)
+    assert (digest.total, digest.flaky, dict(digest.by_repo["acme/payments-api"])) == (3, 1, {"lint": 2})
+    send_digest(svc.store, svc.settings, ses, today, svc.history)
+    message = sent_messages()[-1]
+    assert message.subject == f"[CI digest] {today.isoformat()}: 3 failure(s) (1 flaky), 0 healed"
+    assert f"CI failures on {today.isoformat()}: 3, 1 of them flaky (0 healed that day)" in message.text
+    assert "acme/payments-api: lint 2\n" in message.text
+    assert (
+        "Flaky tests to quarantine\n  acme/payments-api\n"
+        f"    {test}: failed 1 of 2 runs, 1 flip (score 2.0); failed on 3f9c2a1 attempt 1, passed on attempt 2\n"
+    ) in message.text

@@ -128,15 +128,12 @@ def test_a_failed_job_is_queued_once_and_a_redelivery_is_acknowledged(client: Cl
     ]
 
 
-def test_a_successful_job_is_recorded_and_other_events_are_ignored(client: Client, s3: Any, queue_url: str) -> None:
+def test_a_successful_job_is_queued_and_other_events_are_ignored(client: Client, queue_url: str) -> None:
     ok = deliver(client, "workflow_job", workflow_job("success"), delivery="d-8")
-    assert (ok.status_code, ok.json_body) == (202, {"status": "recorded"})
-    job, repo = workflow_job("success")["workflow_job"], workflow_job("success")["repository"]["full_name"]
-    [outcome_key] = [k for k in list_keys(s3, "analysis/_state/outcomes/")]
-    assert outcome_key.startswith(f"analysis/_state/outcomes/{repo}/")
-    assert outcome_key.endswith(f"/{job['run_id']}-{job['run_attempt']}-{job['id']}.json")
-    outcome = json.loads(s3.get_object(Bucket=BUCKET, Key=outcome_key)["Body"].read())
-    assert (outcome["conclusion"], outcome["sha"], outcome["job_name"]) == ("success", job["head_sha"], job["name"])
+    assert (ok.status_code, ok.json_body) == (202, {"status": "queued"})
+    job = workflow_job("success")["workflow_job"]
+    [message] = queued(queue_url)
+    assert (message["conclusion"], message["sha"], message["job_name"]) == ("success", job["head_sha"], job["name"])
     others = (
         ("issues", octokit.example("issues", action="opened")),
         ("workflow_job", octokit.example("workflow_job", action="queued")),
@@ -144,7 +141,41 @@ def test_a_successful_job_is_recorded_and_other_events_are_ignored(client: Clien
     for event, payload in others:
         response = deliver(client, event, payload, delivery=f"d-{event}")
         assert (response.status_code, response.json_body) == (202, {"status": "ignored"})
-    assert queued(queue_url) == []
+
+
+def test_without_a_queue_a_successful_job_goes_straight_into_the_history(
+    client: Client, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("JOBS_QUEUE_URL")
+    monkeypatch.setenv("LOGS_BUCKET", BUCKET)
+    ok = deliver(client, "workflow_job", workflow_job("success"), delivery="d-9")
+    assert (ok.status_code, ok.json_body) == (202, {"status": "recorded"})
+    delivery = workflow_job("success")
+    job, repo = delivery["workflow_job"], delivery["repository"]["full_name"]
+    [document] = list_keys(s3, f"history/{repo}/")
+    assert f"/{job['run_id']}-{job['run_attempt']}-" in document
+    outcome = json.loads(s3.get_object(Bucket=BUCKET, Key=document)["Body"].read())
+    assert (outcome["conclusion"], outcome["sha"], outcome["job"], outcome["workflow"]) == (
+        "success",
+        job["head_sha"],
+        job["name"],
+        job["workflow_name"],
+    )
+
+
+def test_the_worker_adds_a_passed_job_to_the_history_without_asking_github(
+    s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOGS_BUCKET", BUCKET)
+    passed = {**_message(), "conclusion": "success"}
+    with Client(app, stage_name=STAGE, project_dir=str(ROOT)) as client:
+        event = client.events.generate_sqs_event(message_bodies=[json.dumps(passed)], queue_name="self-healing-ci-jobs")
+        client.lambda_.invoke("collect_job_logs", event)
+    assert list_keys(s3, "logs/") == []
+    [document, report] = list_keys(s3, f"history/{REPO}/")
+    assert report == f"history/{REPO}/flaky.json"
+    outcome = json.loads(s3.get_object(Bucket=BUCKET, Key=document)["Body"].read())
+    assert (outcome["conclusion"], outcome["run_id"], outcome["attempt"]) == ("success", "9001", 2)
 
 
 def test_a_webhook_without_a_secret_is_a_configuration_error(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -50,6 +50,7 @@ class Repo:
     job_logs: dict[int, bytes] = field(default_factory=dict)  # a job's whole log, by job id
     run_pulls: dict[int, list[int]] = field(default_factory=dict)  # a run's pull requests, by run id
     check_runs: list[dict[str, Any]] = field(default_factory=list)  # what POST /check-runs received
+    reruns: list[int] = field(default_factory=list)  # the runs whose failed jobs were re-run
     blobs: dict[str, str] = field(default_factory=dict)
     trees: dict[str, dict[str, Any]] = field(default_factory=dict)
     commits: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -287,15 +288,26 @@ class GitHubStub(StubServer):
         if run and req.method == "GET":
             number = int(run.group(1))
             pulls = [{"number": n, "url": f"{base}/pulls/{n}"} for n in repo.run_pulls.get(number, [])]
-            return 200, {"id": number, "status": "completed", "pull_requests": pulls}
+            return 200, {
+                "id": number,
+                "status": "completed",
+                "url": f"{base}/actions/runs/{number}",
+                "pull_requests": pulls,
+            }
+        rerun = re.match(r"^/actions/runs/(\d+)/rerun-failed-jobs$", rest)
+        if rerun and req.method == "POST":
+            repo.reruns.append(int(rerun.group(1)))
+            return 201, {}
         logs = re.match(r"^/actions/jobs/(\d+)/logs$", rest)
         if logs and req.method == "GET":
             if int(logs.group(1)) not in repo.job_logs:
                 return 404, {"message": "Not Found"}
             return 302, {}, {"Location": f"{self.url}/_blobs/{repo.full_name}/{logs.group(1)}"}
         m = re.match(r"^/pulls/(\d+)$", rest)
-        if m and req.method == "GET":
+        if m and req.method in ("GET", "PATCH"):
             found_pull: dict[str, Any] | None = next((p for p in repo.pulls if p["number"] == int(m.group(1))), None)
+            if found_pull is not None and req.method == "PATCH":
+                found_pull.update({k: v for k, v in req.body.items() if k in ("state", "title", "body")})
             return (200, found_pull) if found_pull else (404, {"message": "Not Found"})
         return 404, {"message": f"stub has no route {req.method} {rest}"}
 

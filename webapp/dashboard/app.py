@@ -7,6 +7,7 @@ model is escaped by Jinja2's autoescaping; a strict Content-Security-Policy forb
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ from dashboard.views import code_spans, links, proposed_change
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
-STATUSES = ("analyzed", "issue open", "fix proposed", "healed")
+REPO = re.compile(r"[\w.-]{1,100}/[\w.-]{1,100}")
+STATUSES = ("analyzed", "issue open", "fix proposed", "flaky", "healed")
 
 
 def records_from_env() -> Records:
@@ -93,6 +95,13 @@ def create_app(records: Records | None = None) -> Flask:
             links=links(record, server),
             change=proposed_change(record),
         )
+
+    @app.get("/repos/<owner>/<name>/flaky")
+    def flaky(owner: str, name: str) -> str:
+        repo = f"{owner}/{name}"
+        if not REPO.fullmatch(repo) or ".." in (owner, name):
+            abort(404)
+        return render_template("flaky.html", repo=repo, report=store().flaky_report(repo))
 
     @app.get("/trends")
     def trends() -> str:

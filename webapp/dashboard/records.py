@@ -37,7 +37,7 @@ class Row:
     summary: str
     root_cause: str
     fingerprint: str
-    status: str  # healed | fix proposed | issue open | analyzed
+    status: str  # healed | flaky | fix proposed | issue open | analyzed
     issue_url: str = ""
     pr_url: str = ""
     healed_at: datetime | None = None
@@ -72,7 +72,10 @@ def summarize(record: dict[str, Any]) -> Row | None:
             pr = url
     healing = record.get("healing") or {}
     healed_at = _parse_time(healing.get("healed_at", "")) if healing.get("healed") else None
-    status = "healed" if healed_at else "fix proposed" if pr else "issue open" if issue else "analyzed"
+    flaky = bool(record.get("flaky"))
+    status = (
+        "healed" if healed_at else "flaky" if flaky else "fix proposed" if pr else "issue open" if issue else "analyzed"
+    )
     return Row(
         id=record["id"],
         created_at=created,
@@ -94,6 +97,15 @@ class Source(Protocol):
     def days(self) -> list[date]: ...
     def records(self, day: date) -> Iterator[dict[str, Any]]: ...
     def record(self, analysis_id: str) -> dict[str, Any] | None: ...
+    def flaky_report(self, repo: str) -> dict[str, Any] | None: ...
+
+
+# A repository's quarantine report, as the service keeps it (chalicelib.history.outcomes.report_key).
+_REPO = re.compile(r"[\w.-]{1,100}/[\w.-]{1,100}")
+
+
+def _report_key(repo: str) -> str:
+    return f"history/{repo}/flaky.json"
 
 
 def _record_key(prefix: str, analysis_id: str) -> str:
@@ -129,6 +141,19 @@ class LocalSource:
             return None
         data: dict[str, Any] = json.loads(path.read_text())
         return data
+
+    def flaky_report(self, repo: str) -> dict[str, Any] | None:
+        path = self.root / _report_key(repo)
+        if not _REPO.fullmatch(repo) or ".." in repo.split("/") or not path.is_file():
+            return None
+        data: dict[str, Any] = json.loads(path.read_text())
+        return data
+
+
+def _missing(exc: Exception) -> bool:
+    """Whether an S3 error means the object is not there (or not ours to read)."""
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    return code in ("NoSuchKey", "404", "AccessDenied")
 
 
 class S3Source:
@@ -172,8 +197,19 @@ class S3Source:
         try:
             body = self.s3.get_object(Bucket=self.bucket, Key=_record_key(self.prefix, analysis_id))["Body"].read()
         except Exception as exc:
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-            if code in ("NoSuchKey", "404", "AccessDenied"):
+            if _missing(exc):
+                return None
+            raise
+        data: dict[str, Any] = json.loads(body)
+        return data
+
+    def flaky_report(self, repo: str) -> dict[str, Any] | None:
+        if not _REPO.fullmatch(repo) or ".." in repo.split("/"):
+            return None
+        try:
+            body = self.s3.get_object(Bucket=self.bucket, Key=_report_key(repo))["Body"].read()
+        except Exception as exc:
+            if _missing(exc):
                 return None
             raise
         data: dict[str, Any] = json.loads(body)
@@ -280,6 +316,10 @@ class Records:
                 while len(self._records) > 256:
                     self._records.popitem(last=False)
         return record
+
+    def flaky_report(self, repo: str) -> dict[str, Any] | None:
+        """The repository's quarantine report, as the service last wrote it (None: none yet)."""
+        return self.source.flaky_report(repo)
 
     def occurrences(self, row: Row, days: int = 30, limit: int = 20) -> list[Row]:
         same = [r for r in self.window(days) if r.fingerprint == row.fingerprint and r.repo == row.repo]
