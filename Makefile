@@ -61,6 +61,7 @@ bench: compiled
 	$(PY) bench/analysis_score.py
 	$(PY) bench/dashboard_bench.py
 	$(PY) bench/load_bench.py
+	$(PY) bench/flaky_bench.py
 
 ## Serve the API locally: curl -X POST localhost:8000/analyze ...
 serve: install

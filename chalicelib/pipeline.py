@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from chalicelib.errors import (
 )
 from chalicelib.excerpt.build import build_excerpt
 from chalicelib.excerpt.planning import baseline_keys
-from chalicelib.history.flaky import detect, verdict
+from chalicelib.history.flaky import Changes, detect, flaky_tests, verdict
 from chalicelib.history.outcomes import JobOutcome, OutcomeHistory, failure_outcome
 from chalicelib.ingest.logsource import TimeBoundBlocks, iter_bytes_blocks, iter_file_blocks
 from chalicelib.ingest.metadata import (
@@ -280,7 +280,10 @@ def _judge(services: Services, analysis: Analysis) -> None:
         if not (outcome.sha or outcome.tests):
             return  # no commit to have re-run, no test to have flipped: the history can't tell
         window = history.window(outcome.repo, services.now().date(), services.settings.flaky_window_days)
-        analysis.flaky = verdict(outcome, window, services.now())
+        analysis.flaky = verdict(outcome, window, services.now(), services.changes)
+        if analysis.flaky is not None:
+            history.record(replace(outcome, verdict="flaky"))
+        _tell_earlier(services, window, {analysis.id})
         _refresh_report(services, outcome.repo, window)
     except SelfHealingError as exc:
         log.warning("no flaky verdict for %s: %s", analysis.id, exc)
@@ -288,13 +291,15 @@ def _judge(services: Services, analysis: Analysis) -> None:
 
 def _refresh_report(services: Services, repo: str, window: list[JobOutcome]) -> None:
     if services.history is not None:
-        report = detect(repo, window, services.now(), services.settings.flaky_window_days)
+        report = detect(repo, window, services.now(), services.settings.flaky_window_days, services.changes)
         services.history.put_report(repo, report.to_dict())
 
 
-def flaky_report(history: OutcomeHistory, repo: str, now: datetime, days: int) -> dict[str, Any]:
+def flaky_report(
+    history: OutcomeHistory, repo: str, now: datetime, days: int, changes: Changes | None = None
+) -> dict[str, Any]:
     """``repo``'s quarantine report over the last ``days`` days; raises StorageError."""
-    return detect(repo, history.window(repo, now.date(), days), now, days).to_dict()
+    return detect(repo, history.window(repo, now.date(), days), now, days, changes).to_dict()
 
 
 @dataclass(frozen=True)
@@ -325,8 +330,35 @@ def record_success(services: Services, success: JobOutcome) -> SuccessOutcome:
             continue
         if _tell_flaky(services, failure, window):
             judged.append(failure.analysis)
+    _tell_earlier(services, window, set(judged))
     _refresh_report(services, success.repo, window)
     return SuccessOutcome(True, judged)
+
+
+# Earlier failures told per invocation that their tests turned out flaky (each may cost a few
+# GitHub calls); the next outcome of the repository tells the rest.
+EARLIER_LIMIT = 10
+
+
+def _tell_earlier(services: Services, window: list[JobOutcome], skip: set[str]) -> list[str]:
+    """Tell the window's earlier failures whose failing tests are all flaky now (the history
+    showed it since they were acted on); newest first, at most EARLIER_LIMIT. Best effort: a
+    failure whose analysis is still acting is left for a later outcome."""
+    flaky_now = {test for test, seen in flaky_tests(window, services.changes).items() if seen.flaky}
+    told: list[str] = []
+    for failure in reversed(window):
+        if len(told) >= EARLIER_LIMIT:
+            break
+        if not (failure.failed and failure.analysis and failure.tests) or failure.verdict:
+            continue
+        if failure.analysis in skip or not set(failure.tests) <= flaky_now:
+            continue
+        try:
+            if _tell_flaky(services, failure, window):
+                told.append(failure.analysis)
+        except ActionsPendingError as exc:
+            log.info("%s", exc)
+    return told
 
 
 def _tell_flaky(services: Services, failure: JobOutcome, window: list[JobOutcome]) -> bool:
@@ -337,12 +369,13 @@ def _tell_flaky(services: Services, failure: JobOutcome, window: list[JobOutcome
         log.info("flaky failure %s has no record", failure.analysis)
         return False
     if analysis.flaky is not None:
+        _mark_outcome(services, failure)  # its record says so already: no need to read it again
         return False
     if not _claim(services, analysis.id):
         raise ActionsPendingError(f"analysis {analysis.id} is acting; its flaky verdict waits for a retry")
     with _holding_claim(services, analysis.id):
         analysis = services.store.get(failure.analysis)  # as its last holder left it
-        found = verdict(failure, window, services.now())
+        found = verdict(failure, window, services.now(), services.changes)
         if analysis.flaky is not None or found is None:
             return False
         analysis.flaky = found
@@ -356,8 +389,14 @@ def _tell_flaky(services: Services, failure: JobOutcome, window: list[JobOutcome
                 )
         validate(analysis.to_dict())
         services.store.save(analysis)
+    _mark_outcome(services, failure)
     log.info("analysis %s is flaky: %s", analysis.id, "; ".join(found["evidence"]))
     return True
+
+
+def _mark_outcome(services: Services, failure: JobOutcome) -> None:
+    if services.history is not None:
+        services.history.record(replace(failure, verdict="flaky"))
 
 
 # The least time an action is started with; each external call also has its own timeout.

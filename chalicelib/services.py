@@ -19,6 +19,7 @@ from chalicelib.engines.consult import ReadFiles
 from chalicelib.engines.llm import sdk_client
 from chalicelib.errors import NotFoundError
 from chalicelib.excerpt.redact import Redactor
+from chalicelib.history.flaky import Changes
 from chalicelib.history.outcomes import LocalOutcomeHistory, OutcomeHistory, S3OutcomeHistory
 from chalicelib.ingest.logbucket import LogBucket
 from chalicelib.record import Clock, Sleep, utc_now
@@ -52,6 +53,8 @@ class Services:
     read_files: ReadFiles | None = None
     # Every completed job of each repository (flaky verdicts, the quarantine report).
     history: OutcomeHistory | None = None
+    # What changed between two commits (GitHub's compare), for telling a fix from a flip.
+    changes: Changes | None = None
     # What tells an issue (and its fix) that a failure acted on before turned out flaky.
     verdict_actions: list[VerdictAction] = field(default_factory=list)
 
@@ -111,6 +114,9 @@ def build_services(
         from chalicelib.github.issues import source_files  # PyGithub only where GitHub is configured
 
         services.read_files = functools.partial(source_files, settings)
+        from chalicelib.github.changes import commit_changes
+
+        services.changes = commit_changes(settings)
     if remaining_ms is not None:
         start = time.monotonic()
         services.deadline = start + remaining_ms / 1000

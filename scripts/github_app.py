@@ -37,15 +37,17 @@ EVENTS = ["workflow_job", "workflow_run"]
 STORED_AS = {"pem": "self-healing-ci/github-app-key", "webhook_secret": "self-healing-ci/github-webhook-secret"}
 
 
-def manifest(webhook_url: str, redirect_url: str, homepage: str) -> dict[str, Any]:
-    """The App's manifest, as GitHub's App Manifest flow takes it."""
+def manifest(webhook_url: str, redirect_url: str, homepage: str, reruns: bool = False) -> dict[str, Any]:
+    """The App's manifest, as GitHub's App Manifest flow takes it; ``reruns`` asks for
+    ``actions: write`` (AUTO_RERUN re-runs failed jobs), else the App only reads runs."""
+    permissions = {**PERMISSIONS, "actions": "write"} if reruns else dict(PERMISSIONS)
     return {
         "name": "Self-Healing CI",
         "url": homepage,
         "hook_attributes": {"url": webhook_url, "active": True},
         "redirect_url": redirect_url,
         "public": False,
-        "default_permissions": dict(PERMISSIONS),
+        "default_permissions": permissions,
         "default_events": list(EVENTS),
     }
 
@@ -95,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     make_page.add_argument("--homepage", default="https://github.com", help="the App's homepage")
     make_page.add_argument("--server-url", default="https://github.com", help="GitHub Enterprise: https://HOST")
     make_page.add_argument("--out", type=Path, default=Path("github-app.html"))
+    make_page.add_argument(
+        "--reruns", action="store_true", help="let the App re-run failed jobs (actions: write, for AUTO_RERUN)"
+    )
     do_convert = commands.add_parser("convert", help="turn the flow's code into the App and its secrets")
     do_convert.add_argument("code")
     do_convert.add_argument("--api-url", default="https://api.github.com")
@@ -103,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "page":
         if not args.webhook_url.startswith("https://"):
             parser.error("--webhook-url must be an https:// URL (GitHub posts deliveries there)")
-        data = manifest(args.webhook_url, args.redirect_url, args.homepage)
+        data = manifest(args.webhook_url, args.redirect_url, args.homepage, args.reruns)
         args.out.write_text(page(data, args.org, args.server_url.rstrip("/")))
         print(f"wrote {args.out}: open it in a browser signed in to GitHub")
         return 0

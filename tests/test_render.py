@@ -37,6 +37,7 @@ def test_html_templates_escape() -> None:
         engine={"name": "heuristic", "model": "rules-v1"},
         actions=[],
         occurrences=1,
+        flaky=None,
     )
     html = render("email.html.j2", a=analysis, links={"run": "", "issue": "javascript:alert(1)"})
     assert "javascript:" not in html
@@ -57,15 +58,27 @@ def test_no_rendered_output_holds_characters_that_render_as_nothing() -> None:
         engine={"name": "heuristic", "model": "rules-v1"},
         actions=[],
         occurrences=1,
+        flaky={"verdict": "flaky", "reason": "known_flaky_tests", "evidence": [f"t: {hidden}"], "tests": [hidden]},
     )
     links = {"run": "", "issue": ""}
     for name in ("email.html.j2", "email.txt.j2"):
         out = render(name, a=analysis, links=links)
-        assert "zeroiso" in out
+        assert "zeroiso" in out and "every test that failed is known to be flaky" in out
         assert out.isascii() or all(unicodedata.category(ch) != "Cf" for ch in out), name
+    note = render("flaky_verdict.md.j2", v=analysis.flaky, pr=None, report="")
+    assert "zeroiso" in note and all(unicodedata.category(ch) != "Cf" for ch in note)
 
 
 def test_a_title_is_cut_at_a_words_end() -> None:
     assert one_line("short\ntitle", 20) == "short title"
     assert one_line("Dependency installation failed for package leftpad", 30) == "Dependency installation …"
     assert one_line("x" * 50, 20) == "x" * 18 + " …"
+
+
+def test_a_code_span_holds_any_text_whole() -> None:
+    from chalicelib.render import md_code
+
+    assert md_code("tests/test_a.py::test_b") == "`tests/test_a.py::test_b`"
+    assert md_code("it `quotes` things") == "``it `quotes` things``"
+    assert md_code("`edge`") == "`` `edge` ``"
+    assert md_code("two\nlines") == "`two lines`"

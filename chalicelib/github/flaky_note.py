@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from github import GithubException
 
+from chalicelib.actions.base import fix_branch
 from chalicelib.actions.links import build_links
 from chalicelib.github.client import translate
 from chalicelib.github.issues import GitHubAction, GitHubSession
@@ -47,8 +48,10 @@ class GitHubFlakyNote(GitHubAction):
                 pull = found.repo.get_pull(pr)
             except GithubException as exc:
                 raise translate(exc, f"finding pull request #{pr}") from exc
-            # Only the service's own open draft is closed: a person may have taken the fix over.
-            if pull.state == "open" and pull.head.ref.startswith("self-healing/") and pull.draft:
+            # Only the draft this failure's analysis opened, still open and still a draft: a fix
+            # proposed for another (real) run of the same failure stays, and so does one a
+            # person took over.
+            if pull.state == "open" and pull.draft and pull.head.ref == fix_branch(analysis):
                 closing = pull
         links = build_links(analysis, session.settings)
         body = render(

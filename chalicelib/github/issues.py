@@ -204,7 +204,9 @@ class GitHubIssue(GitHubAction):
             # in a burst is one issue with a count, not a hundred notifications.
             now = session.now()
             last = _parse_time(found.state.last_comment)
-            if last is None or now - last >= COMMENT_INTERVAL:
+            # A failure newly found flaky always says so: the issue's readers decide on it.
+            newly_flaky = bool(analysis.flaky) and FLAKY_LABEL not in {label.name for label in found.issue.labels}
+            if last is None or now - last >= COMMENT_INTERVAL or newly_flaky:
                 body = render(
                     "issue_seen_again.md.j2",
                     run=run,

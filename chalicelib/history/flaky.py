@@ -8,9 +8,9 @@ Read from a repository's outcome history (chalicelib.history.outcomes), three ki
   same job (``test (3.12)``) passed on the same commit, and the test has failed on that other
   leg too. A test that fails on one leg only is a real failure of that leg, not a flaky one.
 - **flips**: in one job on one branch, commit after commit, a test failed, passed, then failed
-  again (two flips); neither the commits it started to pass on and to fail again on changed a
-  file it names (when ``changes`` can tell: unknown counts as changed), nor was either failure
-  one of PERSISTENT failing commits in a row. A regression that a later commit fixed flips
+  again (two flips); neither the commits it started to pass on and to fail again on changed the
+  file it names (when ``changes`` can tell), nor was either failure one of PERSISTENT failing
+  commits in a row. A regression that a later commit fixed flips
   once and is real; one that comes back is broken for commits in a row, each time.
 
 A test with none of these is a real failure. Each flaky test is scored for the quarantine list:
@@ -30,7 +30,7 @@ from typing import Any
 from chalicelib.history.outcomes import JobOutcome
 
 # What changed between two commits of a repository (repo, base, head): the paths, or None when
-# that can't be told (no GitHub, a commit gone). Given, it tells a fix from a flip.
+# that can't be told (a commit gone, no answer). Given, it tells a fix from a flip.
 Changes = Callable[[str, str, str], frozenset[str] | None]
 HALF_LIFE_DAYS = 7.0
 MAX_EVIDENCE = 5
@@ -275,13 +275,14 @@ def named_file(test: str) -> str:
 
 
 def _touched(changes: Changes, entry: TestHistory, base: JobOutcome, head: JobOutcome) -> bool:
-    """Whether the file the test names changed between the two outcomes' commits (unknown counts
-    as a change: a flip is only claimed when nothing could explain it)."""
+    """Whether the file the test names is known to have changed between the two outcomes'
+    commits (an unknown change explains nothing: the outcomes alone decide, as without
+    ``changes``)."""
     named = named_file(entry.test)
     if not named:
         return False  # the test names no file: no change can explain it
     changed = changes(base.repo, base.sha, head.sha)
-    return changed is None or named in changed
+    return changed is not None and named in changed
 
 
 def _matrix(entry: TestHistory, history: History, failed_in: dict[str, set[str]]) -> None:

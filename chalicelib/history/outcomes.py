@@ -74,6 +74,7 @@ class JobOutcome:
     fingerprint: str = ""
     analysis: str = ""
     category: str = ""
+    verdict: str = ""  # "flaky" once the failure's record says so
 
     @property
     def job_key(self) -> str:
@@ -116,6 +117,7 @@ class JobOutcome:
                 fingerprint=str(data.get("fingerprint") or ""),
                 analysis=str(data.get("analysis") or ""),
                 category=str(data.get("category") or ""),
+                verdict=str(data.get("verdict") or ""),
             )
             outcome.time  # noqa: B018 (an unreadable time is refused here, not when the detector sorts)
         except (KeyError, TypeError, ValueError) as exc:

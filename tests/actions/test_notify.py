@@ -228,3 +228,23 @@ def test_the_digest_counts_flaky_failures_apart_and_lists_the_tests_to_quarantin
         "Flaky tests to quarantine\n  acme/payments-api\n"
         f"    {test}: failed 1 of 2 runs, 1 flip (score 2.0); failed on 3f9c2a1 attempt 1, passed on attempt 2\n"
     ) in message.text
+
+
+def test_a_flaky_failures_messages_say_so(s3: Any, ses: Any) -> None:
+    svc = services(s3)
+    outcome = analyze_text(svc, example("oom-killed.log"), meta(), False)
+    record = outcome.analysis
+    record.flaky = {
+        "verdict": "flaky",
+        "reason": "passed_on_rerun",
+        "evidence": ["failed on 3f9c2a1 attempt 1, passed on attempt 2"],
+    }
+    [email] = [a for a in svc.actions if a.kind == "email"]
+    email.run(record)
+    message = sent_messages()[-1]
+    assert message.subject.startswith("[CI failed, flaky] acme/payments-api@main: timeout_or_oom")
+    assert (
+        "Flaky, not a regression: the job passed when it ran again on the same commit "
+        "(failed on 3f9c2a1 attempt 1, passed on attempt 2). No fix is proposed.\n"
+    ) in message.text
+    assert "<li>failed on 3f9c2a1 attempt 1, passed on attempt 2</li>" in message.html

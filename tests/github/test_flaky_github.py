@@ -222,3 +222,51 @@ def test_the_success_record_path_through_the_s3_handler(s3: Any, github_stub: Gi
         "CI",
         SHA,
     )
+
+
+def test_what_changed_between_two_commits_comes_from_the_compare_api(github_stub: GitHubStub, repo: Repo) -> None:
+    from chalicelib.github.changes import commit_changes
+
+    after = "b" * 40
+    repo.files[after] = {**repo.files[SHA], "tests/test_config.py": ("file", b"def test_it(): pass\n")}
+    changes = commit_changes(services(github_stub, None).settings, budget=2)
+    assert changes(REPO, SHA, after) == frozenset({"tests/test_config.py"})
+    assert changes(REPO, SHA, after) == frozenset({"tests/test_config.py"})  # asked once
+    assert changes(REPO, SHA, "c" * 40) is None  # a commit GitHub does not have
+    assert changes(REPO, after, SHA) is None  # the budget of two comparisons is spent
+    asked = [r.path for r in github_stub.requests if "/compare/" in r.path]
+    assert asked == [f"/repos/{REPO}/compare/{SHA}...{after}", f"/repos/{REPO}/compare/{SHA}...{'c' * 40}"]
+
+
+def test_an_open_issue_gets_the_flaky_verdict_as_a_comment_at_once(
+    s3: Any, github_stub: GitHubStub, repo: Repo
+) -> None:
+    repo.files["1" * 40] = repo.files[SHA]  # the commit before, with the same files
+    repo.commits["1" * 40] = {**repo.commits[SHA], "sha": "1" * 40}
+    first = analyze(s3, github_stub, upload_failure(s3, attempt=1, run="76", sha="1" * 40))
+    assert first.flaky is None and {a.kind: a.status for a in first.actions}["github_pr"] == "created"
+    [issue] = repo.issues
+    handle_success_record(services(github_stub, s3, minutes=1), BUCKET, upload_success(s3, attempt=2))
+    again = analyze(s3, github_stub, upload_failure(s3, attempt=1), minutes=3)  # within the hour
+    assert again.fingerprint == first.fingerprint and again.flaky is not None
+    # Its test passed on a re-run: the first failure, of the same test on the commit before, is
+    # told first (its own draft fix closed), then the issue hears of this run.
+    earlier, comment = repo.comments[issue["number"]]
+    assert earlier == (
+        "**Flaky, not a regression:** every test that failed is known to be flaky.\n\n"
+        "- tests/test\\_config.py\\: failed on 9a8b7c6 attempt 1, passed on attempt 2\n\n"
+        "Flaky test: `tests/test_config.py`\n\n"
+        "No fix is proposed for a flaky failure, and the draft fix pull request #2 is closed.\n"
+    )
+    assert stored(s3, first.id).flaky is not None and repo.pulls[0]["state"] == "closed"
+    assert comment.startswith(
+        "Seen again in run 77 (2nd time) on `main`.\n\n"
+        "**Flaky, not a regression:** the job passed when it ran again on the same commit.\n\n"
+        "- failed on 9a8b7c6 attempt 1, passed on attempt 2\n\n"
+        "Flaky test: `tests/test_config.py`\n\n```text\n"
+    )
+    assert "flaky" in {lb["name"] for lb in issue["labels"]}
+    # The next flaky run within the hour only counts (the issue says it is flaky already).
+    handle_success_record(services(github_stub, s3, minutes=4), BUCKET, upload_success(s3, attempt=2, run="78"))
+    third = analyze(s3, github_stub, upload_failure(s3, attempt=1, run="78"), minutes=5)
+    assert third.flaky is not None and len(repo.comments[issue["number"]]) == 2

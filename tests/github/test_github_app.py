@@ -44,6 +44,9 @@ def test_the_page_posts_a_manifest_with_least_permissions_and_two_events(tmp_pat
     }
     assert manifest["default_events"] == ["workflow_job", "workflow_run"]
     assert manifest["hook_attributes"] == {"url": hook, "active": True} and manifest["public"] is False
+    assert github_app().main(["page", "--webhook-url", hook, "--reruns", "--out", str(out)]) == 0
+    [value] = re.findall(r'name="manifest" value="([^"]*)"', out.read_text())
+    assert json.loads(html.unescape(value))["default_permissions"]["actions"] == "write"  # for AUTO_RERUN
 
 
 def test_a_webhook_url_that_is_not_https_is_refused(tmp_path: Path) -> None:

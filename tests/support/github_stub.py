@@ -294,6 +294,21 @@ class GitHubStub(StubServer):
                 "url": f"{base}/actions/runs/{number}",
                 "pull_requests": pulls,
             }
+        compare = re.match(r"^/compare/([0-9a-f]+)\.\.\.([0-9a-f]+)$", rest)
+        if compare and req.method == "GET":
+            before, after = (repo.files.get(sha) for sha in compare.groups())
+            if before is None or after is None:
+                return 404, {"message": "Not Found"}
+            changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+            return 200, {
+                "url": f"{base}/compare/{compare.group(1)}...{compare.group(2)}",
+                "status": "ahead",
+                "ahead_by": 1,
+                "behind_by": 0,
+                "total_commits": 1,
+                "commits": [],
+                "files": [{"sha": _sha(p), "filename": p, "status": "modified"} for p in changed],
+            }
         rerun = re.match(r"^/actions/runs/(\d+)/rerun-failed-jobs$", rest)
         if rerun and req.method == "POST":
             repo.reruns.append(int(rerun.group(1)))
