@@ -26,7 +26,15 @@ def test_demo_runs_offline_and_writes_records_and_drafts(tmp_path: Path) -> None
         [line] = [entry for entry in lines if entry.startswith(f"{name}: ")]
         assert line.startswith(f"{name}: {meta['category']} — ")
     assert "duplicate, no new record" in result.stdout
-    records = [p for p in tmp_path.rglob("*.json") if "_state" not in p.parts]
+    first = next(iter(expected))
+    assert f"(re-run of {first}'s job passed on the same commit: failed on " in result.stdout
+    [note] = list(tmp_path.rglob("flaky.md"))
+    assert note.read_text().startswith("**Flaky, not a regression:** the job passed when it ran again")
+    flaky = [json.loads(p.read_text()) for p in (tmp_path / "analysis").rglob("*.json") if "_state" not in p.parts]
+    assert [r["metadata"]["job"] for r in flaky if r["flaky"]] == [expected[first]["job"]]
+    reports = list((tmp_path / "history").rglob("flaky.json"))
+    assert sum(job["reruns_passed"] for r in reports for job in json.loads(r.read_text())["jobs"]) == 1
+    records = [p for p in (tmp_path / "analysis").rglob("*.json") if "_state" not in p.parts]
     assert len(records) == len(expected)
     assert {json.loads(p.read_text())["category"] for p in records} == {m["category"] for m in expected.values()}
     assert len(list(tmp_path.rglob("issue.md"))) == len(expected)
