@@ -342,3 +342,13 @@ def test_the_flaky_report_is_read_from_the_bucket(s3: Any) -> None:
     report = source.flaky_report("acme/api")
     assert report is not None and report["tests"][0]["failures"] == 1
     assert source.flaky_report("acme/none") is None and source.flaky_report("../etc") is None
+
+
+def test_trends_count_flaky_failures_apart(records_dir: Path, client: Any) -> None:
+    before = client.get("/trends").get_data(as_text=True)
+    assert "<b>3</b><span>failures</span>" in before and "<b>0</b><span>flaky" in before
+    record = make_record(8, RECENT, repo="acme/api", category="lint", fingerprint="a" * 16)
+    record["flaky"] = {"verdict": "flaky", "reason": "passed_on_rerun", "evidence": ["failed on c attempt 1"]}
+    write(records_dir, record)
+    after = create_app(Records(LocalSource(records_dir))).test_client().get("/trends").get_data(as_text=True)
+    assert "<b>3</b><span>failures</span>" in after and "<b>1</b><span>flaky" in after

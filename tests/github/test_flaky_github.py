@@ -270,3 +270,40 @@ def test_an_open_issue_gets_the_flaky_verdict_as_a_comment_at_once(
     handle_success_record(services(github_stub, s3, minutes=4), BUCKET, upload_success(s3, attempt=2, run="78"))
     third = analyze(s3, github_stub, upload_failure(s3, attempt=1, run="78"), minutes=5)
     assert third.flaky is not None and len(repo.comments[issue["number"]]) == 2
+
+
+def test_the_pull_requests_comment_marks_the_job_flaky_when_its_rerun_passes(
+    s3: Any, github_stub: GitHubStub, repo: Repo
+) -> None:
+    repo.pulls.append(
+        {
+            "number": 5,
+            "state": "open",
+            "draft": False,
+            "html_url": f"https://github.example/{REPO}/pull/5",
+            "issue_url": f"{github_stub.url}/repos/{REPO}/issues/5",
+            "head": {"ref": "feature/yaml", "sha": SHA},
+            "base": {"ref": "main"},
+        }
+    )
+    key = upload_failure(s3, attempt=1)
+    head = s3.head_object(Bucket=BUCKET, Key=key)["Metadata"]
+    s3.copy_object(
+        Bucket=BUCKET,
+        Key=key,
+        CopySource={"Bucket": BUCKET, "Key": key},
+        Metadata={**head, "pull-request": "5"},
+        MetadataDirective="REPLACE",
+    )
+    failed = analyze(s3, github_stub, key)
+    assert {a.kind: a.status for a in failed.actions}["github_pr_comment"] == "created"
+    [before] = repo.comments[5]
+    assert "#### test · `dependency_install`\n" in before
+    handle_success_record(services(github_stub, s3, minutes=5), BUCKET, upload_success(s3, attempt=2))
+    [after] = repo.comments[5]  # the same comment, edited in place
+    assert "#### test · `dependency_install` · flaky\n\n**Flaky, not a regression:** the job passed" in after
+    record = stored(s3, failed.id)
+    assert [(a.kind, a.status) for a in record.actions[-2:]] == [
+        ("github_issue", "updated"),
+        ("github_pr_comment", "updated"),
+    ]

@@ -239,6 +239,7 @@ class Trends:
     healed: int
     median_hours_to_heal: float | None
     categories: list[str] = field(default_factory=list)
+    flaky: int = 0  # failures found flaky: not in the counts above
 
     @property
     def total(self) -> int:
@@ -336,7 +337,11 @@ class Records:
         per_day: dict[date, Counter[str]] = {d: Counter() for d in span}
         fingerprints: Counter[tuple[str, str]] = Counter()
         latest: dict[tuple[str, str], Row] = {}
+        flaky = 0
         for row in rows:
+            if row.status == "flaky":
+                flaky += 1  # passed on a re-run or known flaky: no regression to chart
+                continue
             if row.day in per_day:
                 per_day[row.day][row.category] += 1
             key = (row.repo, row.fingerprint)
@@ -352,5 +357,12 @@ class Records:
         hours = [(r.healed_at - r.created_at).total_seconds() / 3600 for r in healed if r.healed_at]
         categories = sorted({c for counts in per_day.values() for c in counts})
         return Trends(
-            span, per_day, top, len(proposed), len(healed), statistics.median(hours) if hours else None, categories
+            span,
+            per_day,
+            top,
+            len(proposed),
+            len(healed),
+            statistics.median(hours) if hours else None,
+            categories,
+            flaky,
         )
