@@ -321,6 +321,9 @@ def record_success(services: Services, success: JobOutcome) -> SuccessOutcome:
     if history is None:
         return SuccessOutcome(False, [])
     history.record(success)
+    # Most passes follow no failure of their job on their commit: one listing tells.
+    if not any(f.job_key == success.job_key for f in history.failures_on(success.repo, success.sha)):
+        return SuccessOutcome(True, [])
     window = history.window(success.repo, services.now().date(), services.settings.flaky_window_days)
     judged: list[str] = []
     for failure in window:

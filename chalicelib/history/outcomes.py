@@ -4,12 +4,14 @@ Layout, in the logs bucket (or the local folder, in the bucket's layout)::
 
     history/<owner>/<repo>/<yyyy-mm-dd>/<run_id>-<attempt>-<job id>.json   one job run's outcome
     history/<owner>/<repo>/<yyyy-mm-dd>.jsonl                             a finished day, compacted
+    history/<owner>/<repo>/commits/<sha>/<run_id>-<attempt>-<job id>.json  a failure, by its commit
 
 A job run's document is written under a key its run, attempt, workflow and job decide, so a
 redelivered event or a re-analysis rewrites the same document. A day that is over (older than
 yesterday) is read from its documents once and then from its compacted file: a 14-day window
 costs 13 reads and one day's listing. The bucket's lifecycle expires ``history/`` with ``logs/``
-(infra/template.yaml).
+(infra/template.yaml). A failure is also kept under its commit, so a pass learns with one
+listing whether a failure of its job and commit needs a verdict (most passes have none).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ MAX_TESTS = 50
 MAX_FILES = 20
 _READERS = 16  # a day's documents are read this many at a time
 _REPO = re.compile(r"[\w.-]{1,100}/[\w.-]{1,100}\Z")
+_SHA = re.compile(r"[0-9a-fA-F]{7,64}")
 
 
 def valid_repo(repo: str) -> bool:
@@ -131,6 +134,10 @@ def day_prefix(repo: str, day: date) -> str:
     return f"{PREFIX}{repo}/{day:%Y-%m-%d}/"
 
 
+def commit_prefix(repo: str, sha: str) -> str:
+    return f"{PREFIX}{repo}/commits/{sha.lower()}/"
+
+
 def compacted_key(repo: str, day: date) -> str:
     return f"{PREFIX}{repo}/{day:%Y-%m-%d}.jsonl"
 
@@ -156,8 +163,18 @@ class OutcomeHistory:
         if not valid_repo(outcome.repo):
             raise BadInputError(f"outcomes are kept per repository; {outcome.repo!r} is not owner/name")
         key = f"{day_prefix(outcome.repo, outcome.time.date())}{outcome.name()}.json"
-        self._put(key, json.dumps(outcome.to_dict(), sort_keys=True).encode())
+        body = json.dumps(outcome.to_dict(), sort_keys=True).encode()
+        self._put(key, body)
+        if outcome.failed and outcome.sha:
+            self._put(f"{commit_prefix(outcome.repo, outcome.sha)}{outcome.name()}.json", body)
         return key
+
+    def failures_on(self, repo: str, sha: str) -> list[JobOutcome]:
+        """The failures recorded on commit ``sha`` of ``repo`` (one listing, and their documents)."""
+        if not _SHA.fullmatch(sha):
+            return []
+        keys = self._list(commit_prefix(repo, sha))
+        return [o for key in keys if (body := self._get(key)) is not None and (o := _parse(body, key))]
 
     def window(self, repo: str, today: date, days: int) -> list[JobOutcome]:
         """The outcomes of ``repo`` recorded in the ``days`` days up to ``today``, oldest first."""

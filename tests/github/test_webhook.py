@@ -172,8 +172,7 @@ def test_the_worker_adds_a_passed_job_to_the_history_without_asking_github(
         event = client.events.generate_sqs_event(message_bodies=[json.dumps(passed)], queue_name="self-healing-ci-jobs")
         client.lambda_.invoke("collect_job_logs", event)
     assert list_keys(s3, "logs/") == []
-    [document, report] = list_keys(s3, f"history/{REPO}/")
-    assert report == f"history/{REPO}/flaky.json"
+    [document] = list_keys(s3, f"history/{REPO}/")  # no failure of its commit: nothing else to do
     outcome = json.loads(s3.get_object(Bucket=BUCKET, Key=document)["Body"].read())
     assert (outcome["conclusion"], outcome["run_id"], outcome["attempt"]) == ("success", "9001", 2)
 

@@ -154,3 +154,12 @@ def test_an_analysed_failure_becomes_an_outcome_with_its_tests_and_files() -> No
     assert found.files == ("tests/test_a.py",)
     analysis.metadata = {"repo": "acme/api"}  # no job: nothing to keep a history of
     assert failure_outcome(analysis) is None
+
+
+def test_a_failure_is_found_by_its_commit(history: OutcomeHistory) -> None:
+    failed, passed = outcome(10), outcome(10, 11, "success", attempt=2)
+    history.record(failed)
+    history.record(passed)
+    assert history.failures_on("acme/api", "a" * 40) == [failed]  # the pass is not indexed
+    assert history.failures_on("acme/api", "b" * 40) == []
+    assert history.failures_on("acme/api", "../../x") == []
