@@ -36,7 +36,8 @@ LOGS_BUCKET = os.environ.get("LOGS_BUCKET") or "self-healing-ci-logs"
 # The prod stage puts the API behind API Gateway's usage plan (throttling): clients then send an
 # x-api-key too. That key only meters; the bearer token checked in the handlers authenticates.
 API_KEY_REQUIRED = os.environ.get("API_KEY_REQUIRED", "").lower() == "true"
-# The queue of failed jobs whose logs the worker collects (the GitHub App's webhook fills it).
+# The queue of completed jobs the worker handles (the GitHub App's webhook fills it); each stage
+# has its own (.chalice/config.json, infra/bind_stack.py).
 JOBS_QUEUE = os.environ.get("JOBS_QUEUE_NAME") or "self-healing-ci-jobs"
 
 

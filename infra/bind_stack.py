@@ -3,7 +3,7 @@
     python infra/bind_stack.py --stage prod --stack self-healing-ci-prod          # reads the stack with boto3
     python infra/bind_stack.py --stage prod --outputs-json outputs.json            # or `aws cloudformation
                                                                                    #    describe-stacks` output
-Sets LOGS_BUCKET, MAIL_FROM and SES_CONFIGURATION_SET in the stage's environment and points
+Sets LOGS_BUCKET, MAIL_FROM, SES_CONFIGURATION_SET and the jobs queue in the stage's environment and points
 the stage's hand-written IAM policy at the stack's bucket and configuration set.
 """
 
@@ -49,6 +49,8 @@ def bind(root: Path, stage: str, outputs: dict[str, str]) -> list[Path]:
         env["MAIL_FROM"] = outputs["SenderEmail"]
     if outputs.get("JobsQueueUrl"):
         env["JOBS_QUEUE_URL"] = outputs["JobsQueueUrl"]
+    if outputs.get("JobsQueueName"):
+        env["JOBS_QUEUE_NAME"] = outputs["JobsQueueName"]  # the worker's trigger, read at deploy
     config_path.write_text(json.dumps(config, indent=2) + "\n")
     policy_path = root / ".chalice" / stage_config.get("iam_policy_file", f"policy-{stage}.json")
     policy = policy_path.read_text()

@@ -86,23 +86,20 @@ def test_bucket_is_private_encrypted_tls_only_and_expires(template: dict[str, An
 
 def test_ecr_and_ecs(template: dict[str, Any]) -> None:
     [repo] = resource(template, "AWS::ECR::Repository")
-    assert repo["RepositoryName"] == "self-healing-ci-app" and repo["ImageScanningConfiguration"]["ScanOnPush"]
+    assert repo["RepositoryName"] == {"Sub": "self-healing-ci-${Stage}-app"}
+    assert repo["ImageScanningConfiguration"]["ScanOnPush"]
     lifecycle = json.loads(repo["LifecyclePolicy"]["LifecyclePolicyText"])
     assert lifecycle["rules"][0]["selection"]["countNumber"] == 20
     [cluster] = resource(template, "AWS::ECS::Cluster")
-    assert cluster["ClusterName"] == "self-healing-ci-cluster"
+    assert cluster["ClusterName"] == {"Sub": "self-healing-ci-${Stage}"}
     [task] = resource(template, "AWS::ECS::TaskDefinition")
     assert (task["Cpu"], task["Memory"], task["RequiresCompatibilities"]) == ("256", "512", ["FARGATE"])
     [container] = task["ContainerDefinitions"]
     assert container["LogConfiguration"]["LogDriver"] == "awslogs" and container["HealthCheck"]["Command"]
-    groups = {
-        g["LogGroupName"]: g.get("RetentionInDays")
-        for g in resource(template, "AWS::Logs::LogGroup")
-        if isinstance(g["LogGroupName"], str)
-    }
-    assert groups["/ecs/self-healing-ci"] == 14
+    groups = {g["LogGroupName"]["Sub"]: g.get("RetentionInDays") for g in resource(template, "AWS::Logs::LogGroup")}
+    assert groups["/ecs/self-healing-ci-${Stage}"] == 14
     [service] = resource(template, "AWS::ECS::Service")
-    assert service["ServiceName"] == "self-healing-ci-app-service"
+    assert service["ServiceName"] == {"Sub": "self-healing-ci-${Stage}-app"}
     assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["Subnets"] == {"Ref": "PublicSubnetIds"}
     [group] = resource(template, "AWS::EC2::SecurityGroup")
     [ingress] = group["SecurityGroupIngress"]
@@ -114,22 +111,97 @@ def test_iam_is_least_privilege(template: dict[str, Any]) -> None:
     task = statements(roles["TaskRole"]["Properties"])
     assert {s["Action"] for s in task} == {"s3:GetObject", "s3:ListBucket"}
     assert task[0]["Resource"] == {"Sub": "${LogsBucket.Arn}/analysis/*"}
-    ci = roles["CiRole"]["Properties"]
-    [trust] = ci["AssumeRolePolicyDocument"]["Statement"]
+    uploader = roles["UploaderRole"]["Properties"]
+    [trust] = uploader["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert trust["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"] == {
-        "Sub": "repo:${GitHubRepository}:*"
+    assert trust["Condition"]["StringEquals"] == {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+    listed, only_own = trust["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"]["If"][1:]
+    assert only_own == [{"Sub": "repo:${GitHubRepository}:*"}]
+    assert listed == {
+        "Split": [
+            ",",
+            {"Sub": ["repo:${Listed}:*", {"Listed": {"Join": [":*,repo:", {"Ref": "UploaderRepositories"}]}}]},
+        ]
     }
-    assert trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
-    by_sid = {s["Sid"]: s for s in statements(ci)}
-    assert by_sid["PutLogsOnly"]["Action"] == "s3:PutObject"
-    assert by_sid["PutLogsOnly"]["Resource"] == {"Sub": "${LogsBucket.Arn}/logs/*"}
+    [put] = statements(uploader)
+    assert (put["Sid"], put["Action"], put["Resource"]) == (
+        "PutLogsOnly",
+        "s3:PutObject",
+        {"Sub": "${LogsBucket.Arn}/logs/*"},
+    )
+    deploy = roles["DeployRole"]["Properties"]
+    [trust] = deploy["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Condition"] == {
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": {
+                "Sub": "repo:${GitHubRepository}:ref:refs/heads/${DefaultBranch}"
+            },
+        }
+    }
+    by_sid = {s["Sid"]: s for s in statements(deploy)}
+    assert "PutLogsOnly" not in by_sid
     assert by_sid["EcrPushThisRepository"]["Resource"] == {"GetAtt": "AppRepository.Arn"}
     assert by_sid["EcrLogin"]["Action"] == "ecr:GetAuthorizationToken"  # the only account-wide ECR call
     assert by_sid["PassTheTaskRoles"]["Resource"] == [{"GetAtt": "TaskExecutionRole.Arn"}, {"GetAtt": "TaskRole.Arn"}]
     assert by_sid["ThisService"]["Resource"] == {"Ref": "AppService"}
-    wildcard = [s for s in statements(ci) if s["Resource"] == "*"]
+    wildcard = [s for s in statements(deploy) if s["Resource"] == "*"]
     assert {s["Sid"] for s in wildcard} == {"EcrLogin", "TaskDefinitions"}  # AWS has no resource scoping for these
+
+
+def _evaluate(node: Any, params: dict[str, Any]) -> Any:
+    """CloudFormation's Ref, Join, Split, Sub and If on ``params``, enough for the trust policy."""
+    if isinstance(node, list):
+        return [_evaluate(item, params) for item in node]
+    if not isinstance(node, dict):
+        return node
+    [(name, arg)] = node.items()
+    if name == "Ref":
+        return params[arg]
+    if name == "Join":
+        return arg[0].join(_evaluate(arg[1], params))
+    if name == "Split":
+        return _evaluate(arg[1], params).split(arg[0])
+    if name == "If":
+        return _evaluate(arg[1] if params[arg[0]] else arg[2], params)
+    if name == "Sub":
+        text, values = (
+            (arg, {}) if isinstance(arg, str) else (arg[0], {k: _evaluate(v, params) for k, v in arg[1].items()})
+        )
+        return re.sub(r"\$\{(\w+)\}", lambda m: str({**params, **values}[m.group(1)]), text)
+    raise AssertionError(f"not evaluated here: {name}")
+
+
+def test_the_uploader_role_trusts_each_listed_repository_or_organisation(template: dict[str, Any]) -> None:
+    [trust] = template["Resources"]["UploaderRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    subject = trust["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"]
+    listed = {
+        "UploaderRepositories": ["acme/api", "acme-labs/*"],
+        "GitHubRepository": "acme/ci",
+        "UploadersListed": True,
+    }
+    assert _evaluate(subject, listed) == ["repo:acme/api:*", "repo:acme-labs/*:*"]
+    own = {"UploaderRepositories": [""], "GitHubRepository": "acme/ci", "UploadersListed": False}
+    assert _evaluate(subject, own) == ["repo:acme/ci:*"]
+    condition = template["Conditions"]["UploadersListed"]
+    assert condition == {"Not": [{"Equals": [{"Join": ["", {"Ref": "UploaderRepositories"}]}, ""]}]}
+
+
+def test_every_named_resource_is_scoped_by_its_stage(template: dict[str, Any]) -> None:
+    name_keys = ("Name", "QueueName", "RepositoryName", "ClusterName", "ServiceName", "Family", "LogGroupName",
+                 "TopicName", "DashboardName", "UsagePlanName")  # fmt: skip
+    named = {
+        (logical, key): res["Properties"][key]
+        for logical, res in template["Resources"].items()
+        for key in name_keys
+        if key in res.get("Properties", {})
+    }
+    assert len(named) >= 15
+    for (logical, key), value in named.items():
+        text = value["Sub"] if isinstance(value, dict) and "Sub" in value else value
+        if isinstance(text, list):
+            text = text[0]
+        assert isinstance(text, str) and "${Stage}" in text, (logical, key, value)
 
 
 def test_ses_and_monitoring(template: dict[str, Any]) -> None:
@@ -153,9 +225,21 @@ def test_ses_and_monitoring(template: dict[str, Any]) -> None:
         "Healed",
     ):
         assert metric in body
-    lambda_groups = [g for g in resource(template, "AWS::Logs::LogGroup") if not isinstance(g["LogGroupName"], str)]
+    lambda_groups = [g for g in resource(template, "AWS::Logs::LogGroup") if "/aws/lambda/" in g["LogGroupName"]["Sub"]]
     assert all(g["RetentionInDays"] == {"Ref": "LambdaLogRetentionDays"} for g in lambda_groups)
-    assert set(template["Outputs"]) >= {"LogsBucketName", "EcrRepositoryUri", "CiRoleArn", "SesConfigurationSetName"}
+    # Every function chalice deploys ("<app>-<stage>" for the API, "<app>-<stage>-<handler>" else).
+    assert {g["LogGroupName"]["Sub"] for g in lambda_groups} == {
+        f"/aws/lambda/self-healing-ci-${{Stage}}{suffix}"
+        for suffix in ("", "-on_log_uploaded", "-daily_digest", "-collect_job_logs")
+    }
+    assert set(template["Outputs"]) >= {
+        "LogsBucketName",
+        "EcrRepositoryUri",
+        "UploaderRoleArn",
+        "DeployRoleArn",
+        "SesConfigurationSetName",
+        "JobsQueueName",
+    }
 
 
 def test_bind_stack_points_chalice_at_the_stack(tmp_path: Path) -> None:
@@ -354,9 +438,9 @@ def test_the_lambda_deletes_nothing_but_its_own_claims(stage: str) -> None:
 
 
 def test_failed_jobs_queue_into_a_queue_with_a_dead_letter_queue_and_its_alarm(template: dict[str, Any]) -> None:
-    queues = {q["QueueName"]: q for q in resource(template, "AWS::SQS::Queue")}
-    assert set(queues) == {"self-healing-ci-jobs", "self-healing-ci-jobs-dlq"}
-    redrive = queues["self-healing-ci-jobs"]["RedrivePolicy"]
+    queues = {q["QueueName"]["Sub"]: q for q in resource(template, "AWS::SQS::Queue")}
+    assert set(queues) == {"self-healing-ci-${Stage}-jobs", "self-healing-ci-${Stage}-jobs-dlq"}
+    redrive = queues["self-healing-ci-${Stage}-jobs"]["RedrivePolicy"]
     assert redrive == {"deadLetterTargetArn": {"GetAtt": "JobsDeadLetterQueue.Arn"}, "maxReceiveCount": 5}
     [alarm] = [a for a in resource(template, "AWS::CloudWatch::Alarm") if a["Namespace"] == "AWS/SQS"]
     assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"GetAtt": "JobsDeadLetterQueue.QueueName"}}]
@@ -402,3 +486,16 @@ def test_the_first_deploy_can_start_the_dashboard_at_zero_tasks_and_ci_scales_it
     assert service["DesiredCount"] == {"Ref": "DashboardTasks"}
     ci = (ROOT / ".github" / "workflows" / "ci.yml").read_text()
     assert re.search(r"aws ecs update-service [^\n]*\\\n\s+--desired-count 1", ci)
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_the_stage_config_names_what_the_stack_of_that_stage_creates(template: dict[str, Any], stage: str) -> None:
+    env = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"][stage]["environment_variables"]
+    queue = template["Resources"]["JobsQueue"]["Properties"]["QueueName"]["Sub"]
+    assert env["JOBS_QUEUE_NAME"] == queue.replace("${Stage}", stage)
+    policy = json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
+    [sqs] = [st for st in policy["Statement"] if any(a.startswith("sqs:") for a in st["Action"])]
+    assert sqs["Resource"] == [f"arn:aws:sqs:*:*:{env['JOBS_QUEUE_NAME']}"]
+    if "API_TOKEN_SECRET" in env:
+        secret = template["Resources"]["ApiToken"]["Properties"]["Name"]["Sub"]
+        assert env["API_TOKEN_SECRET"] == secret.replace("${Stage}", stage)

@@ -15,9 +15,8 @@ from chalicelib.api import auth
 from chalicelib.errors import ConfigurationError
 from tests.conftest import ROOT
 
-PROD_BUCKET = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]["environment_variables"][
-    "LOGS_BUCKET"
-]
+PROD_ENV = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]["environment_variables"]
+PROD_BUCKET = PROD_ENV["LOGS_BUCKET"]
 TOKEN = "Zt8" + "x" * 40
 
 
@@ -25,7 +24,7 @@ TOKEN = "Zt8" + "x" * 40
 def prod(s3: Any) -> Iterator[Client]:
     s3.create_bucket(Bucket=PROD_BUCKET)
     boto3.client("secretsmanager", region_name="us-east-1").create_secret(
-        Name="self-healing-ci/api-token", SecretString=TOKEN
+        Name=PROD_ENV["API_TOKEN_SECRET"], SecretString=TOKEN  # as the stack names it
     )
     auth.reset_cache()
     with Client(app, stage_name="prod", project_dir=str(ROOT)) as client:
