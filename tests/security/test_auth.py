@@ -24,7 +24,8 @@ TOKEN = "Zt8" + "x" * 40
 def prod(s3: Any) -> Iterator[Client]:
     s3.create_bucket(Bucket=PROD_BUCKET)
     boto3.client("secretsmanager", region_name="us-east-1").create_secret(
-        Name=PROD_ENV["API_TOKEN_SECRET"], SecretString=TOKEN  # as the stack names it
+        Name=PROD_ENV["API_TOKEN_SECRET"],
+        SecretString=TOKEN,  # as the stack names it
     )
     auth.reset_cache()
     with Client(app, stage_name="prod", project_dir=str(ROOT)) as client:
