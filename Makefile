@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 REQUIREMENTS := requirements.txt requirements-dev.txt webapp/requirements.txt
 STAMP := $(VENV)/.installed-$(shell cat $(REQUIREMENTS) | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit bench serve dashboard clean install compiled payloads
+.PHONY: demo test lint typecheck unit bench serve dashboard clean install compiled payloads deploy-plan deploy destroy
 
 install: $(STAMP)
 
@@ -48,7 +48,7 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 typecheck: install
-	$(VENV)/bin/mypy chalicelib app.py tests bench scripts
+	$(VENV)/bin/mypy chalicelib app.py tests bench scripts infra
 	cd webapp && ../$(VENV)/bin/mypy --config-file ../pyproject.toml dashboard
 
 unit: compiled payloads
@@ -71,6 +71,17 @@ serve: install
 PORT ?= 8080
 dashboard: install
 	cd webapp && RECORDS_DIR=../out PORT=$(PORT) ../$(PY) -m dashboard
+
+## One stage's deployment (infra/deploy.py): parameters from infra/params-$(STAGE).json or SHC_* variables.
+STAGE ?= dev
+deploy-plan: install
+	$(PY) infra/deploy.py plan --stage $(STAGE)
+
+deploy: install
+	$(PY) infra/deploy.py deploy --stage $(STAGE)
+
+destroy: install
+	$(PY) infra/deploy.py destroy --stage $(STAGE)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache chalicelib/excerpt/_compiled
