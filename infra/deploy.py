@@ -265,6 +265,10 @@ def _summary(stage: Stage, aws: Clients, outputs: dict[str, str], api_url: str, 
             f"  GitHub App: python scripts/github_app.py page --webhook-url {api_url.rstrip('/')}/github/webhook "
             "--org <org> (add --reruns for AUTO_RERUN)"
         )
+    if outputs.get("DashboardUrl"):
+        token = outputs.get("DashboardTokenSecretArn", "?")
+        say(f"  Dashboard: {outputs['DashboardUrl']} (sign in with the team token:")
+        say(f"             aws secretsmanager get-secret-value --secret-id {token})")
     if outputs.get("ApiKeyId"):
         say(f"  API key:  aws apigateway get-api-key --api-key {outputs['ApiKeyId']} --include-value")
     if outputs.get("ApiTokenSecretArn"):

@@ -18,6 +18,7 @@ import boto3
 import pytest
 
 from tests.conftest import ROOT
+from tests.support import moto_cfn  # noqa: F401 - registers what moto's CloudFormation lacks
 
 # moto's CloudFormation skips the few resource types it lacks (SES identity, alarms, the secret).
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS::")
@@ -150,6 +151,8 @@ def test_a_deploy_runs_every_step_and_a_second_one_only_updates(s3: Any, project
         "GetEmailIdentity operation: ci-bot@acme.example)."
     ) in said
     assert f"  Uploader role for CI: {outputs['UploaderRoleArn']}" in said
+    endpoint = aws("apigatewayv2").get_apis()["Items"][0]["ApiEndpoint"]
+    assert f"  Dashboard: {endpoint} (sign in with the team token:" in said
     assert any(
         line.startswith("  - The dashboard runs no task yet: self-healing-ci-prod-app is empty") for line in said
     )

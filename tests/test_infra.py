@@ -101,15 +101,59 @@ def test_ecr_and_ecs(template: dict[str, Any]) -> None:
     [service] = resource(template, "AWS::ECS::Service")
     assert service["ServiceName"] == {"Sub": "self-healing-ci-${Stage}-app"}
     assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["Subnets"] == {"Ref": "PublicSubnetIds"}
-    [group] = resource(template, "AWS::EC2::SecurityGroup")
-    [ingress] = group["SecurityGroupIngress"]
-    assert ingress["FromPort"] == ingress["ToPort"] == {"Ref": "AppPort"}
+
+
+def test_the_dashboard_is_reached_over_https_through_the_vpc_link_only(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    # No group lets anything in from the internet; the dashboard's admits the VPC link alone.
+    for logical, res in resources.items():
+        if res["Type"] == "AWS::EC2::SecurityGroup":
+            assert "SecurityGroupIngress" not in res["Properties"], logical
+    [ingress] = resource(template, "AWS::EC2::SecurityGroupIngress")
+    assert ingress == {
+        "GroupId": {"Ref": "AppSecurityGroup"},
+        "IpProtocol": "tcp",
+        "FromPort": {"Ref": "AppPort"},
+        "ToPort": {"Ref": "AppPort"},
+        "SourceSecurityGroupId": {"Ref": "VpcLinkSecurityGroup"},
+        "Description": "the HTTP API VPC link",
+    }
+    [link_out] = resources["VpcLinkSecurityGroup"]["Properties"]["SecurityGroupEgress"]
+    assert link_out["DestinationSecurityGroupId"] == {"Ref": "AppSecurityGroup"}
+    assert resources["DashboardApi"]["Properties"]["ProtocolType"] == "HTTP"  # HTTPS on execute-api
+    integration = resources["DashboardIntegration"]["Properties"]
+    assert (integration["ConnectionType"], integration["IntegrationUri"]) == (
+        "VPC_LINK",
+        {"GetAtt": "DashboardDiscovery.Arn"},
+    )
+    [service] = resource(template, "AWS::ECS::Service")
+    assert service["ServiceRegistries"] == [
+        {
+            "RegistryArn": {"GetAtt": "DashboardDiscovery.Arn"},
+            "ContainerName": "app",
+            "ContainerPort": {"Ref": "AppPort"},
+        }
+    ]
+    assert template["Outputs"]["DashboardUrl"] == {"Value": {"GetAtt": "DashboardApi.ApiEndpoint"}}
+
+
+def test_the_dashboard_asks_for_a_token_it_reads_by_reference(template: dict[str, Any]) -> None:
+    [task] = resource(template, "AWS::ECS::TaskDefinition")
+    [container] = task["ContainerDefinitions"]
+    env = {e["Name"]: e["Value"] for e in container["Environment"]}
+    assert env["DASHBOARD_TOKEN_SECRET"] == {"Ref": "DashboardToken"} and "DASHBOARD_TOKEN" not in env
+    secret = template["Resources"]["DashboardToken"]["Properties"]
+    assert secret["Name"] == {"Sub": "self-healing-ci/${Stage}/dashboard-token"} and "SecretString" not in secret
+    [read] = [
+        s for s in statements(template["Resources"]["TaskRole"]["Properties"]) if s["Sid"] == "ReadTheSignInToken"
+    ]
+    assert (read["Action"], read["Resource"]) == ("secretsmanager:GetSecretValue", {"Ref": "DashboardToken"})
 
 
 def test_iam_is_least_privilege(template: dict[str, Any]) -> None:
     roles = template["Resources"]
     task = statements(roles["TaskRole"]["Properties"])
-    assert {s["Action"] for s in task} == {"s3:GetObject", "s3:ListBucket"}
+    assert {s["Action"] for s in task} == {"s3:GetObject", "s3:ListBucket", "secretsmanager:GetSecretValue"}
     assert task[0]["Resource"] == {"Sub": "${LogsBucket.Arn}/analysis/*"}
     uploader = roles["UploaderRole"]["Properties"]
     [trust] = uploader["AssumeRolePolicyDocument"]["Statement"]
@@ -197,6 +241,8 @@ def test_every_named_resource_is_scoped_by_its_stage(template: dict[str, Any]) -
         if key in res.get("Properties", {})
     }
     assert len(named) >= 15
+    # The dashboard's Cloud Map service is named within its namespace, which carries the stage.
+    assert named.pop(("DashboardDiscovery", "Name")) == "dashboard"
     for (logical, key), value in named.items():
         text = value["Sub"] if isinstance(value, dict) and "Sub" in value else value
         if isinstance(text, list):

@@ -352,3 +352,47 @@ def test_trends_count_flaky_failures_apart(records_dir: Path, client: Any) -> No
     write(records_dir, record)
     after = create_app(Records(LocalSource(records_dir))).test_client().get("/trends").get_data(as_text=True)
     assert "<b>3</b><span>failures</span>" in after and "<b>1</b><span>flaky" in after
+
+
+def test_a_deployed_dashboard_asks_for_the_team_token_first(records_dir: Path) -> None:
+    from dashboard.signin import SignIn
+
+    token = "team-" + "t0ken" * 8
+    client = create_app(Records(LocalSource(records_dir)), signin=SignIn(token)).test_client()
+    assert client.get("/health").status_code == 200  # the load balancer's check stays open
+    first = client.get("/repos/acme/api/flaky?days=7")
+    assert (first.status_code, first.headers["Location"]) == (302, "/sign-in?next=/repos/acme/api/flaky?days%3D7")
+    wrong = client.post("/sign-in", data={"token": "guess", "next": "/trends"})
+    assert wrong.status_code == 401 and "That token is not the team's." in wrong.get_data(as_text=True)
+    assert "Set-Cookie" not in wrong.headers
+    assert client.get("/").status_code == 302
+    right = client.post("/sign-in", data={"token": token, "next": "/trends"})
+    assert (right.status_code, right.headers["Location"]) == (302, "/trends")
+    cookie = right.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Strict" in cookie
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert "Sign out" in page.get_data(as_text=True)
+    # Another host is never where a sign-in leads.
+    again = client.post("/sign-in", data={"token": token, "next": "//evil.example/"})
+    assert again.headers["Location"] == "/"
+    assert client.post("/sign-out").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_a_deployed_dashboard_without_a_token_refuses_to_start(s3: Any) -> None:
+    import boto3
+    from dashboard.signin import SignInConfigError, sign_in_from_env
+
+    with pytest.raises(SignInConfigError, match="set DASHBOARD_TOKEN_SECRET"):
+        sign_in_from_env({"RECORDS_BUCKET": BUCKET})
+    assert sign_in_from_env({"RECORDS_DIR": "out"}) is None  # local: no sign-in
+    secrets = boto3.client("secretsmanager", region_name="us-east-1")
+    secrets.create_secret(Name="self-healing-ci/prod/dashboard-token", SecretString="from-the-secret")
+    signing = sign_in_from_env(
+        {"RECORDS_BUCKET": BUCKET, "DASHBOARD_TOKEN_SECRET": "self-healing-ci/prod/dashboard-token"}
+    )
+    assert signing is not None and signing.accepts("from-the-secret") and not signing.accepts("from-the-secreT")
+    secrets.create_secret(Name="empty", SecretString=" ")
+    with pytest.raises(SignInConfigError, match="the secret empty holds no dashboard token"):
+        sign_in_from_env({"RECORDS_BUCKET": BUCKET, "DASHBOARD_TOKEN_SECRET": "empty"})

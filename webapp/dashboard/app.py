@@ -11,10 +11,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, abort, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
 
 from dashboard.charts import PALETTE, failures_per_day, top_failures
 from dashboard.records import Filters, LocalSource, Records, S3Source, summarize
+from dashboard.signin import SignIn, safe_next, session_lifetime, sign_in_from_env
 from dashboard.views import code_spans, links, proposed_change
 
 CSP = (
@@ -36,9 +38,24 @@ def records_from_env() -> Records:
     return Records(LocalSource(root))
 
 
-def create_app(records: Records | None = None) -> Flask:
+# Pages anyone may open: the load balancer's health check, the sign-in form and its stylesheet.
+OPEN_ENDPOINTS = frozenset({"health", "sign_in", "static"})
+
+
+def create_app(records: Records | None = None, signin: SignIn | bool | None = True) -> Flask:
+    """The dashboard; ``signin`` True reads it from the environment (SignInConfigError when a
+    deployed dashboard has no token), None serves without one (local use and tests)."""
     app = Flask(__name__)
     app.config["records"] = records or records_from_env()
+    signing = sign_in_from_env(os.environ) if signin is True else signin or None
+    if signing is not None:
+        app.secret_key = signing.session_key
+        app.config.update(
+            SESSION_COOKIE_HTTPONLY=True,
+            SESSION_COOKIE_SECURE=os.environ.get("DASHBOARD_INSECURE_COOKIE", "") != "true",
+            SESSION_COOKIE_SAMESITE="Strict",
+            PERMANENT_SESSION_LIFETIME=session_lifetime(),
+        )
     app.jinja_env.filters["code"] = code_spans
     server = (os.environ.get("GITHUB_SERVER_URL", "").strip() or "https://github.com").rstrip("/")
 
@@ -46,12 +63,39 @@ def create_app(records: Records | None = None) -> Flask:
         result: Records = app.config["records"]
         return result
 
+    @app.before_request
+    def require_sign_in() -> Response | None:
+        if signing is None or request.endpoint in OPEN_ENDPOINTS or session.get("signed_in"):
+            return None
+        return redirect(url_for("sign_in", next=request.full_path.rstrip("?")))
+
+    @app.route("/sign-in", methods=["GET", "POST"])
+    def sign_in() -> Response | tuple[str, int] | str:
+        target = safe_next(request.values.get("next"))
+        if signing is None:
+            return redirect(target)
+        if request.method == "POST":
+            if signing.accepts(request.form.get("token", "")):
+                session.clear()
+                session.permanent = True
+                session["signed_in"] = True
+                return redirect(target)
+            return render_template("signin.html", target=target, wrong=True), 401
+        return render_template("signin.html", target=target, wrong=False)
+
+    @app.post("/sign-out")
+    def sign_out() -> Response:
+        session.clear()
+        return redirect(url_for("sign_in"))
+
     @app.after_request
     def security_headers(response: Any) -> Any:
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
+        if signing is not None:
+            response.headers["Cache-Control"] = "no-store"  # the team's failures stay out of shared caches
         return response
 
     @app.get("/health")
