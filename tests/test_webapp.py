@@ -396,3 +396,10 @@ def test_a_deployed_dashboard_without_a_token_refuses_to_start(s3: Any) -> None:
     secrets.create_secret(Name="empty", SecretString=" ")
     with pytest.raises(SignInConfigError, match="the secret empty holds no dashboard token"):
         sign_in_from_env({"RECORDS_BUCKET": BUCKET, "DASHBOARD_TOKEN_SECRET": "empty"})
+
+
+def test_the_list_says_how_many_failures_it_holds(records_dir: Path, client: Any) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert '<p class="meta count">Failures 1–3 · 3 in the last 30 days</p>' in html
+    filtered = client.get("/?repo=acme/api").get_data(as_text=True)
+    assert '<p class="meta count">Failures 1–2 · 2 in the last 30 days matching the filter</p>' in filtered

@@ -23,6 +23,8 @@ CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 REPO = re.compile(r"[\w.-]{1,100}/[\w.-]{1,100}")
+PER_PAGE = 25
+COUNT_DAYS = 30  # the list counts the failures of this many days (the partitions the trends read)
 STATUSES = ("analyzed", "issue open", "fix proposed", "flaky", "healed")
 
 
@@ -115,6 +117,9 @@ def create_app(records: Records | None = None, signin: SignIn | bool | None = Tr
         return render_template(
             "list.html",
             rows=rows,
+            total=store().count(filters, COUNT_DAYS),
+            count_days=COUNT_DAYS,
+            first=(page - 1) * PER_PAGE + 1,
             filters=filters,
             page=page,
             has_next=has_next,

@@ -301,6 +301,10 @@ class Records:
         start = (page - 1) * per_page
         return found[start : start + per_page], len(found) > page * per_page
 
+    def count(self, filters: Filters, days: int = 30) -> int:
+        """How many rows match ``filters`` in the last ``days`` days (their partitions are cached)."""
+        return sum(1 for row in self.window(days) if filters.match(row))
+
     def window(self, days: int) -> list[Row]:
         since = self._today() - timedelta(days=days - 1)
         return [r for day in self.days() if day >= since for r in self.rows(day)]
