@@ -21,7 +21,12 @@ from chalicelib.record import Clock, utc_now
 from chalicelib.services import Services, build_services
 from chalicelib.settings import Settings
 
-pytest_plugins = ["tests.support.llm_stub", "tests.support.github_stub", "tests.support.receiver_stub"]
+pytest_plugins = [
+    "tests.support.llm_stub",
+    "tests.support.github_stub",
+    "tests.support.receiver_stub",
+    "tests.support.oidc_stub",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

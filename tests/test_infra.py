@@ -140,19 +140,34 @@ def test_the_dashboard_is_reached_over_https_through_the_vpc_link_only(template:
 def test_the_dashboard_asks_for_a_token_it_reads_by_reference(template: dict[str, Any]) -> None:
     [task] = resource(template, "AWS::ECS::TaskDefinition")
     [container] = task["ContainerDefinitions"]
-    env = {e["Name"]: e["Value"] for e in container["Environment"]}
+    env = {e["Name"]: e["Value"] for e in container["Environment"] if "If" not in e}
     assert env["DASHBOARD_TOKEN_SECRET"] == {"Ref": "DashboardToken"} and "DASHBOARD_TOKEN" not in env
+    assert env["DASHBOARD_URL"] == {"GetAtt": "DashboardApi.ApiEndpoint"}
+    # With an identity provider: its settings, and its client secret by name, never by value.
+    provider = {e["If"][1]["Name"]: e["If"][1]["Value"] for e in container["Environment"] if "If" in e}
+    assert provider == {
+        "DASHBOARD_OIDC_ISSUER": {"Ref": "DashboardOidcIssuer"},
+        "DASHBOARD_OIDC_CLIENT_ID": {"Ref": "DashboardOidcClientId"},
+        "DASHBOARD_OIDC_CLIENT_SECRET_SECRET": {"Ref": "DashboardOidcClientSecretName"},
+        "DASHBOARD_ALLOWED_EMAILS": {"Ref": "DashboardAllowedEmails"},
+    }
+    assert all(e["If"][0] == "SignInWithProvider" for e in container["Environment"] if "If" in e)
     secret = template["Resources"]["DashboardToken"]["Properties"]
     assert secret["Name"] == {"Sub": "self-healing-ci/${Stage}/dashboard-token"} and "SecretString" not in secret
-    [read] = [
-        s for s in statements(template["Resources"]["TaskRole"]["Properties"]) if s["Sid"] == "ReadTheSignInToken"
-    ]
+    role = statements(template["Resources"]["TaskRole"]["Properties"])
+    [read] = [s for s in role if s.get("Sid") == "ReadTheSignInToken"]
     assert (read["Action"], read["Resource"]) == ("secretsmanager:GetSecretValue", {"Ref": "DashboardToken"})
+    [(condition, client_secret, absent)] = [s["If"] for s in role if "If" in s]
+    assert (condition, client_secret["Action"], absent) == (
+        "SignInWithProvider",
+        "secretsmanager:GetSecretValue",
+        {"Ref": "AWS::NoValue"},
+    )
 
 
 def test_iam_is_least_privilege(template: dict[str, Any]) -> None:
     roles = template["Resources"]
-    task = statements(roles["TaskRole"]["Properties"])
+    task = [s for s in statements(roles["TaskRole"]["Properties"]) if "If" not in s]
     assert {s["Action"] for s in task} == {"s3:GetObject", "s3:ListBucket", "secretsmanager:GetSecretValue"}
     assert task[0]["Resource"] == {"Sub": "${LogsBucket.Arn}/analysis/*"}
     uploader = roles["UploaderRole"]["Properties"]

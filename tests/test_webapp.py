@@ -403,3 +403,96 @@ def test_the_list_says_how_many_failures_it_holds(records_dir: Path, client: Any
     assert '<p class="meta count">Failures 1–3 · 3 in the last 30 days</p>' in html
     filtered = client.get("/?repo=acme/api").get_data(as_text=True)
     assert '<p class="meta count">Failures 1–2 · 2 in the last 30 days matching the filter</p>' in filtered
+
+
+def _provider_app(records_dir: Path, oidc: Any, allowed: str = "@acme.example") -> Any:
+    from dashboard.signin import sign_in_from_env
+
+    from tests.support.oidc_stub import CLIENT_ID, CLIENT_SECRET
+
+    env = {
+        "RECORDS_BUCKET": BUCKET,
+        "DASHBOARD_OIDC_ISSUER": oidc.url,
+        "DASHBOARD_OIDC_CLIENT_ID": CLIENT_ID,
+        "DASHBOARD_OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        "DASHBOARD_ALLOWED_EMAILS": allowed,
+    }
+    return create_app(Records(LocalSource(records_dir)), signin=sign_in_from_env(env)).test_client()
+
+
+def _go_to_provider(client: Any, path: str) -> dict[str, str]:
+    """Open ``path``, follow to the provider; the authorization request's parameters."""
+    from urllib.parse import parse_qs, urlparse
+
+    first = client.get(path)
+    assert first.status_code == 302 and first.headers["Location"].startswith("/sign-in?next=")
+    to_provider = client.get(first.headers["Location"])
+    assert to_provider.status_code == 302
+    location = urlparse(to_provider.headers["Location"])
+    return {k: v[0] for k, v in parse_qs(location.query).items()} | {"endpoint": location.path}
+
+
+def test_the_team_signs_in_through_its_identity_provider(records_dir: Path, oidc_stub: Any) -> None:
+    from tests.support.oidc_stub import CLIENT_ID, Grant
+
+    client = _provider_app(records_dir, oidc_stub)
+    asked = _go_to_provider(client, "/trends")
+    assert (asked["endpoint"], asked["client_id"], asked["response_type"], asked["scope"]) == (
+        "/authorize",
+        CLIENT_ID,
+        "code",
+        "openid email",
+    )
+    assert asked["redirect_uri"] == "http://localhost/sign-in/callback"
+    oidc_stub.grants["code-1"] = Grant("Ana@Acme.example", nonce=asked["nonce"])
+    back = client.get(f"/sign-in/callback?code=code-1&state={asked['state']}")
+    assert (back.status_code, back.headers["Location"]) == (302, "/trends")
+    assert "SameSite=Lax" in back.headers["Set-Cookie"] and "Secure" in back.headers["Set-Cookie"]
+    assert client.get("/trends").status_code == 200
+    [request] = oidc_stub.token_requests
+    assert (request["grant_type"], request["code"]) == (["authorization_code"], ["code-1"])
+    # The token form is not a way in when the provider signs people in.
+    other = _provider_app(records_dir, oidc_stub).post("/sign-in", data={"token": "anything"})
+    assert other.status_code == 302 and "/authorize?" in other.headers["Location"]
+
+
+def test_the_provider_must_vouch_for_an_allowed_verified_address(records_dir: Path, oidc_stub: Any) -> None:
+    from tests.support.oidc_stub import Grant
+
+    for grant, status, says in (
+        (Grant("eve@evil.example"), 403, "eve@evil.example may not open this dashboard"),
+        (Grant("ana@acme.example", verified=False), 403, "ana@acme.example may not open this dashboard"),
+        (Grant("ana@acme.example", audience="another-client"), 401, "The sign-in did not complete."),
+    ):
+        client = _provider_app(records_dir, oidc_stub)
+        asked = _go_to_provider(client, "/")
+        oidc_stub.grants["code"] = Grant(grant.email, grant.verified, asked["nonce"], grant.audience)
+        page = client.get(f"/sign-in/callback?code=code&state={asked['state']}")
+        assert (page.status_code, says in page.get_data(as_text=True)) == (status, True), grant
+        assert client.get("/").status_code == 302  # still not signed in
+    # A forged state (a callback this browser never asked for) is refused before any token request.
+    client = _provider_app(records_dir, oidc_stub)
+    _go_to_provider(client, "/")
+    before = len(oidc_stub.token_requests)
+    assert client.get("/sign-in/callback?code=x&state=forged").status_code == 401
+    assert len(oidc_stub.token_requests) == before
+
+
+def test_a_provider_without_its_settings_refuses_to_start() -> None:
+    from dashboard.signin import SignInConfigError, sign_in_from_env
+
+    with pytest.raises(SignInConfigError) as raised:
+        sign_in_from_env({"RECORDS_BUCKET": BUCKET, "DASHBOARD_OIDC_ISSUER": "https://login.acme.example"})
+    assert str(raised.value) == (
+        "sign-in through https://login.acme.example needs DASHBOARD_OIDC_CLIENT_ID, "
+        "DASHBOARD_OIDC_CLIENT_SECRET_SECRET (or DASHBOARD_OIDC_CLIENT_SECRET), DASHBOARD_ALLOWED_EMAILS"
+    )
+    with pytest.raises(SignInConfigError, match="must be an https:// address"):
+        sign_in_from_env(
+            {
+                "DASHBOARD_OIDC_ISSUER": "http://login.acme.example",
+                "DASHBOARD_OIDC_CLIENT_ID": "c",
+                "DASHBOARD_OIDC_CLIENT_SECRET": "s",
+                "DASHBOARD_ALLOWED_EMAILS": "@acme.example",
+            }
+        )

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from dashboard.charts import PALETTE, failures_per_day, top_failures
 from dashboard.records import Filters, LocalSource, Records, S3Source, summarize
-from dashboard.signin import SignIn, safe_next, session_lifetime, sign_in_from_env
+from dashboard.signin import Provider, SignIn, safe_next, session_lifetime, sign_in_from_env
 from dashboard.views import code_spans, links, proposed_change
 
 CSP = (
@@ -26,6 +26,20 @@ REPO = re.compile(r"[\w.-]{1,100}/[\w.-]{1,100}")
 PER_PAGE = 25
 COUNT_DAYS = 30  # the list counts the failures of this many days (the partitions the trends read)
 STATUSES = ("analyzed", "issue open", "fix proposed", "flaky", "healed")
+
+
+def _identity_provider(app: Flask, provider: Provider) -> Any:
+    """The provider's client (authlib): discovery, the authorization code flow, ID token checks."""
+    from authlib.integrations.flask_client import OAuth
+
+    client = OAuth(app).register(
+        "team",
+        server_metadata_url=provider.metadata_url,
+        client_id=provider.client_id,
+        client_secret=provider.client_secret,
+        client_kwargs={"scope": "openid email"},
+    )
+    return client
 
 
 def records_from_env() -> Records:
@@ -40,8 +54,8 @@ def records_from_env() -> Records:
     return Records(LocalSource(root))
 
 
-# Pages anyone may open: the load balancer's health check, the sign-in form and its stylesheet.
-OPEN_ENDPOINTS = frozenset({"health", "sign_in", "static"})
+# Pages anyone may open: the health check, the sign-in, the provider's way back, the stylesheet.
+OPEN_ENDPOINTS = frozenset({"health", "sign_in", "signed_in", "static"})
 
 
 def create_app(records: Records | None = None, signin: SignIn | bool | None = True) -> Flask:
@@ -50,14 +64,19 @@ def create_app(records: Records | None = None, signin: SignIn | bool | None = Tr
     app = Flask(__name__)
     app.config["records"] = records or records_from_env()
     signing = sign_in_from_env(os.environ) if signin is True else signin or None
+    provider = signing.provider if signing is not None else None
     if signing is not None:
         app.secret_key = signing.session_key
         app.config.update(
             SESSION_COOKIE_HTTPONLY=True,
             SESSION_COOKIE_SECURE=os.environ.get("DASHBOARD_INSECURE_COOKIE", "") != "true",
-            SESSION_COOKIE_SAMESITE="Strict",
+            # The provider sends the person back with a top-level GET: Lax lets the cookie come.
+            SESSION_COOKIE_SAMESITE="Lax" if provider is not None else "Strict",
             PERMANENT_SESSION_LIFETIME=session_lifetime(),
         )
+    identity = _identity_provider(app, provider) if provider is not None else None
+    # Where the provider sends people back (the API Gateway address; the Host it forwards may differ).
+    base_url = os.environ.get("DASHBOARD_URL", "").strip().rstrip("/")
     app.jinja_env.filters["code"] = code_spans
     server = (os.environ.get("GITHUB_SERVER_URL", "").strip() or "https://github.com").rstrip("/")
 
@@ -76,6 +95,11 @@ def create_app(records: Records | None = None, signin: SignIn | bool | None = Tr
         target = safe_next(request.values.get("next"))
         if signing is None:
             return redirect(target)
+        if identity is not None:
+            session["next"] = target
+            back = f"{base_url}{url_for('signed_in')}" if base_url else url_for("signed_in", _external=True)
+            redirected: Response = identity.authorize_redirect(back)
+            return redirected
         if request.method == "POST":
             if signing.accepts(request.form.get("token", "")):
                 session.clear()
@@ -84,6 +108,26 @@ def create_app(records: Records | None = None, signin: SignIn | bool | None = Tr
                 return redirect(target)
             return render_template("signin.html", target=target, wrong=True), 401
         return render_template("signin.html", target=target, wrong=False)
+
+    @app.get("/sign-in/callback")
+    def signed_in() -> Response | tuple[str, int]:
+        if identity is None or provider is None:
+            abort(404)
+        try:
+            answer = identity.authorize_access_token()
+        except Exception as exc:  # authlib's errors: state, code, token or signature refused
+            app.logger.warning("sign-in through %s failed: %s", provider.issuer, type(exc).__name__)
+            return render_template("signin.html", target="/", wrong=False, failed=True), 401
+        claims = answer.get("userinfo") or {}
+        email = str(claims.get("email", ""))
+        if not provider.admits(email, claims.get("email_verified") is True):
+            return render_template("signin.html", target="/", wrong=False, refused=email or "this account"), 403
+        target = safe_next(session.pop("next", "/"))
+        session.clear()
+        session.permanent = True
+        session["signed_in"] = True
+        session["email"] = email.lower()
+        return redirect(target)
 
     @app.post("/sign-out")
     def sign_out() -> Response:
