@@ -3,8 +3,9 @@
     python infra/bind_stack.py --stage prod --stack self-healing-ci-prod          # reads the stack with boto3
     python infra/bind_stack.py --stage prod --outputs-json outputs.json            # or `aws cloudformation
                                                                                    #    describe-stacks` output
-Sets LOGS_BUCKET, MAIL_FROM, SES_CONFIGURATION_SET and the jobs queue in the stage's environment and points
-the stage's hand-written IAM policy at the stack's bucket and configuration set.
+Sets LOGS_BUCKET, MAIL_FROM, SES_CONFIGURATION_SET, DASHBOARD_URL and the jobs queue in the
+stage's environment and points the stage's hand-written IAM policy at the stack's bucket,
+configuration set and queue.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def bind(root: Path, stage: str, outputs: dict[str, str]) -> list[Path]:
         env["MAIL_FROM"] = outputs["SenderEmail"]
     if outputs.get("JobsQueueUrl"):
         env["JOBS_QUEUE_URL"] = outputs["JobsQueueUrl"]
+    if outputs.get("DashboardUrl"):
+        env["DASHBOARD_URL"] = outputs["DashboardUrl"]  # issues, mail and comments link the failure's page
     if outputs.get("JobsQueueName"):
         env["JOBS_QUEUE_NAME"] = outputs["JobsQueueName"]  # the worker's trigger, read at deploy
     config_path.write_text(json.dumps(config, indent=2) + "\n")

@@ -137,6 +137,7 @@ def test_a_deploy_runs_every_step_and_a_second_one_only_updates(s3: Any, project
     assert processes.ran == [["chalice", "deploy", "--stage", "prod"]]
     env = json.loads((project / ".chalice" / "config.json").read_text())["stages"]["prod"]["environment_variables"]
     assert (env["LOGS_BUCKET"], env["JOBS_QUEUE_NAME"]) == ("acme-shc-prod", outputs["JobsQueueName"])
+    assert env["DASHBOARD_URL"] == outputs["DashboardUrl"]  # the failure pages issues and mail link
     assert said[:3] == [
         "GitHub's OIDC provider is new",
         "creating stack self-healing-ci-prod",

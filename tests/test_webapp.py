@@ -252,6 +252,26 @@ def test_end_to_end_in_headless_chromium(served: str, tmp_path: Path) -> None:
         bars = page.locator("#per-day rect")
         assert bars.count() >= 3 and bars.first.bounding_box() is not None
         page.screenshot(path=os.environ.get("SCREENSHOT", str(tmp_path / "trends.png")))
+        # As drawn: every label and count of both charts inside its chart, none on top of another.
+        for chart in ("#per-day", "#top"):
+            frame = page.locator(chart).bounding_box()
+            assert frame is not None
+            boxes = [t.bounding_box() for t in page.locator(f"{chart} text").all()]
+            assert boxes and all(b is not None for b in boxes), chart
+            for box in boxes:
+                assert box is not None
+                assert frame["x"] - 0.5 <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"] + 0.5
+                assert frame["y"] - 0.5 <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"] + 0.5
+            for i, a in enumerate(boxes):
+                for b in boxes[i + 1 :]:
+                    assert a is not None and b is not None
+                    apart = (
+                        a["x"] + a["width"] <= b["x"] + 0.5
+                        or b["x"] + b["width"] <= a["x"] + 0.5
+                        or a["y"] + a["height"] <= b["y"] + 0.5
+                        or b["y"] + b["height"] <= a["y"] + 0.5
+                    )
+                    assert apart, (chart, a, b)
         # On a phone (390 px), no page is wider than the screen: wide tables scroll in their box.
         phone = browser.new_page(viewport={"width": 390, "height": 844})
         for path in ("/", "/trends", f"/failures/{phone_record}"):
