@@ -6,8 +6,9 @@
 2. GitHub then redirects to ``--redirect-url`` (default: the project's page) with ``?code=…``.
    ``python scripts/github_app.py convert CODE`` exchanges the code (valid one hour) for the App's
    id, private key and webhook secret, and stores the key and the secret in Secrets Manager
-   (``self-healing-ci/github-app-key``, ``self-healing-ci/github-webhook-secret``); it prints the
-   settings to deploy with, never the secrets.
+   (``self-healing-ci/<stage>/github-app-key``, ``…/github-webhook-secret``; ``--stage``, default
+   prod: a stage's functions read their own stage's secrets only); it prints the settings to
+   deploy with, never the secrets.
 3. Install the App on an organisation or on chosen repositories: each is onboarded, nothing else.
 """
 
@@ -34,7 +35,10 @@ PERMISSIONS = {
 }
 EVENTS = ["workflow_job", "workflow_run"]
 # Where the App's private key and webhook secret are stored (Secrets Manager names).
-STORED_AS = {"pem": "self-healing-ci/github-app-key", "webhook_secret": "self-healing-ci/github-webhook-secret"}
+STORED_AS = {
+    "pem": "self-healing-ci/{stage}/github-app-key",
+    "webhook_secret": "self-healing-ci/{stage}/github-webhook-secret",
+}
 
 
 def manifest(webhook_url: str, redirect_url: str, homepage: str, reruns: bool = False) -> dict[str, Any]:
@@ -63,7 +67,7 @@ def page(data: dict[str, Any], org: str, server_url: str) -> str:
     )
 
 
-def convert(code: str, api_url: str, secrets: Any) -> dict[str, str]:
+def convert(code: str, api_url: str, secrets: Any, stage: str = "prod") -> dict[str, str]:
     """Exchange the flow's code for the App and store its key and webhook secret; the settings to
     deploy with. Raises requests.HTTPError when GitHub refuses the code (used or older than an hour)."""
     response = requests.post(
@@ -73,7 +77,8 @@ def convert(code: str, api_url: str, secrets: Any) -> dict[str, str]:
     )
     response.raise_for_status()
     app = response.json()
-    for field, name in STORED_AS.items():
+    names = {field: name.format(stage=stage) for field, name in STORED_AS.items()}
+    for field, name in names.items():
         value = app[field]
         try:
             secrets.create_secret(Name=name, SecretString=value)
@@ -81,8 +86,8 @@ def convert(code: str, api_url: str, secrets: Any) -> dict[str, str]:
             secrets.put_secret_value(SecretId=name, SecretString=value)
     return {
         "GITHUB_APP_ID": str(app["id"]),
-        "GITHUB_APP_PRIVATE_KEY_SECRET": STORED_AS["pem"],
-        "GITHUB_WEBHOOK_SECRET_ID": STORED_AS["webhook_secret"],
+        "GITHUB_APP_PRIVATE_KEY_SECRET": names["pem"],
+        "GITHUB_WEBHOOK_SECRET_ID": names["webhook_secret"],
         "install at": str(app.get("html_url", "")) + "/installations/new",
     }
 
@@ -104,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     do_convert.add_argument("code")
     do_convert.add_argument("--api-url", default="https://api.github.com")
     do_convert.add_argument("--region", default=None)
+    do_convert.add_argument("--stage", default="prod", choices=["dev", "prod"], help="whose secrets these are")
     args = parser.parse_args(argv)
     if args.command == "page":
         if not args.webhook_url.startswith("https://"):
@@ -115,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     import boto3
 
     try:
-        settings = convert(args.code, args.api_url.rstrip("/"), boto3.client("secretsmanager", region_name=args.region))
+        secrets = boto3.client("secretsmanager", region_name=args.region)
+        settings = convert(args.code, args.api_url.rstrip("/"), secrets, args.stage)
     except requests.HTTPError as exc:
         status = exc.response.status_code if exc.response is not None else "no answer"
         print(f"GitHub refused the code ({status}): codes work once, within an hour", file=sys.stderr)

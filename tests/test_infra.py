@@ -560,3 +560,18 @@ def test_the_stage_config_names_what_the_stack_of_that_stage_creates(template: d
     if "API_TOKEN_SECRET" in env:
         secret = template["Resources"]["ApiToken"]["Properties"]["Name"]["Sub"]
         assert env["API_TOKEN_SECRET"] == secret.replace("${Stage}", stage)
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_a_stage_reads_its_own_secrets_only(stage: str) -> None:
+    policy = json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
+    reading = {
+        action: st["Resource"]
+        for st in policy["Statement"]
+        for action in st["Action"]
+        if action in ("secretsmanager:GetSecretValue", "ssm:GetParameter")
+    }
+    assert reading == {
+        "secretsmanager:GetSecretValue": [f"arn:aws:secretsmanager:*:*:secret:self-healing-ci/{stage}/*"],
+        "ssm:GetParameter": [f"arn:aws:ssm:*:*:parameter/self-healing-ci/{stage}/*"],
+    }

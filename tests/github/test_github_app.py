@@ -62,15 +62,16 @@ def test_the_code_becomes_the_apps_secrets_and_the_settings_to_deploy_with(
     printed = capsys.readouterr().out
     assert printed.splitlines() == [
         "GITHUB_APP_ID: 12345",
-        "GITHUB_APP_PRIVATE_KEY_SECRET: self-healing-ci/github-app-key",
-        "GITHUB_WEBHOOK_SECRET_ID: self-healing-ci/github-webhook-secret",
+        "GITHUB_APP_PRIVATE_KEY_SECRET: self-healing-ci/prod/github-app-key",
+        "GITHUB_WEBHOOK_SECRET_ID: self-healing-ci/prod/github-webhook-secret",
         "install at: https://github.com/apps/self-healing-ci/installations/new",
     ]
     assert APP_PEM not in printed and APP_WEBHOOK_SECRET not in printed
     secrets = boto3.client("secretsmanager", region_name="us-east-1")
-    assert secrets.get_secret_value(SecretId="self-healing-ci/github-app-key")["SecretString"] == APP_PEM
+    assert secrets.get_secret_value(SecretId="self-healing-ci/prod/github-app-key")["SecretString"] == APP_PEM
     assert (
-        secrets.get_secret_value(SecretId="self-healing-ci/github-webhook-secret")["SecretString"] == APP_WEBHOOK_SECRET
+        secrets.get_secret_value(SecretId="self-healing-ci/prod/github-webhook-secret")["SecretString"]
+        == APP_WEBHOOK_SECRET
     )
     # A code works once.
     assert module.main(["convert", MANIFEST_CODE, "--api-url", github_stub.url, "--region", "us-east-1"]) == 1
