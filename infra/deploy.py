@@ -35,6 +35,7 @@ from bind_stack import bind  # noqa: E402
 REQUIRED = ("LogsBucketName", "SenderEmail", "AlarmEmail", "GitHubRepository", "VpcId", "PublicSubnetIds")
 OIDC_HOST = "token.actions.githubusercontent.com"
 ENV_PREFIX = "SHC_"
+STACK_SECRETS = ("self-healing-ci/{stage}/api-token", "self-healing-ci/{stage}/dashboard-token")
 APP_NAME = "self-healing-ci"
 
 # A client factory (boto3.client for a service name), a command runner, a question, an output.
@@ -331,6 +332,12 @@ def destroy(stage: Stage, aws: Clients, run: Run, ask: Ask, say: Say) -> None:
         cfn.delete_stack(StackName=stage.stack)
         cfn.get_waiter("stack_delete_complete").wait(StackName=stage.stack)
         say(f"deleted stack {stage.stack}")
+    # The stack's secrets (the API and dashboard tokens) would otherwise wait out Secrets Manager's
+    # recovery window, and a deploy within it could not create them again. The next deploy makes
+    # new ones; a secret already gone is not an error.
+    secrets = aws("secretsmanager")
+    for name in STACK_SECRETS:
+        secrets.delete_secret(SecretId=name.format(stage=stage.name), ForceDeleteWithoutRecovery=True)
     if not drop_bucket:
         say(f"kept bucket {bucket} (the stack never deletes it)")
         return

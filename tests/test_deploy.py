@@ -236,8 +236,13 @@ def test_destroy_asks_before_data_and_a_no_keeps_it(s3: Any, project: Path) -> N
     assert aws("s3").list_objects_v2(Bucket="acme-shc-prod")["KeyCount"] == 1
     stacks = aws("cloudformation").list_stacks()["StackSummaries"]
     assert {s["StackStatus"] for s in stacks if s["StackName"] == "self-healing-ci-prod"} == {"DELETE_COMPLETE"}
+    secrets = aws("secretsmanager")
+    for name in ("self-healing-ci/prod/api-token", "self-healing-ci/prod/dashboard-token"):
+        secrets.create_secret(Name=name, SecretString="t")  # as the stack makes them (moto's does not)
     module.destroy(stage, aws, Processes(project), answer("nothing"), said.append)
     assert said[-1] == "deleted bucket acme-shc-prod"
+    # Gone at once, not waiting out a recovery window: the next deploy can create them again.
+    assert secrets.list_secrets(IncludePlannedDeletion=True)["SecretList"] == []
     assert "acme-shc-prod" not in {b["Name"] for b in aws("s3").list_buckets()["Buckets"]}
     assert questions[0] == "Delete the 1 dashboard image(s) in self-healing-ci-prod-app?"
     assert questions[-1] == "Delete bucket acme-shc-prod with every log, analysis and outcome in it?"
