@@ -238,7 +238,7 @@ def collect_job_logs(event: SQSEvent) -> None:
         try:
             if not job.failed:
                 services = _services(event.context)
-                pipeline.record_success(services, job.to_outcome(services.now()))
+                pipeline.record_success(services, job.passed(services.now()))
                 continue
             joblogs.collect(settings, s3_client(settings.region), job, settings.logs_bucket)
         except SelfHealingError as exc:

@@ -30,8 +30,8 @@ from chalicelib.errors import (
 )
 from chalicelib.excerpt.build import build_excerpt
 from chalicelib.excerpt.planning import baseline_keys
-from chalicelib.history.flaky import Changes, detect, flaky_tests, verdict
-from chalicelib.history.outcomes import JobOutcome, OutcomeHistory, failure_outcome
+from chalicelib.history.flaky import Changes, detect, verdict
+from chalicelib.history.outcomes import JobOutcome, OutcomeHistory, failure_outcome, passed_job
 from chalicelib.ingest.logsource import TimeBoundBlocks, iter_bytes_blocks, iter_file_blocks
 from chalicelib.ingest.metadata import (
     RunMetadata,
@@ -283,16 +283,18 @@ def _judge(services: Services, analysis: Analysis) -> None:
         analysis.flaky = verdict(outcome, window, services.now(), services.changes)
         if analysis.flaky is not None:
             history.record(replace(outcome, verdict="flaky"))
-        _tell_earlier(services, window, {analysis.id})
-        _refresh_report(services, outcome.repo, window)
+        flaky_now = _refresh_report(services, outcome.repo, window)
+        _tell_earlier(services, window, {analysis.id}, flaky_now)
     except SelfHealingError as exc:
         log.warning("no flaky verdict for %s: %s", analysis.id, exc)
 
 
-def _refresh_report(services: Services, repo: str, window: list[JobOutcome]) -> None:
+def _refresh_report(services: Services, repo: str, window: list[JobOutcome]) -> set[str]:
+    """Write ``repo``'s quarantine report from ``window``; the ids of the tests it finds flaky."""
+    report = detect(repo, window, services.now(), services.settings.flaky_window_days, services.changes)
     if services.history is not None:
-        report = detect(repo, window, services.now(), services.settings.flaky_window_days, services.changes)
         services.history.put_report(repo, report.to_dict())
+    return {str(entry["test"]) for entry in report.tests}
 
 
 def flaky_report(
@@ -333,8 +335,8 @@ def record_success(services: Services, success: JobOutcome) -> SuccessOutcome:
             continue
         if _tell_flaky(services, failure, window):
             judged.append(failure.analysis)
-    _tell_earlier(services, window, set(judged))
-    _refresh_report(services, success.repo, window)
+    flaky_now = _refresh_report(services, success.repo, window)
+    _tell_earlier(services, window, set(judged), flaky_now)
     return SuccessOutcome(True, judged)
 
 
@@ -343,11 +345,10 @@ def record_success(services: Services, success: JobOutcome) -> SuccessOutcome:
 EARLIER_LIMIT = 10
 
 
-def _tell_earlier(services: Services, window: list[JobOutcome], skip: set[str]) -> list[str]:
-    """Tell the window's earlier failures whose failing tests are all flaky now (the history
-    showed it since they were acted on); newest first, at most EARLIER_LIMIT. Best effort: a
-    failure whose analysis is still acting is left for a later outcome."""
-    flaky_now = {test for test, seen in flaky_tests(window, services.changes).items() if seen.flaky}
+def _tell_earlier(services: Services, window: list[JobOutcome], skip: set[str], flaky_now: set[str]) -> list[str]:
+    """Tell the window's earlier failures whose failing tests are all in ``flaky_now`` (the
+    history showed it since they were acted on); newest first, at most EARLIER_LIMIT. Best
+    effort: a failure whose analysis is still acting is left for a later outcome."""
     told: list[str] = []
     for failure in reversed(window):
         if len(told) >= EARLIER_LIMIT:
@@ -452,17 +453,8 @@ def success_outcome(meta: RunMetadata, at: str) -> JobOutcome | None:
     """The outcome a success record adds to the history; None without a repository and job."""
     if not meta.repo or not meta.job:
         return None
-    return JobOutcome(
-        repo=meta.repo,
-        workflow=meta.workflow,
-        job=meta.job,
-        sha=meta.sha,
-        branch=meta.branch,
-        run_id=meta.run_id,
-        attempt=int(meta.run_attempt) if meta.run_attempt.isdigit() else 1,
-        conclusion="success",
-        at=at,
-    )
+    attempt = int(meta.run_attempt) if meta.run_attempt.isdigit() else 1
+    return passed_job(meta.repo, meta.workflow, meta.job, meta.sha, meta.branch, meta.run_id, attempt, at)
 
 
 def handle_success_record(services: Services, bucket: str, key: str) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from chalicelib.errors import (
     UnauthorizedError,
     aws_code,
 )
-from chalicelib.history.outcomes import JobOutcome, OutcomeHistory
+from chalicelib.history.outcomes import JobOutcome, OutcomeHistory, passed_job
 from chalicelib.secrets import read_secret
 from chalicelib.settings import Settings
 from chalicelib.store.records import RecordStore
@@ -66,18 +66,17 @@ class FailedJob:
     def failed(self) -> bool:
         return self.conclusion in FAILED
 
-    def to_outcome(self, at: datetime) -> JobOutcome:
-        """This job's entry in the outcome history (a failure's tests come with its analysis)."""
-        return JobOutcome(
-            repo=self.repo,
-            workflow=self.workflow,
-            job=self.job_name,
-            sha=self.sha,
-            branch=self.branch,
-            run_id=str(self.run_id),
-            attempt=self.run_attempt,
-            conclusion="failure" if self.failed else "success",
-            at=at.isoformat(),
+    def passed(self, at: datetime) -> JobOutcome:
+        """This passed job's entry in the outcome history (a failure's comes with its analysis)."""
+        return passed_job(
+            self.repo,
+            self.workflow,
+            self.job_name,
+            self.sha,
+            self.branch,
+            str(self.run_id),
+            self.run_attempt,
+            at.isoformat(),
         )
 
     def to_message(self) -> str:
@@ -157,7 +156,7 @@ def handle_delivery(
         if job.failed:
             raise ConfigurationError("failed jobs have no queue (set JOBS_QUEUE_URL)")
         try:
-            history.record(job.to_outcome(stamp))
+            history.record(job.passed(stamp))
         except StorageError:
             store.release(f"deliveries/{delivery}")  # a redelivery must be able to record it
             raise

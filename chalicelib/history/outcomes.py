@@ -282,6 +282,13 @@ class LocalOutcomeHistory(OutcomeHistory):
             raise StorageError(f"cannot write outcome {key}: {exc.strerror}") from exc
 
 
+def passed_job(
+    repo: str, workflow: str, job: str, sha: str, branch: str, run_id: str, attempt: int, at: str
+) -> JobOutcome:
+    """The outcome of a job that passed (a pass names no tests)."""
+    return JobOutcome(repo, workflow, job, sha, branch, run_id, attempt, "success", at)
+
+
 def report_key(repo: str) -> str:
     """Where a repository's quarantine report is kept (the dashboard reads it)."""
     return f"{PREFIX}{repo}/flaky.json"
