@@ -32,7 +32,9 @@ sys.path.insert(0, str(ROOT / "infra"))
 
 from bind_stack import bind  # noqa: E402
 
-REQUIRED = ("LogsBucketName", "SenderEmail", "AlarmEmail", "GitHubRepository", "VpcId", "PublicSubnetIds")
+REQUIRED = ("LogsBucketName", "SenderEmail", "AlarmEmail", "GitHubRepository")
+# Looked up in the account when not given: its default VPC and that VPC's default subnets.
+NETWORK = ("VpcId", "PublicSubnetIds")
 OIDC_HOST = "token.actions.githubusercontent.com"
 ENV_PREFIX = "SHC_"
 STACK_SECRETS = ("self-healing-ci/{stage}/api-token", "self-healing-ci/{stage}/dashboard-token")
@@ -104,6 +106,11 @@ def plan(stage: Stage) -> list[str]:
             else "   GitHub's OIDC provider: looked up in the account; created by the stack only if it is not there."
         ),
         f"   The dashboard starts at 0 tasks while {stage.image_repository} holds no image.",
+        *(
+            []
+            if all(stage.params.get(name) for name in NETWORK)
+            else ["   VpcId and PublicSubnetIds: the account's default VPC and its default subnets, looked up."]
+        ),
         f"2. Bind .chalice/ to the stack's outputs (bucket, mail, queue) for the {stage.name} stage.",
         f"3. chalice deploy --stage {stage.name}: the four functions and the API.",
         f"4. Stack {stage.stack} again with ApiId of that API: its usage plan and API key.",
@@ -134,6 +141,19 @@ def _stack_status(cfn: Any, stack: str) -> str | None:
 def _has_oidc_provider(iam: Any) -> bool:
     providers = iam.list_open_id_connect_providers().get("OpenIDConnectProviderList", [])
     return any(str(p["Arn"]).endswith(f"oidc-provider/{OIDC_HOST}") for p in providers)
+
+
+def _default_network(ec2: Any) -> dict[str, str]:
+    """The account's default VPC and its default (public) subnets; raises DeployError without one."""
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}]).get("Vpcs", [])
+    if not vpcs:
+        raise DeployError("the account has no default VPC: give VpcId and PublicSubnetIds (public subnets)")
+    vpc = vpcs[0]["VpcId"]
+    filters = [{"Name": "vpc-id", "Values": [vpc]}, {"Name": "default-for-az", "Values": ["true"]}]
+    subnets = sorted(s["SubnetId"] for s in ec2.describe_subnets(Filters=filters).get("Subnets", []))
+    if not subnets:
+        raise DeployError(f"the default VPC {vpc} has no default subnets: give PublicSubnetIds")
+    return {"VpcId": vpc, "PublicSubnetIds": ",".join(subnets)}
 
 
 def _images(ecr: Any, repository: str) -> int:
@@ -209,6 +229,9 @@ def _deployed_api(root: Path, stage: str) -> tuple[str, str]:
 def deploy(stage: Stage, aws: Clients, run: Run, say: Say, docker: str | None = None) -> dict[str, str]:
     """Every step of ``plan``, in order; the stack's outputs. Raises DeployError."""
     params = dict(stage.params)
+    if not all(params.get(name) for name in NETWORK):
+        params.update(_default_network(aws("ec2")))
+        say(f"the default VPC {params['VpcId']} and its subnets {params['PublicSubnetIds']}")
     if "CreateGitHubOidcProvider" not in params:
         params["CreateGitHubOidcProvider"] = "false" if _has_oidc_provider(aws("iam")) else "true"
         say(f"GitHub's OIDC provider {'exists' if params['CreateGitHubOidcProvider'] == 'false' else 'is new'}")

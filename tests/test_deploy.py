@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -115,7 +116,7 @@ def test_parameters_come_from_the_stage_file_then_the_environment(tmp_path: Path
     with pytest.raises(module.DeployError) as raised:
         module.load_params(tmp_path, "prod", {"SHC_SenderEmail": "a@b.example"})
     assert str(raised.value) == (
-        "missing parameters: LogsBucketName, AlarmEmail, GitHubRepository, VpcId, PublicSubnetIds "
+        "missing parameters: LogsBucketName, AlarmEmail, GitHubRepository "
         "(set them in infra/params-prod.json, or as SHC_<Parameter> variables; infra/params.example.json "
         "shows them all)"
     )
@@ -246,3 +247,24 @@ def test_destroy_asks_before_data_and_a_no_keeps_it(s3: Any, project: Path) -> N
     assert "acme-shc-prod" not in {b["Name"] for b in aws("s3").list_buckets()["Buckets"]}
     assert questions[0] == "Delete the 1 dashboard image(s) in self-healing-ci-prod-app?"
     assert questions[-1] == "Delete bucket acme-shc-prod with every log, analysis and outcome in it?"
+
+
+def test_without_a_network_the_default_vpc_and_its_subnets_are_used(s3: Any, project: Path) -> None:
+    module = deploy_module()
+    stage = module.Stage("dev", {**PARAMS, "Stage": "dev", "LogsBucketName": "acme-shc-dev"}, project)
+    assert "   VpcId and PublicSubnetIds: the account's default VPC and its default subnets, looked up." in module.plan(
+        stage
+    )
+    ec2 = aws("ec2")
+    [default] = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
+    said: list[str] = []
+    module.deploy(stage, aws, Processes(project), said.append)
+    [stack] = aws("cloudformation").describe_stacks(StackName="self-healing-ci-dev")["Stacks"]
+    given = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [default["VpcId"]]}])["Subnets"]
+    assert given["VpcId"] == default["VpcId"]
+    # (moto shows a list parameter as Python shows a list)
+    assert set(re.findall(r"subnet-[0-9a-f]+", given["PublicSubnetIds"])) == {
+        s["SubnetId"] for s in subnets if s["DefaultForAz"]
+    }
+    assert said[0].startswith(f"the default VPC {default['VpcId']} and its subnets ")
