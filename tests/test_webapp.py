@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -348,6 +349,11 @@ def test_a_flaky_failure_says_so_and_links_the_report(records_dir: Path, client:
     assert "<h2>Flaky, not a regression</h2>" in html
     assert "The job passed when it ran again on the same commit. No fix is proposed for it." in html
     assert '<a href="/repos/acme/api/flaky">All flaky tests of acme/api</a>' in html
+    other = client.get("/").get_data(as_text=True)
+    first = re.search(r'href="/failures/([0-9a-f-]+)"', other)
+    assert first is not None
+    page = client.get(f"/failures/{first.group(1)}").get_data(as_text=True)
+    assert re.search(r'<a href="/repos/acme/\w+/flaky">Flaky tests of acme/\w+</a>', page)
     listed = client.get("/?status=flaky").get_data(as_text=True)
     assert record["id"] in listed and 'class="nowrap status-flaky">flaky' in listed
 
