@@ -688,9 +688,10 @@ def _candidates() -> Callable[[str], list[int]]:
 
     def candidates(text: str) -> list[int]:
         data = text.encode()
-        found = [anchored_ids[i] for i in match_start(data) or ()]
-        found.extend(unanchored_ids[i] for i in search(data) or ())
-        return sorted(found)
+        at_start, anywhere = match_start(data), search(data)
+        if not at_start and not anywhere:
+            return []  # most lines: nothing to build
+        return sorted([*(anchored_ids[i] for i in at_start or ()), *(unanchored_ids[i] for i in anywhere or ())])
 
     return candidates
 
@@ -870,10 +871,12 @@ def is_warning(text: str) -> bool:
     return bool(_WARNING.match(text))
 
 
-def parse_line(lines: Lines, index: int) -> Report | None:
-    """The strongest report that ``lines[index]`` starts, if any (the first format wins a tie)."""
+def parse_line(lines: Lines, index: int, candidates: Sequence[int] | None = None) -> Report | None:
+    """The strongest report that ``lines[index]`` starts, if any (the first format wins a tie);
+    ``candidates`` are the formats that may match it, when the caller knows them already."""
     text = lines[index][1]
-    candidates = _candidates()(text)
+    if candidates is None:
+        candidates = _candidates()(text)
     if not candidates or is_warning(text) or _STACK_FRAME.search(text):
         return None
     best: Report | None = None
@@ -914,8 +917,12 @@ def parse_line(lines: Lines, index: int) -> Report | None:
 def parse_reports(lines: Lines) -> list[Report]:
     """Every failure statement in ``lines`` (numbered lines in order), in line order."""
     found = []
-    for index in range(len(lines)):
-        report = parse_line(lines, index)
+    candidates = _candidates()
+    for index, (_, text) in enumerate(lines):
+        possible = candidates(text)
+        if not possible:
+            continue  # most lines: no format can match, and no call is made for them
+        report = parse_line(lines, index, possible)
         if report is not None:
             found.append(report)
     return found
