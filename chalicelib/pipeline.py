@@ -400,7 +400,7 @@ def _tell_flaky(services: Services, failure: JobOutcome, window: list[JobOutcome
 
 def _mark_outcome(services: Services, failure: JobOutcome) -> None:
     if services.history is not None:
-        services.history.record(replace(failure, verdict="flaky"))
+        services.history.mark_flaky(failure)
 
 
 # The least time an action is started with; each external call also has its own timeout.

@@ -24,7 +24,7 @@ import re
 import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -168,6 +168,19 @@ class OutcomeHistory:
         if outcome.failed and outcome.sha:
             self._put(f"{commit_prefix(outcome.repo, outcome.sha)}{outcome.name()}.json", body)
         return key
+
+    def mark_flaky(self, outcome: JobOutcome) -> None:
+        """Rewrite ``outcome`` with its flaky verdict, also in its day's compacted file when that
+        day is compacted already (its readers read that file, never the documents again)."""
+        marked = replace(outcome, verdict="flaky")
+        self.record(marked)
+        key = compacted_key(outcome.repo, outcome.time.date())
+        packed = self._get(key)
+        if packed is None:
+            return
+        kept = [o for n, line in enumerate(packed.splitlines()) if (o := _parse(line, f"{key} line {n + 1}"))]
+        lines = [json.dumps((marked if o.name() == marked.name() else o).to_dict(), sort_keys=True) for o in kept]
+        self._put(key, "\n".join(lines).encode())
 
     def failures_on(self, repo: str, sha: str) -> list[JobOutcome]:
         """The failures recorded on commit ``sha`` of ``repo`` (one listing, and their documents)."""

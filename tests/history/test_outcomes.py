@@ -163,3 +163,17 @@ def test_a_failure_is_found_by_its_commit(history: OutcomeHistory) -> None:
     assert history.failures_on("acme/api", "a" * 40) == [failed]  # the pass is not indexed
     assert history.failures_on("acme/api", "b" * 40) == []
     assert history.failures_on("acme/api", "../../x") == []
+
+
+def test_a_verdict_reaches_a_day_already_compacted(s3: Any) -> None:
+    history = S3OutcomeHistory(s3, BUCKET)
+    failed, other = outcome(3, run="1"), outcome(3, run="2")
+    history.record(failed)
+    history.record(other)
+    today = date(2026, 11, 10)
+    history.day("acme/api", date(2026, 11, 3), today)  # compacts the 3rd
+    history.mark_flaky(failed)
+    verdicts = {o.run_id: o.verdict for o in history.day("acme/api", date(2026, 11, 3), today)}
+    assert verdicts == {"1": "flaky", "2": ""}
+    history.mark_flaky(outcome(9))  # a day not compacted: its document alone
+    assert [o.verdict for o in history.day("acme/api", date(2026, 11, 9), today)] == ["flaky"]
