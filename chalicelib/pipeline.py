@@ -268,10 +268,16 @@ def run(
     return Outcome(analysis, duplicate=False)
 
 
+# How old a repository's quarantine report may be before an outcome reads the whole window again
+# to redo it; a verdict just made redoes it at once. A burst of failures reads the window once.
+REPORT_SECONDS = 300
+
+
 def _judge(services: Services, analysis: Analysis) -> None:
-    """Add the failure to its repository's outcome history and set its flaky verdict from the
-    window; refresh the repository's quarantine report. Best effort: without the history the
-    failure is treated as real."""
+    """Add the failure to its repository's outcome history and set its flaky verdict: from the
+    outcomes of its commit (did its job pass on a re-run?) and the repository's quarantine report
+    (are all its failing tests known to be flaky?). Best effort: without the history the failure
+    is treated as real."""
     history, outcome = services.history, failure_outcome(analysis)
     if history is None or outcome is None:
         return
@@ -279,22 +285,53 @@ def _judge(services: Services, analysis: Analysis) -> None:
         history.record(outcome)
         if not (outcome.sha or outcome.tests):
             return  # no commit to have re-run, no test to have flipped: the history can't tell
-        window = history.window(outcome.repo, services.now().date(), services.settings.flaky_window_days)
-        analysis.flaky = verdict(outcome, window, services.now(), services.changes)
+        # Did its job pass on this commit (another attempt, another run)?
+        commit = history.on_commit(outcome.repo, outcome.sha, outcome, "success")
+        report = _report(services, outcome.repo)
+        refreshed = report is None
+        if report is None:
+            report = _refresh(services, outcome.repo, {analysis.id})
+        analysis.flaky = verdict(outcome, commit, services.now(), services.changes, _known_flaky(report))
         if analysis.flaky is not None:
             history.record(replace(outcome, verdict="flaky"))
-        flaky_now = _refresh_report(services, outcome.repo, window)
-        _tell_earlier(services, window, {analysis.id}, flaky_now)
+            if not refreshed:  # its tests may have just turned flaky: tell the earlier failures
+                _refresh(services, outcome.repo, {analysis.id})
     except SelfHealingError as exc:
         log.warning("no flaky verdict for %s: %s", analysis.id, exc)
 
 
-def _refresh_report(services: Services, repo: str, window: list[JobOutcome]) -> set[str]:
-    """Write ``repo``'s quarantine report from ``window``; the ids of the tests it finds flaky."""
+def _report(services: Services, repo: str) -> dict[str, Any] | None:
+    """``repo``'s quarantine report if it is recent (REPORT_SECONDS), else None: redo it."""
+    if services.history is None:
+        return None
+    report = services.history.get_report(repo)
+    try:
+        made = datetime.fromisoformat(str((report or {}).get("generated_at", "")))
+    except ValueError:
+        return None
+    return report if (services.now() - made).total_seconds() < REPORT_SECONDS else None
+
+
+def _known_flaky(report: dict[str, Any]) -> dict[str, str]:
+    """The report's flaky tests, each with its latest evidence."""
+    known: dict[str, str] = {}
+    for entry in report.get("tests") or []:
+        evidence = entry.get("evidence") or [{}]
+        known[str(entry.get("test", ""))] = str(evidence[-1].get("text", ""))
+    return known
+
+
+def _refresh(services: Services, repo: str, skip: set[str]) -> dict[str, Any]:
+    """Read ``repo``'s window, write its quarantine report, and tell the earlier failures whose
+    failing tests all turned out flaky; the report."""
+    if services.history is None:
+        return {}
+    window = services.history.window(repo, services.now().date(), services.settings.flaky_window_days)
     report = detect(repo, window, services.now(), services.settings.flaky_window_days, services.changes)
-    if services.history is not None:
-        services.history.put_report(repo, report.to_dict())
-    return {str(entry["test"]) for entry in report.tests}
+    written = report.to_dict()
+    services.history.put_report(repo, written)
+    _tell_earlier(services, window, skip, {str(entry["test"]) for entry in report.tests})
+    return written
 
 
 def flaky_report(
@@ -324,19 +361,10 @@ def record_success(services: Services, success: JobOutcome) -> SuccessOutcome:
         return SuccessOutcome(False, [])
     history.record(success)
     # Most passes follow no failure of their job on their commit: one listing tells.
-    if not any(f.job_key == success.job_key for f in history.failures_on(success.repo, success.sha)):
-        return SuccessOutcome(True, [])
-    window = history.window(success.repo, services.now().date(), services.settings.flaky_window_days)
-    judged: list[str] = []
-    for failure in window:
-        if not (failure.failed and failure.analysis and failure.sha == success.sha):
-            continue
-        if failure.job_key != success.job_key:
-            continue
-        if _tell_flaky(services, failure, window):
-            judged.append(failure.analysis)
-    flaky_now = _refresh_report(services, success.repo, window)
-    _tell_earlier(services, window, set(judged), flaky_now)
+    failures = [f for f in history.on_commit(success.repo, success.sha, success, "failure") if f.analysis]
+    judged = [f.analysis for f in failures if _tell_flaky(services, f, [*failures, success])]
+    if judged:
+        _refresh(services, success.repo, set(judged))
     return SuccessOutcome(True, judged)
 
 

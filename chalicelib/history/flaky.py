@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -332,12 +332,17 @@ def detect(
 
 
 def verdict(
-    failure: JobOutcome, outcomes: Sequence[JobOutcome], now: datetime, changes: Changes | None = None
+    failure: JobOutcome,
+    outcomes: Sequence[JobOutcome],
+    now: datetime,
+    changes: Changes | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> dict[str, Any] | None:
     """The flaky verdict for ``failure`` (None: a real failure, as far as the history tells).
 
     Flaky when its job passed on a re-run of the same commit, or when every test it names is
-    known to be flaky.
+    known to be flaky: ``known`` (test id -> its latest evidence, from a quarantine report) when
+    given, else what ``outcomes`` show.
     """
     history = History([*outcomes, failure] if failure not in outcomes else outcomes)
     passed = history.passed_on_rerun(failure)
@@ -352,13 +357,15 @@ def verdict(
         }
     if not failure.tests:
         return None
-    tests = _tests(history, changes, failure.tests)
-    if not all(tests[t].flaky for t in failure.tests):
+    if known is None:
+        found = _tests(history, changes, failure.tests)
+        known = {t: entry.evidence[-1].text for t, entry in found.items() if entry.flaky}
+    if not all(t in known for t in failure.tests):
         return None
     return {
         "verdict": "flaky",
         "reason": "known_flaky_tests",
-        "evidence": [f"{t}: {tests[t].evidence[-1].text}" for t in failure.tests][:MAX_EVIDENCE],
+        "evidence": [f"{t}: {known[t]}" for t in failure.tests][:MAX_EVIDENCE],
         "tests": list(failure.tests),
         "at": now.isoformat(),
     }

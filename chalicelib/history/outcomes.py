@@ -4,18 +4,19 @@ Layout, in the logs bucket (or the local folder, in the bucket's layout)::
 
     history/<owner>/<repo>/<yyyy-mm-dd>/<run_id>-<attempt>-<job id>.json   one job run's outcome
     history/<owner>/<repo>/<yyyy-mm-dd>.jsonl                             a finished day, compacted
-    history/<owner>/<repo>/commits/<sha>/<run_id>-<attempt>-<job id>.json  a failure, by its commit
+    history/<owner>/<repo>/commits/<sha>/<job id>/<conclusion>-<run_id>-<attempt>.json  the same, by commit
 
 A job run's document is written under a key its run, attempt, workflow and job decide, so a
 redelivered event or a re-analysis rewrites the same document. A day that is over (older than
 yesterday) is read from its documents once and then from its compacted file: a 14-day window
 costs 13 reads and one day's listing. The bucket's lifecycle expires ``history/`` with ``logs/``
-(infra/template.yaml). A failure is also kept under its commit, so a pass learns with one
-listing whether a failure of its job and commit needs a verdict (most passes have none).
+(infra/template.yaml). Each outcome is also kept under its commit: whether a job passed on a
+re-run of a failure's commit (or a failure awaits a pass's verdict) is one listing away.
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import logging
@@ -91,10 +92,17 @@ class JobOutcome:
     def time(self) -> datetime:
         return datetime.fromisoformat(self.at)
 
+    @property
+    def job_hash(self) -> str:
+        return hashlib.sha256(self.job_key.encode()).hexdigest()[:12]
+
     def name(self) -> str:
         """The document's name in its day: the run, the attempt and the job."""
-        job = hashlib.sha256(self.job_key.encode()).hexdigest()[:12]
-        return f"{self.run_id or '0'}-{self.attempt}-{job}"
+        return f"{self.run_id or '0'}-{self.attempt}-{self.job_hash}"
+
+    def commit_name(self) -> str:
+        """Its name under its commit: by job, then conclusion, so a lookup lists only what it needs."""
+        return f"{self.job_hash}/{self.conclusion}-{self.run_id or '0'}-{self.attempt}"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -165,8 +173,8 @@ class OutcomeHistory:
         key = f"{day_prefix(outcome.repo, outcome.time.date())}{outcome.name()}.json"
         body = json.dumps(outcome.to_dict(), sort_keys=True).encode()
         self._put(key, body)
-        if outcome.failed and outcome.sha:
-            self._put(f"{commit_prefix(outcome.repo, outcome.sha)}{outcome.name()}.json", body)
+        if _SHA.fullmatch(outcome.sha):
+            self._put(f"{commit_prefix(outcome.repo, outcome.sha)}{outcome.commit_name()}.json", body)
         return key
 
     def mark_flaky(self, outcome: JobOutcome) -> None:
@@ -182,11 +190,12 @@ class OutcomeHistory:
         lines = [json.dumps((marked if o.name() == marked.name() else o).to_dict(), sort_keys=True) for o in kept]
         self._put(key, "\n".join(lines).encode())
 
-    def failures_on(self, repo: str, sha: str) -> list[JobOutcome]:
-        """The failures recorded on commit ``sha`` of ``repo`` (one listing, and their documents)."""
+    def on_commit(self, repo: str, sha: str, like: JobOutcome, conclusion: str) -> list[JobOutcome]:
+        """The outcomes of ``like``'s job on commit ``sha`` of ``repo`` that ended in ``conclusion``
+        (one listing of just those, and their documents)."""
         if not _SHA.fullmatch(sha):
             return []
-        keys = self._list(commit_prefix(repo, sha))
+        keys = self._list(f"{commit_prefix(repo, sha)}{like.job_hash}/{conclusion}-")
         return [o for key in keys if (body := self._get(key)) is not None and (o := _parse(body, key))]
 
     def window(self, repo: str, today: date, days: int) -> list[JobOutcome]:
@@ -272,8 +281,10 @@ class LocalOutcomeHistory(OutcomeHistory):
         self._root = root
 
     def _list(self, prefix: str) -> list[str]:
-        folder = self._root / prefix
-        return sorted(f"{prefix}{p.name}" for p in folder.glob("*.json")) if folder.is_dir() else []
+        directory, _, start = prefix.rpartition("/")
+        folder = self._root / directory
+        found = folder.glob(f"{glob.escape(start)}*.json") if folder.is_dir() else []
+        return sorted(f"{directory}/{p.name}" for p in found)
 
     def _get(self, key: str) -> bytes | None:
         try:

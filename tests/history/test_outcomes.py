@@ -156,13 +156,16 @@ def test_an_analysed_failure_becomes_an_outcome_with_its_tests_and_files() -> No
     assert failure_outcome(analysis) is None
 
 
-def test_a_failure_is_found_by_its_commit(history: OutcomeHistory) -> None:
+def test_the_outcomes_of_a_commit_are_one_listing_away(history: OutcomeHistory) -> None:
     failed, passed = outcome(10), outcome(10, 11, "success", attempt=2)
     history.record(failed)
     history.record(passed)
-    assert history.failures_on("acme/api", "a" * 40) == [failed]  # the pass is not indexed
-    assert history.failures_on("acme/api", "b" * 40) == []
-    assert history.failures_on("acme/api", "../../x") == []
+    assert history.on_commit("acme/api", "a" * 40, failed, "failure") == [failed]
+    assert history.on_commit("acme/api", "a" * 40, failed, "success") == [passed]
+    other_job = replace(failed, job="lint")
+    assert history.on_commit("acme/api", "a" * 40, other_job, "success") == []
+    assert history.on_commit("acme/api", "b" * 40, failed, "success") == []
+    assert history.on_commit("acme/api", "../../x", failed, "success") == []
 
 
 def test_a_verdict_reaches_a_day_already_compacted(s3: Any) -> None:
