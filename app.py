@@ -6,7 +6,6 @@ the service's errors to responses.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 from typing import Any
@@ -22,8 +21,7 @@ from chalicelib.errors import BadInputError, ConfigurationError, InProgressError
 from chalicelib.github import webhook
 from chalicelib.ingest.metadata import is_success_record
 from chalicelib.record import utc_now
-from chalicelib.secrets import cached_secret
-from chalicelib.services import Services, build_history, build_services, build_store
+from chalicelib.services import Services, build_changes, build_history, build_services, build_store
 from chalicelib.settings import Settings
 
 app = Chalice(app_name="self-healing-ci")
@@ -180,12 +178,7 @@ def flaky_report(owner: str, name: str) -> Response:
         request = app.current_request
         query: dict[str, str] = dict((request.query_params if request is not None else None) or {})
         days = api.window_days(query.get("days"), settings.flaky_window_days)
-        changes = None
-        if settings.github_configured:  # PyGithub loads only where GitHub is configured
-            from chalicelib.github.changes import commit_changes
-
-            changes = commit_changes(settings.with_secrets(functools.partial(cached_secret, settings)))
-        report = pipeline.flaky_report(build_history(settings), repo, utc_now(), days, changes)
+        report = pipeline.flaky_report(build_history(settings), repo, utc_now(), days, build_changes(settings))
     except SelfHealingError as exc:
         return _error(exc, f"reading the flaky tests of {owner}/{name}")
     except Exception:

@@ -84,6 +84,16 @@ def build_history(settings: Settings, s3: S3Client | None = None) -> OutcomeHist
     return LocalOutcomeHistory(Path(settings.local_dir))
 
 
+def build_changes(settings: Settings) -> Changes | None:
+    """What changed between two commits (GitHub's compare API), when GitHub is configured; its
+    credentials are read by reference here, as build_services reads them."""
+    if not settings.github_configured:
+        return None
+    from chalicelib.github.changes import commit_changes  # PyGithub only where GitHub is configured
+
+    return commit_changes(settings.with_secrets(functools.partial(cached_secret, settings)))
+
+
 def build_services(
     settings: Settings,
     s3: S3Client | None = None,
@@ -114,9 +124,7 @@ def build_services(
         from chalicelib.github.issues import source_files  # PyGithub only where GitHub is configured
 
         services.read_files = functools.partial(source_files, settings)
-        from chalicelib.github.changes import commit_changes
-
-        services.changes = commit_changes(settings)
+        services.changes = build_changes(settings)
     if remaining_ms is not None:
         start = time.monotonic()
         services.deadline = start + remaining_ms / 1000
