@@ -49,7 +49,10 @@ CONFIDENT = 0.6
 SHORT_BUDGET = 2000
 _ALIASES = {"compile_error": "compile", "lint_error": "lint", "type_check": "type_error"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|\[[0-9;]*m")
-_IDS = re.compile(r"\b[0-9a-f]{7,}\b|\d+", re.IGNORECASE)
+# A hex id of 7+ characters, with its "0x" when it has one: without it, "0x7ffc5335" would be
+# read as digit runs between the letters x, f and c, and the same address printed in two runs
+# would differ in where its letters fall (the README defines hex ids as replaced whole).
+_IDS = re.compile(r"\b(?:0x)?[0-9a-f]{7,}\b|\d+", re.IGNORECASE)
 
 
 @dataclass
