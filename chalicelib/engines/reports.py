@@ -925,4 +925,14 @@ def parse_reports(lines: Lines) -> list[Report]:
         report = parse_line(lines, index, possible)
         if report is not None:
             found.append(report)
-    return found
+    return _outside_test_blocks(found)
+
+
+def _outside_test_blocks(reports: list[Report]) -> list[Report]:
+    """The reports that are not lines of a failing test's block: between a test's header and its
+    message stand the test's source and frames (pytest prints the code it ran), whose words
+    ("except ConnectTimeoutError:") state nothing."""
+    spans = [(r.line, r.message_line) for r in reports if r.test and r.strength == DETAIL and r.message_line > r.line]
+    if not spans:
+        return reports
+    return [r for r in reports if r.test or not any(start < r.line < end for start, end in spans)]

@@ -684,6 +684,25 @@ def test_a_php_tests_diff_is_not_taken_from_another_tests_result() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "            if isinstance(e.reason, ConnectTimeoutError):",
+        ">       raise TimeoutError('No output has been received in the last 10m')",
+        "        except OSError:  # No space left on device",
+    ],
+)
+def test_a_tests_source_between_its_header_and_its_message_states_nothing(source: str) -> None:
+    lines = [
+        (10, "___________________ test_unknown_virtual_host ___________________"),
+        (11, "    def test_unknown_virtual_host(nginxproxy):"),
+        (12, source),
+        (14, "E       ConnectionError: HTTPConnectionPool(host='proxy', port=80): Max retries exceeded with url: /"),
+        (16, "adapters.py:487: ConnectionError"),
+    ]
+    assert [(r.kind, r.line) for r in parse_reports(lines)] == [("pytest", 10), ("network", 14)]
+
+
 def test_a_stylish_report_is_placed_under_its_file_heading() -> None:
     lines = [(3, "/src/app.js"), (4, "  12:5  error  'x' is defined but never used  no-unused-vars"), (6, "x")]
     [report] = parse_reports(lines)
