@@ -11,6 +11,7 @@ stock phrase standing in for it.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Final
@@ -47,7 +48,7 @@ UNKNOWN_CONFIDENCE: Final = 0.5
 _STEP: Final = tuple(
     re.compile(p)
     for p in (
-        r"^The command \"(?P<command>.+)\" (?:exited with|failed(?: and exited with)?) (?P<code>\d+)",
+        r"^The command \"(?P<command>.+)\" (?:exited with|failed(?: and exited with)?) (?P<code>[1-9]\d*)",
         r"^Run (?P<command>.+)$",
         r"^\$ (?P<command>.+)$",
         r"^===== (?:.*/)?\d+_(?P<command>.+)\.txt =====$",
@@ -88,12 +89,27 @@ def step_command(lines: Lines, failing_step_start: int | None) -> str:
 def failing_step(lines: Lines, failing_step_start: int | None, reports: list[Report]) -> Step:
     """The command the failing step ran and its exit code, from the step's start or verdict lines."""
     command = step_command(lines, failing_step_start)
-    if len(command) > MAX_COMMAND or "$" in command or "`" in command or command.endswith("\\"):
-        # A command cut short, continued on the next line or with variables unexpanded is no
-        # command to tell a person to run.
+    if (
+        len(command) > MAX_COMMAND
+        or "$" in command
+        or "`" in command
+        or command.endswith("\\")
+        or not _quotes_closed(command)
+    ):
+        # A command cut short, continued on the next line (an open quote) or with variables
+        # unexpanded is no command to tell a person to run.
         command = ""
     code = next((r.code for r in reports if r.strength == VERDICT and r.code.isdigit()), "")
     return Step(command, code)
+
+
+def _quotes_closed(command: str) -> bool:
+    """Whether every quote the shell would read in ``command`` is closed."""
+    try:
+        shlex.split(command)
+    except ValueError:
+        return False
+    return True
 
 
 def _clean_message(message: str, block: Lines, line: int) -> str:

@@ -571,7 +571,8 @@ FORMATS: Final[tuple[Format, ...]] = (
         "travis_command",
         "unknown",
         VERDICT,
-        r"^The command \"(?P<subject>.+)\" (?:exited with|failed(?: and exited with)?) (?P<code>\d+)",
+        # Travis prints it for each command; exit code 0 is a command that passed.
+        r"^The command \"(?P<subject>.+)\" (?:exited with|failed(?: and exited with)?) (?P<code>[1-9]\d*)",
     ),
     _f("actions_exit", "unknown", VERDICT, r"^(?:##\[error\])?Process completed with exit code (?P<code>\d+)\.?$"),
     _f(

@@ -43,7 +43,7 @@ def test_the_failing_steps_own_command_is_named_in_the_fix() -> None:
 
 @pytest.mark.parametrize(
     "command",
-    ["make test ${FLAGS}", "pixi run \\", "x" * 200, "echo `date`"],
+    ["make test ${FLAGS}", "pixi run \\", "x" * 200, "echo `date`", 'bash -c "', "sh -c 'make && make test"],
 )
 def test_a_command_cut_continued_or_unexpanded_is_not_offered(command: str) -> None:
     lines = [(1, f"$ {command}"), (2, "error: boom happened")]
@@ -53,6 +53,23 @@ def test_a_command_cut_continued_or_unexpanded_is_not_offered(command: str) -> N
 def test_the_exit_code_comes_from_the_verdict() -> None:
     lines = [(1, "$ ./build.sh"), (2, "something odd"), (3, 'The command "./build.sh" exited with 3.')]
     assert failing_step(lines, 1, parse_reports(lines)).exit_code == "3"
+
+
+def test_a_command_with_closed_quotes_is_offered() -> None:
+    command = 'bash -c "echo it\'s done && make test"'
+    lines = [(1, f"$ {command}"), (2, "error: boom happened")]
+    assert failing_step(lines, 1, parse_reports(lines)).command == command
+
+
+def test_a_command_that_passed_is_not_the_failing_step() -> None:
+    lines = [
+        (1, 'The command "env" exited with 0.'),
+        (2, "$ make check"),
+        (3, "error: boom happened"),
+        (4, 'The command "make check" exited with 2.'),
+    ]
+    step = failing_step(lines, 2, parse_reports(lines))
+    assert (step.command, step.exit_code) == ("make check", "2")
 
 
 def test_without_a_statement_the_answer_is_an_honest_unknown() -> None:
