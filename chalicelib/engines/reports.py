@@ -5,7 +5,7 @@ Jest, Mocha, RSpec, Minitest, PHPUnit, ExUnit, Surefire, Gradle, ScalaTest, XCTe
 Pester, testthat, EUnit, Vader, ctest, googletest, dotnet; gcc/clang, javac, rustc, tsc, mypy,
 C#, GHC, sbt, Kotlin; flake8/ruff, pylint, ESLint, RuboCop, perlcritic, PHPStan, shellcheck,
 prettier, black, markdownlint; pip, npm, yarn, composer, bundler, R, cargo; Maven, Gradle, make,
-pre-commit, Travis, GitHub Actions; git, link checkers, memory, time and disk limits). A format
+pre-commit, Travis, GitHub Actions; Lua's interpreter; git, link checkers, memory, time and disk limits). A format
 says what a matching line is (a test's failure report, an error at a place, a dependency the
 resolver could not satisfy, a limit the runner hit, a build tool's verdict), which category it
 belongs to, and how strong a statement of the cause it is:
@@ -565,6 +565,9 @@ FORMATS: Final[tuple[Format, ...]] = (
         GENERIC,
         r"^(?!\s*(?:SKIP|skip|ok|PASS))(?P<msg>.*: (?:No such file or directory|cannot find the path specified)\.?)$",
     ),
+    # Lua's interpreter (lua, luajit, luvit, busted) prints the error, then "stack traceback:"
+    # and the frames: the report stands on the line above (see _lua_error_above).
+    _f("lua_error", "unknown", GENERIC, r"^stack traceback:\s*$"),
     _w("crash", "unknown", GENERIC, r"\b(?:Segmentation fault|Bus error|Abort trap|core dumped)\b"),
     # ---- verdicts: the tool says it failed; the cause is elsewhere ----
     _f(
@@ -867,6 +870,37 @@ def _minitest(report: Report, lines: Lines, index: int) -> Report | None:
     return report
 
 
+LUA_MESSAGE_LINES: Final = 6
+# Where a Lua error starts: the chunk's name and line ("x.lua:3: ", '[string "y"]:12: ').
+_LUA_POSITION: Final = re.compile(r"\S+:\d+: ")
+
+
+def _lua_error_above(lines: Lines, index: int) -> tuple[int, str] | None:
+    """The error Lua printed above its "stack traceback:" (``lines[index]``). Its message may take
+    several lines (a blank line may follow it): of the block of lines above, the nearest that
+    has a position, else the block's first when a blank line shows where it starts; none when
+    that is a warning (a test framework may print a traceback for its warnings)."""
+    start = lines[index][0]
+    block: list[tuple[int, str]] = []
+    headed = False  # whether the line above the block is shown and blank: its start is known
+    for lineno, text in reversed(lines[max(0, index - LUA_MESSAGE_LINES - 1) : index]):
+        expected = block[-1][0] - 1 if block else start - 1
+        if lineno != expected and not (not block and lineno == expected - 1):
+            break
+        if not text.strip():
+            if block:
+                headed = True
+                break
+            continue  # the blank line under the message
+        block.append((lineno, text.strip()))
+    found = next(((n, t) for n, t in block if _LUA_POSITION.search(t)), None)
+    if found is None and headed:
+        found = block[-1]
+    if found is None or is_warning(found[1]):
+        return None
+    return found
+
+
 def is_warning(text: str) -> bool:
     """Whether the line is a warning (which never states why a job failed)."""
     return bool(_WARNING.match(text))
@@ -894,6 +928,11 @@ def parse_line(lines: Lines, index: int, candidates: Sequence[int] | None = None
         step = _buildkit_step(lines, index, _buildkit_number(text))
         if step is not None:
             best = replace(best, line=step[0], subject=step[1])
+    if best is not None and best.kind == "lua_error":
+        above = _lua_error_above(lines, index)
+        if above is None:
+            return None
+        best = replace(best, line=above[0], message=above[1], message_line=above[0])
     if best is not None and best.kind == "minitest":
         best = _minitest(best, lines, index)
     if best is not None and best.kind == "php_run_tests":

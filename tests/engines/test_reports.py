@@ -703,6 +703,46 @@ def test_a_tests_source_between_its_header_and_its_message_states_nothing(source
     assert [(r.kind, r.line) for r in parse_reports(lines)] == [("pytest", 10), ("network", 14)]
 
 
+@pytest.mark.parametrize(
+    ("above", "message"),
+    [
+        (["lua: test.lua:3: attempt to call a nil value (global 'foo')"], "lua: test.lua:3: attempt to call"),
+        (['fail: [string "bundle:libs/codec.lua"]:123: No such hash: 31b8c99'], "fail: [string"),
+        (["luajit: src/x.lua:10: bad argument #1 to 'ipairs' (table expected, got nil)"], "luajit: src/x.lua:10"),
+        (["test/unit/helpers.lua:85: missing declaration for symbol 'buf_valid'", ""], "test/unit/helpers.lua:85"),
+        # Output of its own above the error, a message that wraps, a message without a position.
+        (["fetching: 1 object", "fail: x.lua:9: No such hash: 31b8c99"], "fail: x.lua:9: No such hash"),
+        (
+            ["test/unit/helpers.lua:727: (string) '", "test/unit/helpers.lua:85: missing x''", ""],
+            "test/unit/helpers.lua:85",
+        ),
+        (["", "error loading module 'lpeg'", "  no field package.preload['lpeg']"], "error loading module 'lpeg'"),
+    ],
+)
+def test_luas_error_is_the_line_above_its_stack_traceback(above: list[str], message: str) -> None:
+    lines = [(20 + i, t) for i, t in enumerate([*above, "stack traceback:", "\t[C]: in function 'assert'"])]
+    [report] = [r for r in parse_reports(lines) if r.kind == "lua_error"]
+    assert dict(lines)[report.line].strip().startswith(message)
+    assert report.message_line == report.line and report.message.startswith(message)
+
+
+def test_a_lua_message_whose_start_is_not_shown_is_no_report() -> None:
+    lines = [(5, "[ RUN ] x"), (9, "There are intermediate states between"), (10, ""), (11, "stack traceback:")]
+    assert [r for r in parse_reports(lines) if r.kind == "lua_error"] == []
+
+
+@pytest.mark.parametrize(
+    "above",
+    [
+        [],
+        ["warning: Screen test succeeded immediately. Try to avoid this unless", "to the test if they make sense.", ""],
+    ],
+)
+def test_a_stack_traceback_under_nothing_or_a_warning_is_no_report(above: list[str]) -> None:
+    lines = [(10 + i, t) for i, t in enumerate([*above, "stack traceback:", "\t[C]: in ?"])]
+    assert [r for r in parse_reports(lines) if r.kind == "lua_error"] == []
+
+
 def test_a_stylish_report_is_placed_under_its_file_heading() -> None:
     lines = [(3, "/src/app.js"), (4, "  12:5  error  'x' is defined but never used  no-unused-vars"), (6, "x")]
     [report] = parse_reports(lines)
