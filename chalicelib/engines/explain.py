@@ -103,6 +103,17 @@ def failing_step(lines: Lines, failing_step_start: int | None, reports: list[Rep
     return Step(command, code)
 
 
+# What a runner's result line holds besides the test's name: dots, its verdict, a count.
+_VERDICT_ONLY: Final = re.compile(r"(?i)[\s.:…()\[\]#-]|\b(?:test|fail(?:ed|ure)?|error|not ok|ok)\b|\d|[✗✘]")
+
+
+def _only_verdict(report: Report) -> bool:
+    """Whether the report's message is its test's result line and nothing more ("x ... FAILED")."""
+    if not report.test or report.message_line != report.line:
+        return False
+    return not _VERDICT_ONLY.sub("", report.message.replace(report.test, "", 1))
+
+
 def _quotes_closed(command: str) -> bool:
     """Whether every quote the shell would read in ``command`` is closed."""
     try:
@@ -271,7 +282,7 @@ def explain(decision: Decision, lines: Lines, failing_step_start: int | None = N
     values: dict[str, str] = {"command": step.command, "exit_code": step.exit_code}
     if report is not None:
         report = _qualified(report, decision.reports)
-        message = _clean_message(report.message, lines, report.message_line)
+        message = "" if _only_verdict(report) else _clean_message(report.message, lines, report.message_line)
         values.update(
             message=message,
             test=report.test,
@@ -346,7 +357,7 @@ def _wording(
             if pair:
                 values.update(actual=pair.group(1), expected=pair.group(2))
                 break
-    if not values.get("message"):
+    if not values.get("message") and not (key == "test_assertion" and values.get("test")):
         key = "unknown"
     return _sentences(key, values), plan
 
@@ -356,6 +367,7 @@ _VARIANTS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     "summary": (("test",), ("location",), ("file",), ("subject",), ("command",), ()),
     "root_cause": (
         ("test", "message"),
+        ("test",),
         ("location", "actual", "expected", "message"),
         ("location", "code", "message"),
         ("location", "message"),

@@ -134,6 +134,14 @@ FORMATS: Final[tuple[Format, ...]] = (
     _f("ert", "test_assertion", DETAIL, r"^\s+FAILED\s+\d+/\d+\s+(?P<test>\S+)", True),
     _f("cargo", "test_assertion", DETAIL, r"^---- (?P<test>\S+) stdout ----$", True),
     _f("cargo", "test_assertion", ERROR, r"^test (?P<test>\S+) \.\.\. FAILED$"),
+    # unittest's verbose line, "test_total (tests.test_cart.CartTest) ... FAIL" (its block
+    # "FAIL: test_total (...)" comes later and says why).
+    _f(
+        "unittest",
+        "test_assertion",
+        ERROR,
+        r"^(?P<test>\w+) \((?P<subject>[\w.]+)\)(?: \S.*?)? \.\.\. (?:FAIL|ERROR|unexpected success)$",
+    ),
     _f(
         "nextest",
         "test_assertion",
@@ -241,6 +249,15 @@ FORMATS: Final[tuple[Format, ...]] = (
     _f("dotnet", "test_assertion", DETAIL, r"^\s*(?:X|Failed) (?P<test>[\w.]+(?:\(.*\))?) \[\d+ ?m?s\]$", True),
     _f("xunit", "test_assertion", DETAIL, r"^\[xUnit\.net [\d:.]+\]\s+(?P<test>[\w.]+(?:\(.*\))?) \[FAIL\]$", True),
     _f("nunit", "test_assertion", DETAIL, r"^\s*\d+\) (?:Test )?(?:Failure|Error) : (?P<test>[\w.]+)", True),
+    # A runner's result line: the test's name, dots or aligned spaces, then its verdict
+    # ("motions/line-char-first ......... FAIL", "Running test ./x with vim ... FAILED"). Last of
+    # the test formats: of equal strength, the first format wins (R CMD check's "... ERROR").
+    _f(
+        "result_line",
+        "test_assertion",
+        ERROR,
+        r"^\s*(?!\[)(?P<test>\S(?:.*?\S)?)(?: \.{2,}\s*|\s{2,}|\t+)(?:FAIL|FAILED|ERROR|\[FAIL(?:ED)?\]|✗|✘)\s*$",
+    ),
     # ---- compile and type errors at a place ----
     _f("tsc", "type_error", DETAIL, r"^\s*" + _AT + r"(?::| -) error (?P<code>TS\d+): (?P<msg>.+)$"),
     _f(

@@ -35,6 +35,18 @@ def test_a_test_without_a_known_command_is_not_told_to_run_a_stand_in() -> None:
     no_defects(finding)
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["motions/line-char-first                    ERROR", "test parse::tests::utf8 ... FAILED", "x_test ... FAIL"],
+)
+def test_a_result_line_alone_is_named_without_a_made_up_message(line: str) -> None:
+    finding = answer([(7, line)])
+    assert finding.category == "test_assertion"
+    assert finding.root_cause.endswith("failed; its result line gives no reason")
+    assert finding.evidence == [(7, line)]
+    no_defects(finding)
+
+
 def test_the_failing_steps_own_command_is_named_in_the_fix() -> None:
     lines = [(1, "$ go test ./..."), (5, "--- FAIL: TestParse (0.00s)"), (6, "    parse_test.go:31: expected 3, got 4")]
     finding = answer(lines, [5], 1)

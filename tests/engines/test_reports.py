@@ -537,6 +537,23 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
         ("==12==ERROR: AddressSanitizer: heap-use-after-free on address 0x6020",),
         {"kind": "sanitizer", "code": "AddressSanitizer"},
     ),
+    # result lines: a test's name and its verdict
+    (
+        ("test_total (tests.test_cart.CartTest) ... FAIL",),
+        {"kind": "unittest", "test": "test_total", "subject": "tests.test_cart.CartTest", "strength": ERROR},
+    ),
+    (
+        ("test_total (tests.test_cart.CartTest.test_total) ... ERROR",),
+        {"kind": "unittest", "test": "test_total", "strength": ERROR},
+    ),
+    (
+        ("test_sum (tests.MathTest.test_sum) ... unexpected success",),
+        {"kind": "unittest", "test": "test_sum", "strength": ERROR},
+    ),
+    (("motions/line-char-first                    ERROR",), {"kind": "result_line", "test": "motions/line-char-first"}),
+    (("Running test ./errors/filter ... FAIL",), {"kind": "result_line", "test": "Running test ./errors/filter"}),
+    (("  parser/unicode.vader ......... FAILED",), {"kind": "result_line", "test": "parser/unicode.vader"}),
+    (("test_utf8\t[FAIL]",), {"kind": "result_line", "test": "test_utf8", "category": "test_assertion"}),
     # error statements and verdicts
     (
         ('Exception in thread "main" java.lang.IllegalStateException: boom',),
@@ -590,6 +607,8 @@ def test_each_format_is_read_with_its_fields(texts: tuple[str, ...], expected: d
         "git fetch origin # timeout=10",
         "UV_HTTP_TIMEOUT: 900",
         "killed: false",
+        "Status: FAILED",
+        "[ RUN      ] suite name: FAIL",
         "",
     ],
 )
