@@ -145,7 +145,8 @@ def _clean_message(message: str, block: Lines, line: int) -> str:
     return message
 
 
-# The kind of failure a Maven goal, a Gradle task or an R CMD check names (their plugin or task).
+# The kind of failure a Maven goal, a Gradle task, an R CMD check or a CMake command names (their
+# plugin, task or command).
 _BUILD_TASKS: Final = tuple(
     (re.compile(p, re.IGNORECASE), kind)
     for p, kind in (
@@ -155,7 +156,11 @@ _BUILD_TASKS: Final = tuple(
             "test_assertion",
         ),
         (r"compiler|compile\w*|kapt|javadoc", "compile"),
-        (r"enforcer|dependenc|resolve|Could not resolve|checking package dependencies", "dependency_install"),
+        (
+            r"enforcer|dependenc|resolve|Could not resolve|checking package dependencies|find_package|"
+            r"pkg_check_modules|find_library|Could NOT find",
+            "dependency_install",
+        ),
     )
 )
 # The two types a checker names: the value's and the one required (tsc, mypy).
@@ -223,8 +228,9 @@ def _category(report: Report | None, cause: Report | None) -> str:
         return cause.category
     if report.category != "unknown":
         return report.category
-    if report.kind in ("maven_goal", "gradle_wrong", "gradle_task", "r_check"):
-        # A build tool's failed goal or task names what failed: its plugin or task says the kind.
+    if report.kind in ("maven_goal", "gradle_wrong", "gradle_task", "r_check", "cmake"):
+        # A build tool's failed goal, task or command names what failed: its plugin, task or
+        # command says the kind.
         for pattern, kind in _BUILD_TASKS:
             if pattern.search(f"{report.subject} {report.code} {report.message}"):
                 return kind

@@ -249,6 +249,43 @@ FORMATS: Final[tuple[Format, ...]] = (
     _f("dotnet", "test_assertion", DETAIL, r"^\s*(?:X|Failed) (?P<test>[\w.]+(?:\(.*\))?) \[\d+ ?m?s\]$", True),
     _f("xunit", "test_assertion", DETAIL, r"^\[xUnit\.net [\d:.]+\]\s+(?P<test>[\w.]+(?:\(.*\))?) \[FAIL\]$", True),
     _f("nunit", "test_assertion", DETAIL, r"^\s*\d+\) (?:Test )?(?:Failure|Error) : (?P<test>[\w.]+)", True),
+    # Ginkgo: "• Failure [0.002 seconds]" (v2: "• [FAILED] [0.002 seconds]") over the spec's text and
+    # its assertion; its summary: "[Fail] Cart Total [It] adds taxes" (v2: "[FAIL] ...").
+    _f(
+        "ginkgo",
+        "test_assertion",
+        DETAIL,
+        r"^\s*• (?:\[(?:FAILED|PANICKED|TIMEDOUT)\]|(?:Failure|Panic)\b).*\[[\d.]+ seconds?\]\s*$",
+        True,
+    ),
+    _f("ginkgo", "test_assertion", ERROR, r"^\s*\[(?:Fail|FAIL|Panic!|PANICKED!)\] (?P<test>\S.*?)\s*$"),
+    # XCTest on Linux (swift test):
+    # "/src/Tests/CartTests.swift:12: error: CartTests.testTotal : XCTAssertEqual failed: ...".
+    _f(
+        "xctest",
+        "test_assertion",
+        DETAIL,
+        r"^\s*" + _AT + r": error: (?P<test>\w+\.\w+) : (?P<msg>.+)$",
+    ),
+    # Catch2: "tests/cart.cpp:12: FAILED:" then the assertion ("  REQUIRE( total == 3 )").
+    _f(
+        "catch2",
+        "test_assertion",
+        DETAIL,
+        r"^(?P<file>\S+\.(?:c|cc|cpp|cxx|h|hh|hpp))(?::(?P<line>\d+)|\((?P<l2>\d+)\)): FAILED:\s*$",
+        True,
+    ),
+    # Boost.Test: 'test/cart.cpp(12): error: in "cart/total": check total == 3 has failed [2 != 3]'.
+    _f(
+        "boost_test",
+        "test_assertion",
+        DETAIL,
+        r"^(?P<file>\S+?)\((?P<line>\d+)\): (?:fatal )?error:? in \"(?P<test>[^\"]+)\": (?P<msg>.+)$",
+    ),
+    # Cucumber's closing list: "cucumber features/cart.feature:12 # Scenario: Adding a book".
+    _f("cucumber", "test_assertion", ERROR, r"^cucumber (?P<file>\S+\.feature):(?P<line>\d+) # (?P<test>.+)$"),
+    # Cabal: "Test suite spec: FAIL".
+    _f("cabal_test", "test_assertion", ERROR, r"^Test suite (?P<test>\S+): FAIL\s*$"),
     # A runner's result line: the test's name, dots or aligned spaces, then its verdict
     # ("motions/line-char-first ......... FAIL", "Running test ./x with vim ... FAILED"). Last of
     # the test formats: of equal strength, the first format wins (R CMD check's "... ERROR").
@@ -279,6 +316,45 @@ FORMATS: Final[tuple[Format, ...]] = (
     _f("rustc", "compile", DETAIL, r"^error\[(?P<code>E\d{4})\]: (?P<msg>.+)$"),
     _f("error_start", "unknown", ERROR, r"^error: (?P<msg>(?!aborting due|could not compile)\S.+)$"),
     _f("xcpretty_compile", "compile", DETAIL, r"^\s*❌\s+" + _AT + r":? (?P<msg>(?!error:)\S.*)$"),
+    # PHP: "PHP Parse error:  syntax error, unexpected '}' in /src/Cart.php on line 12".
+    _f(
+        "php_error",
+        "compile",
+        DETAIL,
+        r"^(?:PHP )?(?P<code>Parse error):\s+(?P<msg>.+?) in (?P<file>\S+?)(?: on line |:)(?P<line>\d+)\s*$",
+    ),
+    _f(
+        "php_error",
+        "unknown",
+        DETAIL,
+        r"^(?:PHP )?(?P<code>(?:Catchable )?Fatal error):\s+(?P<msg>.+?) in (?P<file>\S+?)(?: on line |:)(?P<line>\d+)",
+    ),
+    # The Emacs byte-compiler: "cart.el:12:5:Error: Symbol’s value as variable is void: x".
+    _f("emacs_compile", "compile", DETAIL, r"^(?P<file>\S+\.el):(?P<line>\d+):(?P<col>\d+):\s*Error: (?P<msg>.+)$"),
+    # erlc: "src/cart.erl:12: syntax error before: ')'" (OTP 24 adds the column); no "error" word.
+    _f(
+        "erlc",
+        "compile",
+        DETAIL,
+        r"^(?P<file>\S+\.[eh]rl):(?P<line>\d+):(?:(?P<col>\d+):)? (?!Warning:)(?P<msg>\S.+)$",
+    ),
+    # LaTeX: "! Undefined control sequence." (the place follows on an "l.12" line).
+    _f(
+        "latex",
+        "compile",
+        DETAIL,
+        r"^! (?P<msg>(?:LaTeX Error: |Package \S+ Error: |Undefined control sequence|Missing |Emergency stop|"
+        r"Extra |Paragraph ended|Too many |File ended|Misplaced |Illegal |Font \S+ not loadable|"
+        r"I can't find file).*)$",
+    ),
+    # CMake: "CMake Error at CMakeLists.txt:12 (find_package):" then what it says.
+    _f(
+        "cmake",
+        "unknown",
+        DETAIL,
+        r"^CMake Error at (?P<file>[^\s:]+):(?P<line>\d+) \((?P<subject>\w+)\):\s*$",
+        True,
+    ),
     _f("gcc", "compile", DETAIL, r"^\s*(?:❌\s+)?" + _AT + r":? (?:fatal )?error:? ?(?P<msg>.*)$", True),
     _f(
         "elixir",
@@ -326,6 +402,22 @@ FORMATS: Final[tuple[Format, ...]] = (
     _f("shellcheck", "lint", DETAIL, r"^\s*\^-+ (?P<code>SC\d{4})(?: \(\w+\))?: (?P<msg>.+)$"),
     _f("hadolint", "lint", DETAIL, r"^(?P<file>\S+):(?P<line>\d+) (?P<code>DL\d{4}|SC\d{4}) error: (?P<msg>.+)$"),
     _f("markdownlint", "lint", DETAIL, r"^\s*" + _AT + r" (?P<code>MD\d{3})(?:/[\w-]+)* (?P<msg>.+)$"),
+    # TSLint's prose format: "ERROR: (no-unused-variable) src/cart.ts[12, 5]: 'x' is declared but not used."
+    _f(
+        "tslint",
+        "lint",
+        DETAIL,
+        r"^(?:ERROR: )?(?:\((?P<code>[\w-]+)\) )?(?P<file>\S+\.[jt]sx?)\[(?P<line>\d+), (?P<col>\d+)\]: (?P<msg>.+)$",
+    ),
+    # Vint: "autoload/cart.vim:12:5: Use the full option name instead of the abbreviation (see ...)".
+    _f(
+        "vint",
+        "lint",
+        DETAIL,
+        r"^(?P<file>\S+\.vim):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+?)(?: \(see (?P<subject>.+)\))?$",
+    ),
+    # PHPStan's table: "  Line   src/Cart.php", a rule, then "  12     Call to an undefined method ...".
+    _f("phpstan", "type_error", DETAIL, r"^\s*Line\s+(?P<file>\S+\.php)\s*$", True),
     _f("black", "lint", DETAIL, r"^would reformat (?P<file>\S+)$"),
     _f("isort", "lint", DETAIL, r"^ERROR: (?P<file>\S+) Imports are incorrectly sorted"),
     _f("prettier", "lint", DETAIL, r"^\[(?:warn|error)\] (?P<file>(?!Code style)\S+\.\w+)$"),
@@ -423,6 +515,44 @@ FORMATS: Final[tuple[Format, ...]] = (
         "dependency_install",
         DETAIL,
         r"(?:^|: )(?P<subject>[\w.+-]+): (?P<msg>(?:command )?not found)$",
+    ),
+    _f(
+        "perl_module",
+        "dependency_install",
+        DETAIL,
+        r"(?P<msg>Can't locate (?P<subject>[\w/]+\.pm) in @INC.*)$",
+    ),
+    _f("ruby_load", "dependency_install", DETAIL, r"(?P<msg>cannot load such file -- (?P<subject>\S+))"),
+    _f(
+        "pkg_config",
+        "dependency_install",
+        DETAIL,
+        r"(?P<msg>(?:Package '?(?P<subject>[\w.+-]+)'?,? (?:required by '[^']*', )?"
+        r"(?:was )?not found(?: in the pkg-config search path)?|No package '(?P<s2>[\w.+-]+)' found).*)$",
+    ),
+    # Gradle: "   > Could not find com.acme:cart:1.2." / "> Could not resolve com.acme:cart:1.+."
+    _f(
+        "gradle_resolve",
+        "dependency_install",
+        DETAIL,
+        r"^\s*> (?P<msg>Could not (?:find|resolve) (?P<subject>[\w.-]+:[\w.-]+(?::[\w.+\[\],)(-]*[\w+\])])?)"
+        r"\.?(?:\s.*)?)$",
+    ),
+    # Maven, Leiningen: "Could not find artifact com.acme:cart:jar:1.2 in central (https://...)".
+    _f(
+        "maven_resolve",
+        "dependency_install",
+        DETAIL,
+        r"(?P<msg>(?:Could not resolve dependencies for project|Could not find artifact|"
+        r"The following artifacts could not be resolved:?|Failed to collect dependencies at) "
+        r"(?P<subject>[^\s,:]+(?::[^\s,:]+)*).*)$",
+    ),
+    # Cabal's solver: "cabal: Could not resolve dependencies:"; stack's "Error: While constructing the build plan".
+    _f(
+        "cabal_resolve",
+        "dependency_install",
+        DETAIL,
+        r"^(?P<msg>(?:cabal(?:\.exe)?: Could not resolve dependencies|Error: While constructing the build plan).*)$",
     ),
     _f("emacs_package", "dependency_install", DETAIL, r"(?P<msg>Package [`'‘]\S+[`'’] is unavailable)"),
     # ---- limits, runners, networks, permissions ----
@@ -605,7 +735,8 @@ FORMATS: Final[tuple[Format, ...]] = (
         "build_failure",
         "unknown",
         VERDICT,
-        r"^(?:\[ERROR\] |\[INFO\] )?(?:BUILD FAILED|BUILD FAILURE|FAILURE: Build failed with an exception\.)",
+        r"^(?:\[ERROR\] |\[INFO\] )?(?:BUILD FAILED|BUILD FAILURE|FAILURE: Build failed with an exception\.|"
+        r"\*\* (?:BUILD|TEST|ARCHIVE|ANALYZE) FAILED \*\*)",
     ),
     _f("yarn_failed", "unknown", VERDICT, r"^error Command failed with exit code (?P<code>\d+)\.?$"),
     _f("npm_failed", "unknown", VERDICT, r"^npm ERR! (?:Failed at the (?P<subject>\S+) \S+ script|code ELIFECYCLE)"),
@@ -783,7 +914,7 @@ def _report(fmt: Format, lines: Lines, index: int, match: re.Match[str]) -> Repo
         file=file,
         location=location,
         code=groups.get("code") or groups.get("c2") or "",
-        subject=groups.get("subject", ""),
+        subject=groups.get("subject") or groups.get("s2", ""),
     )
 
 

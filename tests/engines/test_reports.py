@@ -537,6 +537,197 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
         ("==12==ERROR: AddressSanitizer: heap-use-after-free on address 0x6020",),
         {"kind": "sanitizer", "code": "AddressSanitizer"},
     ),
+    # Ginkgo (v1 and v2), its block and its summary
+    (
+        (
+            "• Failure [0.002 seconds]",
+            "Cart",
+            "/src/cart_test.go:10",
+            "  adds taxes [It]",
+            "  /src/cart_test.go:30",
+            "  Expected",
+            "      <int>: 1",
+        ),
+        {"kind": "ginkgo", "strength": DETAIL, "category": "test_assertion", "message": "Expected"},
+    ),
+    (
+        ("• [FAILED] [0.013 seconds]", "Cart adds taxes [It]", "  Expected <int>: 1 to equal <int>: 2"),
+        {"kind": "ginkgo", "strength": DETAIL, "message": "Expected <int>: 1 to equal <int>: 2"},
+    ),
+    (
+        ("• Failure in Spec Setup (BeforeEach) [0.001 seconds]", "Cart", "  boom"),
+        {"kind": "ginkgo", "strength": DETAIL},
+    ),
+    (("[Fail] Cart Total [It] adds taxes ",), {"kind": "ginkgo", "test": "Cart Total [It] adds taxes"}),
+    (("  [FAIL] Cart Total [It] adds taxes",), {"kind": "ginkgo", "test": "Cart Total [It] adds taxes"}),
+    # XCTest on Linux, Catch2, Boost.Test
+    (
+        ('/src/Tests/CartTests.swift:12: error: CartTests.testTotal : XCTAssertEqual failed: ("1") is not equal',),
+        {
+            "kind": "xctest",
+            "category": "test_assertion",
+            "test": "CartTests.testTotal",
+            "location": "/src/Tests/CartTests.swift:12",
+            "message": 'XCTAssertEqual failed: ("1") is not equal',
+        },
+    ),
+    (
+        ("tests/cart.cpp:12: FAILED:", "  REQUIRE( total == 3 )", "with expansion:", "  2 == 3"),
+        {"kind": "catch2", "location": "tests/cart.cpp:12", "message": "REQUIRE( total == 3 )"},
+    ),
+    (
+        ("C:\\src\\cart.cpp(12): FAILED:", "  CHECK( total == 3 )"),
+        {"kind": "catch2", "file": "C:\\src\\cart.cpp", "location": "C:\\src\\cart.cpp:12"},
+    ),
+    (
+        ('test/cart.cpp(12): error: in "cart/total": check total == 3 has failed [2 != 3]',),
+        {
+            "kind": "boost_test",
+            "category": "test_assertion",
+            "test": "cart/total",
+            "location": "test/cart.cpp:12",
+            "message": "check total == 3 has failed [2 != 3]",
+        },
+    ),
+    (
+        ('cart.cpp(40): fatal error: in "suite/case": critical check ok has failed',),
+        {"kind": "boost_test", "test": "suite/case"},
+    ),
+    # Cucumber's and Cabal's closing lists
+    (
+        ("cucumber features/cart.feature:12 # Scenario: Adding a book",),
+        {"kind": "cucumber", "test": "Scenario: Adding a book", "location": "features/cart.feature:12"},
+    ),
+    (("Test suite spec: FAIL",), {"kind": "cabal_test", "test": "spec", "strength": ERROR}),
+    (("Test suite cart-tests: FAIL",), {"kind": "cabal_test", "test": "cart-tests"}),
+    # PHP, the Emacs byte-compiler, erlc, LaTeX, Xcode, CMake
+    (
+        ("PHP Parse error:  syntax error, unexpected '}' in /src/Cart.php on line 12",),
+        {
+            "kind": "php_error",
+            "category": "compile",
+            "code": "Parse error",
+            "location": "/src/Cart.php:12",
+            "message": "syntax error, unexpected '}'",
+        },
+    ),
+    (
+        ("Parse error: syntax error, unexpected end of file in src/a.php on line 3",),
+        {"kind": "php_error", "category": "compile", "file": "src/a.php"},
+    ),
+    (
+        ("PHP Fatal error:  Uncaught Error: Class 'Cart' not found in /src/index.php:7",),
+        {"kind": "php_error", "category": "unknown", "code": "Fatal error", "location": "/src/index.php:7"},
+    ),
+    (
+        ("cart.el:12:5:Error: Symbol’s value as variable is void: total",),
+        {"kind": "emacs_compile", "location": "cart.el:12:5", "message": "Symbol’s value as variable is void: total"},
+    ),
+    (
+        ("src/cart.erl:12: syntax error before: ')'",),
+        {"kind": "erlc", "category": "compile", "location": "src/cart.erl:12", "message": "syntax error before: ')'"},
+    ),
+    (
+        ("src/cart.erl:12:5: function total/1 undefined",),
+        {"kind": "erlc", "location": "src/cart.erl:12:5", "message": "function total/1 undefined"},
+    ),
+    (("! Undefined control sequence.", "l.12 \\foo"), {"kind": "latex", "message": "Undefined control sequence."}),
+    (
+        ("! LaTeX Error: File `tikz.sty' not found.",),
+        {"kind": "latex", "category": "compile", "message": "LaTeX Error: File `tikz.sty' not found."},
+    ),
+    (("** TEST FAILED **",), {"kind": "build_failure", "strength": VERDICT}),
+    (("** BUILD FAILED **",), {"kind": "build_failure", "strength": VERDICT}),
+    (
+        ("CMake Error at CMakeLists.txt:12 (find_package):", "  Could NOT find Boost (missing: system)"),
+        {
+            "kind": "cmake",
+            "subject": "find_package",
+            "location": "CMakeLists.txt:12",
+            "message": "Could NOT find Boost (missing: system)",
+        },
+    ),
+    (
+        ("CMake Error at cmake/deps.cmake:40 (message):", "  Unsupported compiler: Intel"),
+        {"kind": "cmake", "subject": "message", "location": "cmake/deps.cmake:40"},
+    ),
+    # TSLint, Vint, PHPStan
+    (
+        ("ERROR: (no-unused-variable) src/cart.ts[12, 5]: 'x' is declared but not used.",),
+        {
+            "kind": "tslint",
+            "category": "lint",
+            "code": "no-unused-variable",
+            "location": "src/cart.ts:12:5",
+            "message": "'x' is declared but not used.",
+        },
+    ),
+    (("src/app.tsx[3, 1]: Missing semicolon",), {"kind": "tslint", "file": "src/app.tsx", "code": ""}),
+    (
+        ("autoload/cart.vim:12:5: Use the full option name instead of the abbreviation (see :help option-summary)",),
+        {
+            "kind": "vint",
+            "category": "lint",
+            "location": "autoload/cart.vim:12:5",
+            "message": "Use the full option name instead of the abbreviation",
+        },
+    ),
+    (("plugin/x.vim:3:1: Undefined variable: s:total",), {"kind": "vint", "message": "Undefined variable: s:total"}),
+    (
+        (
+            "  Line   src/Cart.php",
+            " ------ ---------------------------------------",
+            "  12     Call to an undefined method Cart::total().",
+        ),
+        {
+            "kind": "phpstan",
+            "category": "type_error",
+            "file": "src/Cart.php",
+            "message": "12 Call to an undefined method Cart::total().",
+        },
+    ),
+    # Dependencies: Perl, Ruby, pkg-config, Gradle, Maven, Cabal
+    (
+        ("Can't locate Mojo/UserAgent.pm in @INC (you may need to install the Mojo::UserAgent module) (@INC",),
+        {"kind": "perl_module", "category": "dependency_install", "subject": "Mojo/UserAgent.pm"},
+    ),
+    (
+        ("/src/lib/cart.rb:1:in `require': cannot load such file -- nokogiri (LoadError)",),
+        {"kind": "ruby_load", "category": "dependency_install", "subject": "nokogiri"},
+    ),
+    (
+        ("LoadError: cannot load such file -- cart/version",),
+        {"kind": "ruby_load", "subject": "cart/version"},
+    ),
+    (
+        ("Package glib-2.0 was not found in the pkg-config search path.",),
+        {"kind": "pkg_config", "category": "dependency_install", "subject": "glib-2.0"},
+    ),
+    (("No package 'libffi' found",), {"kind": "pkg_config", "subject": "libffi"}),
+    (
+        ("   > Could not find com.acme:cart:1.2.",),
+        {"kind": "gradle_resolve", "category": "dependency_install", "subject": "com.acme:cart:1.2"},
+    ),
+    (("> Could not resolve com.acme:cart:1.+.",), {"kind": "gradle_resolve", "subject": "com.acme:cart:1.+"}),
+    (
+        ("Could not find artifact com.acme:cart:jar:1.2 in central (https://repo.maven.apache.org/maven2)",),
+        {"kind": "maven_resolve", "category": "dependency_install", "subject": "com.acme:cart:jar:1.2"},
+    ),
+    (
+        (
+            "[ERROR] Failed to execute goal on project shop: Could not resolve dependencies for project "
+            "com.acme:shop:jar:1.0: Failure to find com.acme:cart:jar:1.2",
+        ),
+        {"kind": "maven_resolve", "subject": "com.acme:shop:jar:1.0"},
+    ),
+    (
+        ("cabal: Could not resolve dependencies:",),
+        {"kind": "cabal_resolve", "category": "dependency_install", "strength": DETAIL},
+    ),
+    (
+        ("Error: While constructing the build plan, the following exceptions were encountered:",),
+        {"kind": "cabal_resolve"},
+    ),
     # result lines: a test's name and its verdict
     (
         ("test_total (tests.test_cart.CartTest) ... FAIL",),
