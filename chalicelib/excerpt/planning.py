@@ -314,15 +314,14 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
         start = max(regions[0].start, failed_command - SUBCOMMAND_LINES)
         items.append(Item(start, failed_command, 600, backward=True))
     if anchors:
+        header = _block_header_before(result.hits, anchors[0])
+        if header is not None:
+            items.append(Item(header, anchors[0], BLOCK_CAP))
         best = Item(max(1, anchors[0] - 4), anchors[0] + 150, TOP_CAP, extend=True)
         items.append(best)
     for region in regions[:1]:
         # The line above the failure marker: most often the tool's own verdict ("= 2 failed in 3s =").
         items.append(Item(max(region.start, region.end - 1), region.end - 1, 300))
-    if anchors:
-        header = _block_header_before(result.hits, anchors[0])
-        if header is not None:
-            items.append(Item(header, anchors[0], BLOCK_CAP))
     if marks.summary is not None:
         items.extend(_summary_items(result, marks.summary))
     items.extend(Item(max(1, line - HOOK_BEFORE), line + HOOK_AFTER, HOOK_CAP) for line in marks.failed_hooks)
