@@ -341,6 +341,8 @@ def _wording(
     key = category
     if kind == "missing_variable":
         key = "permission_or_secret_variable"
+    elif kind == "listed_file":
+        key = "lint_listed"
     elif category == "dependency_install" and kind == "python_import" and values.get("subject"):
         distribution = python_distribution(values["subject"])
         values.update(module=values["subject"], distribution=distribution, path="requirements.txt")
@@ -374,6 +376,7 @@ _VARIANTS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     "root_cause": (
         ("test", "message"),
         ("test",),
+        ("file",),
         ("location", "actual", "expected", "message"),
         ("location", "code", "message"),
         ("location", "message"),

@@ -316,6 +316,21 @@ FORMATS: Final[tuple[Format, ...]] = (
     _f("rustc", "compile", DETAIL, r"^error\[(?P<code>E\d{4})\]: (?P<msg>.+)$"),
     _f("error_start", "unknown", ERROR, r"^error: (?P<msg>(?!aborting due|could not compile)\S.+)$"),
     _f("xcpretty_compile", "compile", DETAIL, r"^\s*❌\s+" + _AT + r":? (?P<msg>(?!error:)\S.*)$"),
+    # Format checkers that print compiler-shaped errors (before gcc's format, which would take them).
+    # clang-format --dry-run -Werror: "src/a.cpp:12:3: error: code should be clang-formatted [...]".
+    _f(
+        "clang_format",
+        "lint",
+        DETAIL,
+        r"^" + _AT + r": (?:error|warning): (?P<msg>code should be clang-formatted.*)$",
+    ),
+    # dotnet format --verify-no-changes: "src/Cart.cs(12,5): error WHITESPACE: Fix whitespace formatting."
+    _f(
+        "dotnet_format",
+        "lint",
+        DETAIL,
+        r"^\s*" + _AT + r": error (?P<code>WHITESPACE|FINALNEWLINE|CHARSET|ENDOFLINE|IMPORTS|IDE\d{4}): (?P<msg>.+)$",
+    ),
     # PHP: "PHP Parse error:  syntax error, unexpected '}' in /src/Cart.php on line 12".
     _f(
         "php_error",
@@ -421,6 +436,12 @@ FORMATS: Final[tuple[Format, ...]] = (
     _f("black", "lint", DETAIL, r"^would reformat (?P<file>\S+)$"),
     _f("isort", "lint", DETAIL, r"^ERROR: (?P<file>\S+) Imports are incorrectly sorted"),
     _f("prettier", "lint", DETAIL, r"^\[(?:warn|error)\] (?P<file>(?!Code style)\S+\.\w+)$"),
+    # A checker in list mode prints each file it would change, alone on a line ("prettier -l",
+    # "--list-different", "gofmt -l", "goimports -l"): such a line counts under its command only
+    # (see _listing_command_above).
+    _f("listed_file", "lint", DETAIL, r"^(?P<file>(?:[\w.@+-]+/)*[\w@+-][\w.@+-]*\.[A-Za-z]\w{0,9})\s*$"),
+    # rustfmt --check: "Diff in /src/main.rs at line 12:".
+    _f("rustfmt", "lint", DETAIL, r"^Diff in (?P<file>\S+?)(?::| at line )(?P<line>\d+):?\s*$"),
     _f("gofmt", "lint", DETAIL, r"^(?:diff -u )?(?P<file>\S+\.go)\.orig (?P<f2>\S+\.go)$"),
     _f("rubocop_summary", "lint", ERROR, r"^\d+ files? inspected, (?P<msg>\d+ offenses? detected.*)$"),
     _f("eslint_summary", "lint", VERDICT, r"^✖ (?P<msg>\d+ problems? \(\d+ errors?.*)$"),
@@ -956,6 +977,25 @@ def _heading_above(lines: Lines, index: int) -> tuple[int, str] | None:
     return None
 
 
+# A checker run in list mode: it prints the files it would change, one per line.
+_LISTING_COMMAND: Final = re.compile(r"\bprettier\b.*\s(?:--list-different|-l)\b|\b(?:gofmt|goimports)\b.*\s-l\b")
+LISTING_LOOKBACK: Final = 30
+
+
+def _listing_command_above(lines: Lines, index: int) -> bool:
+    """Whether the bare path ``lines[index]`` stands under a list-mode checker's command, with
+    only other such paths or blank lines between."""
+    start = lines[index][0]
+    for lineno, text in reversed(lines[max(0, index - LISTING_LOOKBACK) : index]):
+        if start - lineno > LISTING_LOOKBACK:
+            return False
+        if _LISTING_COMMAND.search(text):
+            return True
+        if text.strip() and not _FILE_HEADING.match(text):
+            return False
+    return False
+
+
 def _buildkit_number(text: str) -> str:
     """The number of the BuildKit step whose error ``text`` reports ("#7 ERROR: ..." -> "7")."""
     found = re.match(r"^#(\d+) ", text)
@@ -1067,7 +1107,11 @@ def parse_line(lines: Lines, index: int, candidates: Sequence[int] | None = None
         if best is not None and fmt.strength <= best.strength:
             continue
         match = fmt.pattern.search(text)
-        if match is None or (fmt.kind == "link_check" and _in_ignored_list(lines, index)):
+        if (
+            match is None
+            or (fmt.kind == "link_check" and _in_ignored_list(lines, index))
+            or (fmt.kind == "listed_file" and not _listing_command_above(lines, index))
+        ):
             continue
         best = _report(fmt, lines, index, match)
         if best.strength == DETAIL:

@@ -47,6 +47,23 @@ def test_a_result_line_alone_is_named_without_a_made_up_message(line: str) -> No
     no_defects(finding)
 
 
+def test_a_list_mode_format_check_names_the_file_it_lists() -> None:
+    lines = [
+        (1, "$ ./node_modules/.bin/prettier --list-different 'app/**/*.js'"),
+        (2, "app/routes/about.js"),
+        (3, "error Command failed with exit code 1."),
+    ]
+    finding = answer(lines, [3], 1, [3])
+    assert (finding.category, finding.summary, finding.root_cause, finding.suggested_fix) == (
+        "lint",
+        "Format check failed on app/routes/about.js",
+        "The format check lists app/routes/about.js as a file its formatter would change",
+        "Run the formatter on app/routes/about.js locally and commit the result.",
+    )
+    assert finding.evidence == [(2, "app/routes/about.js")]
+    no_defects(finding)
+
+
 def test_the_failing_steps_own_command_is_named_in_the_fix() -> None:
     lines = [(1, "$ go test ./..."), (5, "--- FAIL: TestParse (0.00s)"), (6, "    parse_test.go:31: expected 3, got 4")]
     finding = answer(lines, [5], 1)

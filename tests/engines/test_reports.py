@@ -686,6 +686,21 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
             "message": "12 Call to an undefined method Cart::total().",
         },
     ),
+    # Format checks: rustfmt, clang-format, dotnet format
+    (("Diff in /src/main.rs at line 12:",), {"kind": "rustfmt", "category": "lint", "location": "/src/main.rs:12"}),
+    (("Diff in src/lib.rs:40:",), {"kind": "rustfmt", "file": "src/lib.rs"}),
+    (
+        ("src/cart.cpp:12:3: error: code should be clang-formatted [-Wclang-format-violations]",),
+        {"kind": "clang_format", "category": "lint", "location": "src/cart.cpp:12:3"},
+    ),
+    (
+        ("src/Cart.cs(12,5): error WHITESPACE: Fix whitespace formatting. Replace 2 characters with '\\n'.",),
+        {"kind": "dotnet_format", "category": "lint", "code": "WHITESPACE", "location": "src/Cart.cs:12:5"},
+    ),
+    (
+        ("  Cart.cs(3,1): error IMPORTS: Fix imports ordering.",),
+        {"kind": "dotnet_format", "code": "IMPORTS"},
+    ),
     # Dependencies: Perl, Ruby, pkg-config, Gradle, Maven, Cabal
     (
         ("Can't locate Mojo/UserAgent.pm in @INC (you may need to install the Mojo::UserAgent module) (@INC",),
@@ -951,6 +966,30 @@ def test_a_lua_message_whose_start_is_not_shown_is_no_report() -> None:
 def test_a_stack_traceback_under_nothing_or_a_warning_is_no_report(above: list[str]) -> None:
     lines = [(10 + i, t) for i, t in enumerate([*above, "stack traceback:", "\t[C]: in ?"])]
     assert [r for r in parse_reports(lines) if r.kind == "lua_error"] == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "$ ./node_modules/.bin/prettier --list-different 'src/**/*.js'",
+        "> prettier -l 'src/**/*.{ts,tsx}'",
+        "$ gofmt -s -l .",
+        'Run test -z "$(goimports -l .)"',
+    ],
+)
+def test_a_list_mode_checker_names_the_files_it_would_change(command: str) -> None:
+    lines = [(1, command), (2, "src/cart.js"), (3, "lib/a/b_test.go"), (4, "error Command failed with exit code 1.")]
+    reports = [(r.kind, r.file, r.category) for r in parse_reports(lines) if r.kind == "listed_file"]
+    assert reports == [("listed_file", "src/cart.js", "lint"), ("listed_file", "lib/a/b_test.go", "lint")]
+
+
+@pytest.mark.parametrize(
+    "above",
+    ["$ ls src", "$ prettier --write src/cart.js", "Compiling sources:", "$ gofmt -d ."],
+)
+def test_a_bare_path_under_any_other_command_is_no_failure(above: str) -> None:
+    lines = [(1, above), (2, "src/cart.js")]
+    assert parse_reports(lines) == []
 
 
 def test_a_stylish_report_is_placed_under_its_file_heading() -> None:
