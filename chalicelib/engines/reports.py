@@ -649,6 +649,15 @@ FORMATS: Final[tuple[Format, ...]] = (
         r"(?P<c2>[45]\d\d)) (?P<subject>https?://\S+)(?P<msg>.*)$",
     ),
     _f("link_check", "lint", DETAIL, r"(?P<msg>\s*\*\s+(?:External|Internal) link (?P<subject>\S+) failed.*)$"),
+    # awesome_bot's "Issues :-(" list: "  01. [L0410] 301 https://a → https://b", a link it could
+    # not open has no status ("  11. [L3303]  https://c Failed to open TCP connection ..."). Its
+    # run also lists every link it checked in the same shape: only the issues list counts.
+    _f(
+        "link_check",
+        "lint",
+        DETAIL,
+        r"^\s*\d+\. (?P<entry>\[L\d+\]) +(?:(?P<code>[3-5]\d\d) +)?(?P<subject>https?://\S+)(?P<msg>.*)$",
+    ),
     _f("missing_variable", "permission_or_secret", DETAIL, r"KeyError: '(?P<subject>[A-Z][A-Z0-9_]{2,})'$"),
     _f(
         "missing_variable",
@@ -967,6 +976,27 @@ def _in_ignored_list(lines: Lines, index: int) -> bool:
     return False
 
 
+# What a link checker's entry says after the link.
+_LINK_REST: Final = re.compile(r"https?://\S+(.*)$")
+_ISSUES_HEADING: Final = re.compile(r"^\s*Issues :-\(\s*$")
+_SECTION_HEADING: Final = re.compile(r"^\s*> \S")
+ISSUES_LOOKBACK: Final = 400
+
+
+def _in_issues_list(lines: Lines, index: int) -> bool:
+    """Whether ``lines[index]`` is an entry under awesome_bot's "Issues :-(" heading (its
+    sections, "> Links" and "> Dupes", and their entries between)."""
+    start = lines[index][0]
+    for lineno, text in reversed(lines[max(0, index - ISSUES_LOOKBACK) : index]):
+        if start - lineno > ISSUES_LOOKBACK:
+            return False
+        if _ISSUES_HEADING.match(text):
+            return True
+        if text.strip() and not (_LIST_ITEM.match(text) or _SECTION_HEADING.match(text)):
+            return False
+    return False
+
+
 def _heading_above(lines: Lines, index: int) -> tuple[int, str] | None:
     """The file heading a stylish report's line stands under, if the lines between are its own."""
     for lineno, text in reversed(lines[max(0, index - HEADING_LOOKBACK) : index]):
@@ -1110,12 +1140,18 @@ def parse_line(lines: Lines, index: int, candidates: Sequence[int] | None = None
         if (
             match is None
             or (fmt.kind == "link_check" and _in_ignored_list(lines, index))
+            or (match.groupdict().get("entry") and not _in_issues_list(lines, index))
             or (fmt.kind == "listed_file" and not _listing_command_above(lines, index))
         ):
             continue
         best = _report(fmt, lines, index, match)
         if best.strength == DETAIL:
             break
+    if best is not None and best.kind == "link_check" and best.code.isdigit():
+        # The entry's own words, not the line again: its status and what follows the link.
+        found = _LINK_REST.search(text)
+        rest = " ".join(found.group(1).split()) if found else ""
+        best = replace(best, message=f"status {best.code} {rest}".strip())
     if best is not None and best.kind == "buildkit":
         step = _buildkit_step(lines, index, _buildkit_number(text))
         if step is not None:

@@ -834,6 +834,34 @@ def test_a_link_listed_as_allowed_is_no_failure() -> None:
     assert [(r.line, r.subject) for r in reports] == [(5, "https://example.com/b")]
 
 
+def test_awesome_bots_issues_list_names_each_link_and_its_run_listing_does_not() -> None:
+    lines = [
+        (10, "  30. [L3297] 302 https://example.com/groups/a/  → https://example.com/login/"),
+        (11, "  31. [L3319] 200 https://example.com/book"),
+        (12, ""),
+        (13, "Issues :-("),
+        (14, "> Links "),
+        (15, "  01. [L0410] 301 https://github.com/a/old  → https://github.com/b/new "),
+        (16, "  02. [L1622] 404 https://gone.example.com  "),
+        (17, "  03. [L3303]  https://down.example.com/ Failed to open TCP connection to down.example.com:443"),
+        (18, "> Dupes "),
+        (19, "  01. [L0043] https://github.com/a/twice"),
+    ]
+    reports = parse_reports(lines)
+    assert [(r.line, r.kind, r.subject, r.code, r.message) for r in reports] == [
+        (15, "link_check", "https://github.com/a/old", "301", "status 301 → https://github.com/b/new"),
+        (16, "link_check", "https://gone.example.com", "404", "status 404"),
+        (
+            17,
+            "link_check",
+            "https://down.example.com/",
+            "",
+            "Failed to open TCP connection to down.example.com:443",
+        ),
+        (19, "link_check", "https://github.com/a/twice", "", "01. [L0043] https://github.com/a/twice"),
+    ]
+
+
 def test_a_minitest_test_under_skipped_did_not_fail() -> None:
     lines = [
         (1, "Skipped:"),
