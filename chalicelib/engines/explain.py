@@ -60,11 +60,17 @@ MAX_COMMAND: Final = 120
 # How many lines below a message that ends in a colon may complete it.
 FOLLOWING_LINES: Final = 3
 DIFF_LINES: Final = 4
+# An assertion's values are quoted when they are this short: a page of minified code is not read
+# in a sentence, and the evidence shows it.
+MAX_VALUE: Final = 80
 # How far a failing test's own output reaches, at most, for a cause it shows.
 TEST_BLOCK_LINES: Final = 200
 # A message that stops mid-sentence: on a comma, an open bracket, an article or a preposition.
 _UNFINISHED: Final = re.compile(r"(?:[,;(\[{]|\b(?:and|or|the|a|an|of|to|in|with|for|from))$")
-_DIFF_VALUE: Final = re.compile(r"^\s*(?:Expected|Received|Actual|Got|But was)\b\s*(?:value)?\s*:?\s+\S")
+# (ExUnit says "left:" and "right:".)
+_DIFF_VALUE: Final = re.compile(
+    r"^\s*(?:(?:Expected|Received|Actual|Got|But was)\b\s*(?:value)?\s*:?|(?:left|right):)\s+\S"
+)
 
 
 @dataclass(frozen=True)
@@ -138,7 +144,7 @@ def _clean_message(message: str, block: Lines, line: int) -> str:
         message = f"{message} {rest[0]}" if rest and not _UNFINISHED.search(rest[0][-1:]) else f"{message} …"
     # An assertion's two values stand under it ("Expected: 90" / "Received: 100"): quote them.
     values = [t.strip() for n, t in block if line < n <= line + DIFF_LINES and _DIFF_VALUE.match(t)]
-    if values and not any(v in message for v in values):
+    if values and all(len(v) <= MAX_VALUE for v in values[:2]) and not any(v in message for v in values):
         message = f"{message} ({', '.join(values[:2])})"
     if message.count("`") % 2:
         message = _BACKTICKS.sub("'", message)

@@ -64,6 +64,30 @@ def test_a_list_mode_format_check_names_the_file_it_lists() -> None:
     no_defects(finding)
 
 
+def test_an_exunit_assertion_quotes_its_left_and_right_values() -> None:
+    lines = [
+        (40, "  1) test totals the cart (CartTest)"),
+        (41, "     test/cart_test.exs:12"),
+        (42, "     Assertion with == failed"),
+        (43, "     code:  assert Cart.total(cart) == 3"),
+        (44, "     left:  2"),
+        (45, "     right: 3"),
+    ]
+    finding = answer(lines, [42])
+    assert finding.root_cause == "totals the cart failed: Assertion with == failed (left: 2, right: 3)"
+    no_defects(finding)
+
+
+def test_an_assertions_long_values_are_left_to_the_evidence() -> None:
+    lines = [
+        (40, "  1) test assets are in sync (AssetsTest)"),
+        (42, "     Assertion with == failed"),
+        (44, "     left:  " + "!function(e,t){return e}" * 10),
+        (45, '     right: ""'),
+    ]
+    assert answer(lines, [42]).root_cause == "assets are in sync failed: Assertion with == failed"
+
+
 def test_the_failing_steps_own_command_is_named_in_the_fix() -> None:
     lines = [(1, "$ go test ./..."), (5, "--- FAIL: TestParse (0.00s)"), (6, "    parse_test.go:31: expected 3, got 4")]
     finding = answer(lines, [5], 1)
