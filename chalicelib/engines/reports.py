@@ -976,6 +976,36 @@ def _in_ignored_list(lines: Lines, index: int) -> bool:
     return False
 
 
+# A sanitizer's stack frame: "    #0 0x455084 in free_buffer /src/nvim/buffer.c:612:3".
+# (A harness may prefix each line: "=     #0 0x455084 in ...".)
+_SANITIZER_FRAME: Final = re.compile(r"(?:^|\s)#\d+ 0x[0-9a-fA-F]+ in (?P<function>\S+)(?P<place>.*)$")
+# Frames of the sanitizer's own runtime: the same for every crash of a kind (every bad free).
+_RUNTIME_FRAME: Final = re.compile(
+    r"^(?:__(?:asan|lsan|msan|tsan|ubsan|sanitizer|interceptor)_?)|compiler-rt/|/sanitizer_"
+)
+SANITIZER_FRAMES: Final = 3
+SANITIZER_LOOKAHEAD: Final = 30
+
+
+def _top_frames(lines: Lines, index: int) -> list[str]:
+    """The functions of the first SANITIZER_FRAMES frames of the stack under a sanitizer's report
+    that are the program's, not the sanitizer runtime's: what tells one crash from another (the
+    addresses change from run to run)."""
+    start = lines[index][0]
+    frames: list[str] = []
+    for lineno, text in lines[index + 1 : index + 1 + SANITIZER_LOOKAHEAD]:
+        if lineno - start > SANITIZER_LOOKAHEAD or len(frames) >= SANITIZER_FRAMES:
+            break
+        found = _SANITIZER_FRAME.search(text)
+        if found is None:
+            if frames:
+                break  # the first stack ends: "allocated by", "freed by" stacks are not the crash's
+            continue
+        if not (_RUNTIME_FRAME.search(found["function"]) or _RUNTIME_FRAME.search(found["place"])):
+            frames.append(found["function"])
+    return frames
+
+
 # What a link checker's entry says after the link.
 _LINK_REST: Final = re.compile(r"https?://\S+(.*)$")
 _ISSUES_HEADING: Final = re.compile(r"^\s*Issues :-\(\s*$")
@@ -1152,6 +1182,10 @@ def parse_line(lines: Lines, index: int, candidates: Sequence[int] | None = None
         found = _LINK_REST.search(text)
         rest = " ".join(found.group(1).split()) if found else ""
         best = replace(best, message=f"status {best.code} {rest}".strip())
+    if best is not None and best.kind == "sanitizer":
+        frames = _top_frames(lines, index)
+        if frames:
+            best = replace(best, subject=" < ".join(frames))
     if best is not None and best.kind == "buildkit":
         step = _buildkit_step(lines, index, _buildkit_number(text))
         if step is not None:

@@ -862,6 +862,28 @@ def test_awesome_bots_issues_list_names_each_link_and_its_run_listing_does_not()
     ]
 
 
+@pytest.mark.parametrize("prefix", ["", "= "])
+def test_a_sanitizer_crash_is_named_by_the_programs_top_frames(prefix: str) -> None:
+    lines = [
+        (1, f"{prefix}==16563==ERROR: AddressSanitizer: SEGV on unknown address 0x000001d548d0 (pc 0x000000455084 T0)"),
+        (2, f"{prefix}==16563==The signal is caused by a WRITE memory access."),
+        (3, f"{prefix}    #0 0x455083 in AtomicallySetQuarantineFlag /llvm/compiler-rt/lib/asan/asan_allocator.cc:1"),
+        (4, f"{prefix}    #1 0x4fb97b in __interceptor_free /llvm/compiler-rt/lib/asan/asan_malloc_linux.cc:129:3"),
+        (5, f"{prefix}    #2 0x5c1d1b in xfree /src/nvim/memory.c:133:3"),
+        (6, f"{prefix}    #3 0x6ac3e9 in free_string_option /src/nvim/option.c:4032:5"),
+        (7, f"{prefix}    #4 0x6ac1a2 in free_all_options /src/nvim/option.c:1020:7"),
+        (8, f"{prefix}    #5 0x6ac1a2 in mch_exit /src/nvim/os_unix.c:139:3"),
+        (9, f"{prefix}0x602000000010 is located 0 bytes inside of 1-byte region"),
+        (10, f"{prefix}    #0 0x4fb97b in other_stack /src/nvim/other.c:1:1"),
+    ]
+    [report] = parse_reports(lines)
+    assert (report.kind, report.code, report.subject) == (
+        "sanitizer",
+        "AddressSanitizer",
+        "xfree < free_string_option < free_all_options",
+    )
+
+
 def test_a_minitest_test_under_skipped_did_not_fail() -> None:
     lines = [
         (1, "Skipped:"),
