@@ -12,6 +12,7 @@ then read from that statement alone, never from a word elsewhere in the log.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -58,7 +59,13 @@ def decide(
     best_line = anchors[0] if anchors else None
     window = _window(lines, best_line)
 
+    tolerated = _tolerated_lines(lines)
+
     def weight(report: Report) -> tuple[int, int, int]:
+        if report.line in tolerated:
+            # A command whose failure the script ignores ("make lint || true") did not fail the
+            # job: what it printed ranks under every other statement.
+            return report.strength, 0, -report.line
         score = report.strength * STRENGTH_WEIGHT
         if step is not None and step[0] <= report.line <= step[1]:
             score += IN_STEP
@@ -90,6 +97,31 @@ def decide(
     statement = _line(lines, chosen.line) if chosen is not None else _anchor_line(lines, best_line)
     in_step = step is not None and statement is not None and step[0] <= statement[0] <= step[1]
     return Decision(chosen, statement, in_step, reports)
+
+
+# A command line as CI logs echo them (Travis "$ x", GitHub Actions "Run x", set -x "+ x") and a
+# command that ignores its own failure ("|| true", "|| :", "|| exit 0", "|| echo ...").
+_COMMAND: Final = re.compile(r"^(?:\$ |Run |\++ )(?P<command>\S.*)$")
+TOLERATED_GAP: Final = 50
+_IGNORES_FAILURE: Final = re.compile(r"\|\|\s*(?:true|:|exit 0|echo\b[^|&;]*)\s*;?\s*$")
+
+
+def _tolerated_lines(lines: Lines) -> set[int]:
+    """The lines printed under a command that ignores its own failure, up to the next command
+    (or a gap of more than TOLERATED_GAP lines the excerpt left out)."""
+    tolerated: set[int] = set()
+    ignoring = False
+    previous = 0
+    for lineno, text in lines:
+        command = _COMMAND.match(text)
+        if command:
+            ignoring = bool(_IGNORES_FAILURE.search(command["command"]))
+        elif ignoring and lineno - previous > TOLERATED_GAP:
+            ignoring = False  # the excerpt skipped so much that the next command is not shown
+        elif ignoring:
+            tolerated.add(lineno)
+        previous = lineno
+    return tolerated
 
 
 def _window(lines: Lines, best_line: int | None) -> tuple[int, int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chalicelib.engines.decisive import decide
 
 
@@ -80,3 +82,37 @@ def test_a_verdict_alone_points_to_the_best_line() -> None:
 def test_an_empty_excerpt_decides_nothing() -> None:
     decision = decide([], [])
     assert decision.report is None and decision.statement is None and decision.reports == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["$ ./scripts/lint.sh || true", "Run flake8 . || :", "+ make docs || exit 0", "$ npm audit || echo 'audit failed'"],
+)
+def test_what_a_command_allowed_to_fail_printed_never_outranks_the_failing_step(command: str) -> None:
+    lines = [
+        (10, command),
+        (11, "src/app.py:3:1: E302 expected 2 blank lines, found 1"),
+        (20, "$ pytest"),
+        (21, "FAILED tests/test_cart.py::test_total - assert 2 == 3"),
+        (22, 'The command "pytest" exited with 1.'),
+    ]
+    decision = decide(lines, [11], 20, [22])
+    assert decision.report is not None and (decision.report.kind, decision.statement) == ("pytest", lines[3])
+
+
+def test_a_command_that_fails_for_real_is_not_tolerated() -> None:
+    lines = [
+        (10, "$ ./scripts/lint.sh || exit 1"),
+        (11, "src/app.py:3:1: E302 expected 2 blank lines, found 1"),
+        (12, 'The command "./scripts/lint.sh || exit 1" exited with 1.'),
+        (20, "$ pytest"),
+        (21, "error: something odd happened"),
+    ]
+    decision = decide(lines, [11], 10, [12])
+    assert decision.report is not None and decision.report.kind == "flake8"
+
+
+def test_when_only_a_tolerated_command_printed_errors_they_are_still_quoted() -> None:
+    lines = [(10, "$ make lint || true"), (11, "src/app.py:3:1: E302 expected 2 blank lines, found 1")]
+    decision = decide(lines, [11])
+    assert decision.statement == lines[1]
