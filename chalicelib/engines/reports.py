@@ -1,14 +1,19 @@
 """Failure reports of common CI tools, parsed from the excerpt's lines.
 
-Each format below is written from the tool's documented output (pytest, unittest, Go, cargo,
-Jest, Mocha, RSpec, Minitest, PHPUnit, ExUnit, Surefire, Gradle, ScalaTest, XCTest, TAP, Karma,
-Pester, testthat, EUnit, Vader, ctest, googletest, dotnet; gcc/clang, javac, rustc, tsc, mypy,
-C#, GHC, sbt, Kotlin; flake8/ruff, pylint, ESLint, RuboCop, perlcritic, PHPStan, shellcheck,
-prettier, black, markdownlint; pip, npm, yarn, composer, bundler, R, cargo; Maven, Gradle, make,
-pre-commit, Travis, GitHub Actions; Lua's interpreter; git, link checkers, memory, time and disk limits). A format
-says what a matching line is (a test's failure report, an error at a place, a dependency the
-resolver could not satisfy, a limit the runner hit, a build tool's verdict), which category it
-belongs to, and how strong a statement of the cause it is:
+Each format below is written from the tool's documented output: test runners (pytest, unittest,
+Go, Ginkgo, cargo, Jest, Mocha, RSpec, Minitest, Cucumber, PHPUnit, ExUnit, Surefire, Gradle,
+ScalaTest, XCTest, TAP, Karma, Pester, testthat, EUnit, Common Test, Vader, busted, ctest,
+googletest, Catch2, Boost.Test, dotnet, Cabal; a runner's "name ... FAIL" line); compilers
+(gcc/clang, javac, rustc, tsc, mypy, C#, GHC, sbt, Kotlin, erlc, PHP, LaTeX, the Emacs
+byte-compiler, CMake); linters and format checks (flake8/ruff, pylint, ESLint, TSLint, RuboCop,
+perlcritic, PHPStan, shellcheck, Vint, prettier, black, gofmt, rustfmt, clang-format, dotnet
+format, markdownlint); resolvers (pip, npm, yarn, composer, bundler, R, cargo, Maven, Gradle,
+Cabal, pkg-config, Perl's and Ruby's missing modules); build tools and CI (make, pre-commit,
+Travis, GitHub Actions and its error annotations, Lua's interpreter); git, link checkers,
+sanitizers, memory, time and disk limits. A format says what a matching line is (a test's
+failure report, an error at a place, a dependency the resolver could not satisfy, a limit the
+runner hit, a build tool's verdict), which category it belongs to, and how strong a statement of
+the cause it is:
 
 - DETAIL (4): a report of one failure with what failed and why (a failing test's block, a
   compiler error at a place, the resolver's reason);
@@ -754,6 +759,10 @@ FORMATS: Final[tuple[Format, ...]] = (
         # Travis prints it for each command; exit code 0 is a command that passed.
         r"^The command \"(?P<subject>.+)\" (?:exited with|failed(?: and exited with)?) (?P<code>[1-9]\d*)",
     ),
+    # GitHub Actions' error annotation ("##[error]msg" in the log, "::error file=a,line=3::msg" as
+    # a step writes it) when what it says is no known tool's report (see parse_line).
+    _f("actions_error", "unknown", ERROR, r"^(?:##\[error\]|::error(?: [^:]*)?::)(?P<msg>\S.*)$"),
+    _f("actions_cancel", "unknown", VERDICT, r"^(?:##\[error\])?(?P<msg>The operation was canceled\.)$"),
     _f("actions_exit", "unknown", VERDICT, r"^(?:##\[error\])?Process completed with exit code (?P<code>\d+)\.?$"),
     _f(
         "make",
@@ -880,7 +889,8 @@ def _candidates() -> Callable[[str], list[int]]:
 
 # Warnings are never failure statements, however they are worded.
 _WARNING: Final = re.compile(
-    r"(?i)^\s*(?:\[warn(?:ing)?\](?! \S+\.\w+\s*$)|warning[:\[ ]|\S+:\d+(?::\d+)?:? warning\b|w: |deprecat)"
+    r"(?i)^\s*(?:\[warn(?:ing)?\](?! \S+\.\w+\s*$)|warning[:\[ ]|\S+:\d+(?::\d+)?:? warning\b|w: |deprecat|"
+    r"##\[warning\]|::warning\b)"
 )
 _MESSAGE: Final = re.compile(
     r"(?:\b(?:Assertion|assert|expected|Expected|Error|Exception|error|FAIL|Fail|fail|panicked|not ok|"
@@ -1154,10 +1164,23 @@ def is_warning(text: str) -> bool:
     return bool(_WARNING.match(text))
 
 
+_ANNOTATION: Final = re.compile(r"^(?:##\[error\]|::error(?: [^:]*)?::)(?P<rest>\S.*)$")
+# A workflow command's parameters: "::error file=app.js,line=10,col=5::msg".
+_ANNOTATION_PARAMS: Final = re.compile(r"^::error [^:]*?\bfile=(?P<file>[^,:]+)(?:[^:]*?\bline=(?P<line>\d+))?")
+
+
 def parse_line(lines: Lines, index: int, candidates: Sequence[int] | None = None) -> Report | None:
     """The strongest report that ``lines[index]`` starts, if any (the first format wins a tie);
     ``candidates`` are the formats that may match it, when the caller knows them already."""
     text = lines[index][1]
+    annotation = _ANNOTATION.match(text)
+    if annotation is not None:
+        # An annotation quotes a tool's own line ("##[error]src/a.ts(3,5): error TS2322: ..."):
+        # that tool's report, on this line, when it is one.
+        inner = [*lines[:index], (lines[index][0], annotation["rest"]), *lines[index + 1 :]]
+        found = parse_line(inner, index)
+        if found is not None or is_warning(annotation["rest"]):
+            return found
     if candidates is None:
         candidates = _candidates()(text)
     if not candidates or is_warning(text) or _STACK_FRAME.search(text):
@@ -1182,6 +1205,11 @@ def parse_line(lines: Lines, index: int, candidates: Sequence[int] | None = None
         found = _LINK_REST.search(text)
         rest = " ".join(found.group(1).split()) if found else ""
         best = replace(best, message=f"status {best.code} {rest}".strip())
+    if best is not None and best.kind == "actions_error":
+        params = _ANNOTATION_PARAMS.match(text)
+        if params is not None and params["file"]:
+            where = f"{params['file']}:{params['line']}" if params["line"] else ""
+            best = replace(best, file=params["file"], location=where)
     if best is not None and best.kind == "sanitizer":
         frames = _top_frames(lines, index)
         if frames:

@@ -743,6 +743,19 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
         ("Error: While constructing the build plan, the following exceptions were encountered:",),
         {"kind": "cabal_resolve"},
     ),
+    # GitHub Actions' annotations: a tool's line quoted, else the annotation itself
+    (
+        ("##[error]src/a.ts(3,5): error TS2322: Type 'string' is not assignable to type 'number'.",),
+        {"kind": "tsc", "category": "type_error", "location": "src/a.ts:3:5", "code": "TS2322"},
+    ),
+    (("##[error]No space left on device",), {"kind": "disk", "category": "infrastructure"}),
+    (("##[error]Missing semicolon",), {"kind": "actions_error", "strength": ERROR, "message": "Missing semicolon"}),
+    (
+        ("::error file=app.js,line=10,col=5::Missing semicolon",),
+        {"kind": "actions_error", "file": "app.js", "location": "app.js:10", "message": "Missing semicolon"},
+    ),
+    (("::error::Something went wrong",), {"kind": "actions_error", "file": "", "message": "Something went wrong"}),
+    (("##[error]The operation was canceled.",), {"kind": "actions_cancel", "strength": VERDICT}),
     # result lines: a test's name and its verdict
     (
         ("test_total (tests.test_cart.CartTest) ... FAIL",),
@@ -814,6 +827,8 @@ def test_each_format_is_read_with_its_fields(texts: tuple[str, ...], expected: d
         "UV_HTTP_TIMEOUT: 900",
         "killed: false",
         "Status: FAILED",
+        "##[warning]Node.js 16 actions are deprecated.",
+        "::warning file=a.py,line=3::unused import",
         "[ RUN      ] suite name: FAIL",
         "",
     ],
