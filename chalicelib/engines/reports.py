@@ -542,6 +542,15 @@ FORMATS: Final[tuple[Format, ...]] = (
         DETAIL,
         r"(?:^|: )(?P<subject>[\w.+-]+): (?P<msg>(?:command )?not found)$",
     ),
+    # zsh, cmd.exe and PowerShell say it their own way.
+    _f(
+        "missing_command",
+        "dependency_install",
+        DETAIL,
+        r"(?:^zsh: (?P<msg>command not found): (?P<subject>\S+)$|"
+        r"^'(?P<s2>[^']+)' (?P<m2>is not recognized as an internal or external command)|"
+        r"The term '(?P<s3>[^']+)' (?P<m3>is not recognized as the name of a cmdlet))",
+    ),
     _f(
         "perl_module",
         "dependency_install",
@@ -632,8 +641,8 @@ FORMATS: Final[tuple[Format, ...]] = (
         "git_permission",
         "permission_or_secret",
         DETAIL,
-        r"(?P<msg>remote: Permission to (?P<subject>\S+) denied to .+|fatal: Authentication failed for .+|"
-        r"fatal: could not read Username.+)$",
+        r"(?P<msg>(?:remote: |ERROR: )?Permission to (?P<subject>\S+?)\.? denied to .+|"
+        r"fatal: Authentication failed for .+|fatal: could not read Username.+)$",
     ),
     _w(
         "network",
@@ -932,7 +941,7 @@ def _message_below(lines: Lines, index: int, kind: str = "") -> tuple[int, str] 
 def _report(fmt: Format, lines: Lines, index: int, match: re.Match[str]) -> Report:
     lineno, text = lines[index]
     groups = {k: v for k, v in match.groupdict().items() if v}
-    message = text.strip() if fmt.whole_line else groups.get("msg") or groups.get("m2") or ""
+    message = text.strip() if fmt.whole_line else groups.get("msg") or groups.get("m2") or groups.get("m3") or ""
     message_line = lineno
     if fmt.message_below:
         below = _message_below(lines, index, fmt.kind)
@@ -954,7 +963,7 @@ def _report(fmt: Format, lines: Lines, index: int, match: re.Match[str]) -> Repo
         file=file,
         location=location,
         code=groups.get("code") or groups.get("c2") or "",
-        subject=groups.get("subject") or groups.get("s2", ""),
+        subject=groups.get("subject") or groups.get("s2") or groups.get("s3", ""),
     )
 
 

@@ -756,6 +756,21 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
     ),
     (("::error::Something went wrong",), {"kind": "actions_error", "file": "", "message": "Something went wrong"}),
     (("##[error]The operation was canceled.",), {"kind": "actions_cancel", "strength": VERDICT}),
+    # a missing command, as each shell says it; a push the server refused
+    (("zsh: command not found: yarn",), {"kind": "missing_command", "subject": "yarn", "message": "command not found"}),
+    (
+        ("'tsc' is not recognized as an internal or external command,",),
+        {"kind": "missing_command", "subject": "tsc", "category": "dependency_install"},
+    ),
+    (
+        ("Invoke-Pester : The term 'Invoke-Pester' is not recognized as the name of a cmdlet, function, script file",),
+        {"kind": "missing_command", "subject": "Invoke-Pester"},
+    ),
+    (
+        ("ERROR: Permission to acme/cart.git denied to deploy-bot.",),
+        {"kind": "git_permission", "subject": "acme/cart.git", "category": "permission_or_secret"},
+    ),
+    (("remote: Permission to acme/cart.git denied to bot.",), {"kind": "git_permission", "subject": "acme/cart.git"}),
     # result lines: a test's name and its verdict
     (
         ("test_total (tests.test_cart.CartTest) ... FAIL",),
