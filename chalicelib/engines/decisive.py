@@ -59,13 +59,14 @@ def decide(
     best_line = anchors[0] if anchors else None
     window = _window(lines, best_line)
 
-    tolerated = _tolerated_lines(lines)
+    tolerated: dict[int, bool] = {}  # asked of the best-weighed reports only, once each
+
+    def ignored(report: Report) -> bool:
+        if report.line not in tolerated:
+            tolerated[report.line] = _under_tolerant_command(lines, report.line)
+        return tolerated[report.line]
 
     def weight(report: Report) -> tuple[int, int, int]:
-        if report.line in tolerated:
-            # A command whose failure the script ignores ("make lint || true") did not fail the
-            # job: what it printed ranks under every other statement.
-            return report.strength, 0, -report.line
         score = report.strength * STRENGTH_WEIGHT
         if step is not None and step[0] <= report.line <= step[1]:
             score += IN_STEP
@@ -76,7 +77,10 @@ def decide(
         near = abs(report.line - best_line) if best_line is not None else 0
         return score, -near, -report.line
 
-    chosen = max(reports, key=weight, default=None)
+    # A command whose failure the script ignores ("make lint || true") did not fail the job:
+    # what it printed ranks under every other statement (quoted still when nothing else is).
+    ranked = sorted(reports, key=weight, reverse=True)
+    chosen = next((r for r in ranked if not ignored(r)), ranked[0] if ranked else None)
     if chosen is not None:
         # A statement that is another report's message (a test's "E   ImportError") is that
         # report's: the test that failed, with its message.
@@ -106,22 +110,19 @@ TOLERATED_GAP: Final = 50
 _IGNORES_FAILURE: Final = re.compile(r"\|\|\s*(?:true|:|exit 0|echo\b[^|&;]*)\s*;?\s*$")
 
 
-def _tolerated_lines(lines: Lines) -> set[int]:
-    """The lines printed under a command that ignores its own failure, up to the next command
-    (or a gap of more than TOLERATED_GAP lines the excerpt left out)."""
-    tolerated: set[int] = set()
-    ignoring = False
-    previous = 0
-    for lineno, text in lines:
+def _under_tolerant_command(lines: Lines, lineno: int) -> bool:
+    """Whether line ``lineno`` was printed by a command that ignores its own failure: the nearest
+    command shown above it (with no gap of more than TOLERATED_GAP lines between) says so."""
+    index = bisect.bisect_left([n for n, _ in lines], lineno)
+    below = lineno
+    for number, text in reversed(lines[:index]):
+        if below - number > TOLERATED_GAP:
+            return False  # the excerpt left out so much that the command is not shown
         command = _COMMAND.match(text)
         if command:
-            ignoring = bool(_IGNORES_FAILURE.search(command["command"]))
-        elif ignoring and lineno - previous > TOLERATED_GAP:
-            ignoring = False  # the excerpt skipped so much that the next command is not shown
-        elif ignoring:
-            tolerated.add(lineno)
-        previous = lineno
-    return tolerated
+            return bool(_IGNORES_FAILURE.search(command["command"]))
+        below = number
+    return False
 
 
 def _window(lines: Lines, best_line: int | None) -> tuple[int, int]:

@@ -11,7 +11,6 @@ stock phrase standing in for it.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Final
@@ -121,12 +120,20 @@ def _only_verdict(report: Report) -> bool:
 
 
 def _quotes_closed(command: str) -> bool:
-    """Whether every quote the shell would read in ``command`` is closed."""
-    try:
-        shlex.split(command)
-    except ValueError:
-        return False
-    return True
+    """Whether every quote the shell would read in ``command`` is closed (a backslash escapes
+    the next character outside single quotes, as in sh)."""
+    quote = ""
+    escaped = False
+    for char in command:
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+    return not quote
 
 
 def _clean_message(message: str, block: Lines, line: int) -> str:
