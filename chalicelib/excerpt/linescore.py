@@ -89,8 +89,14 @@ _NOISE: Final = (
     (r"(?i)\bx-?fail(?:ed|s)?\b|expected(?:ly)? fail|known (?:failure|issue)|\bTODO\b.*\bnot ok\b", 9),
     # A field named error in a data dump, not an error: "error = { function: 0x14bb }", "error: null"
     (r"""(?i)\berrors?["']?\s*[=:]\s*(?:[{\[(]|(?:nil|null|none|false|undefined|0|\[\]|\{\})\s*[,;}\])]?\s*$)""", 7),
-    # A setting, not an event: --timeout=30m, timeout: 600
-    (r"(?i)-[\w-]*timeout[\w-]*[= ]|\btimeout\s*[:=]\s*\d", 8),
+    # A setting, not an event: --timeout=30m, timeout: 600, http_timeout: 30, an environment
+    # variable and its one-word value as a job's header or `env` lists it
+    # ("SEGMENT_DOWNLOAD_TIMEOUT_MINS: 1", "X_KILLED=0"; not "FATAL_ERROR: out of memory").
+    (
+        r"(?i)-[\w-]*timeout[\w-]*[= ]|[\w-]*timeout[\w-]*\s*[:=]\s*\d"
+        r"|(?-i:^\s*(?:export |setenv )?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\s*[:=]\s*\S*\s*$)",
+        8,
+    ),
     # Consequences and summaries: they say that something failed, the line before says what.
     (
         r"(?i)npm ERR!|see above|previous (?:exit code|error)|(?:tests?|build|suite)s? (?:build )?failed\b|"

@@ -49,6 +49,11 @@ def test_score_depends_on_digits_only_as_zero_or_not(text: str) -> None:
 def test_settings_are_not_events() -> None:
     assert score("  TESTFLAGS: -v --parallel=6 --timeout=30m") < 1
     assert score("read timeout: 600") < 1
+    assert score("  SEGMENT_DOWNLOAD_TIMEOUT_MINS: 1") < 1
+    assert score("UV_HTTP_TIMEOUT=900") < 1
+    assert score("export BUILD_KILLED_AFTER=60") < 1
+    assert score("  http_timeout: 30") < 1
+    assert score("FATAL_ERROR: out of memory while building the index") >= 8
     assert score("Error: connect timeout after 30s") >= 8
     assert score("No tests found, exiting with code 1") >= 8
 
