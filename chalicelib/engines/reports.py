@@ -1173,6 +1173,79 @@ def is_warning(text: str) -> bool:
     return bool(_WARNING.match(text))
 
 
+def _link_entry(report: Report, lines: Lines, index: int) -> Report | None:
+    """A link entry's own words, not the line again: its status and what follows the link."""
+    if not report.code.isdigit():
+        return report
+    found = _LINK_REST.search(lines[index][1])
+    rest = " ".join(found.group(1).split()) if found else ""
+    return replace(report, message=f"status {report.code} {rest}".strip())
+
+
+def _annotation_place(report: Report, lines: Lines, index: int) -> Report | None:
+    """The file and line a workflow command's parameters name ("::error file=a.js,line=3::")."""
+    params = _ANNOTATION_PARAMS.match(lines[index][1])
+    if params is None or not params["file"]:
+        return report
+    where = f"{params['file']}:{params['line']}" if params["line"] else ""
+    return replace(report, file=params["file"], location=where)
+
+
+def _sanitizer_frames(report: Report, lines: Lines, index: int) -> Report | None:
+    frames = _top_frames(lines, index)
+    return replace(report, subject=" < ".join(frames)) if frames else report
+
+
+def _buildkit_place(report: Report, lines: Lines, index: int) -> Report | None:
+    step = _buildkit_step(lines, index, _buildkit_number(lines[index][1]))
+    return replace(report, line=step[0], subject=step[1]) if step is not None else report
+
+
+def _lua_message(report: Report, lines: Lines, index: int) -> Report | None:
+    above = _lua_error_above(lines, index)
+    if above is None:
+        return None
+    return replace(report, line=above[0], message=above[1], message_line=above[0])
+
+
+def _php_diff(report: Report, lines: Lines, index: int) -> Report | None:
+    diff = _php_diff_above(lines, index)
+    return replace(report, message=diff[1], message_line=diff[0]) if diff is not None else report
+
+
+def _rustc_place(report: Report, lines: Lines, index: int) -> Report | None:
+    """rustc states the place on the line under its message: " --> src/main.rs:3:13"."""
+    if report.location:
+        return report
+    for _lineno, below in lines[index + 1 : index + 1 + RUSTC_LOCATION_LINES]:
+        found = _RUSTC_LOCATION.match(below)
+        if found:
+            return replace(report, file=found["file"], location=f"{found['file']}:{found['line']}:{found['col']}")
+    return report
+
+
+def _eslint_file(report: Report, lines: Lines, index: int) -> Report | None:
+    heading = _heading_above(lines, index)
+    if heading is None:
+        return report
+    location = f"{heading[1]}:{report.location}" if report.location else heading[1]
+    return replace(report, line=heading[0], file=heading[1], location=location)
+
+
+# What a format's match is completed with from the lines around it (None: it is no report).
+_REFINE: Final[dict[str, Callable[[Report, Lines, int], Report | None]]] = {
+    "link_check": _link_entry,
+    "actions_error": _annotation_place,
+    "sanitizer": _sanitizer_frames,
+    "buildkit": _buildkit_place,
+    "lua_error": _lua_message,
+    "minitest": _minitest,
+    "php_run_tests": _php_diff,
+    "rustc": _rustc_place,
+    "eslint": _eslint_file,
+}
+
+
 _ANNOTATION: Final = re.compile(r"^(?:##\[error\]|::error(?: [^:]*)?::)(?P<rest>\S.*)$")
 # A workflow command's parameters: "::error file=app.js,line=10,col=5::msg".
 _ANNOTATION_PARAMS: Final = re.compile(r"^::error [^:]*?\bfile=(?P<file>[^,:]+)(?:[^:]*?\bline=(?P<line>\d+))?")
@@ -1187,9 +1260,9 @@ def parse_line(lines: Lines, index: int, candidates: Sequence[int] | None = None
         # An annotation quotes a tool's own line ("##[error]src/a.ts(3,5): error TS2322: ..."):
         # that tool's report, on this line, when it is one.
         inner = [*lines[:index], (lines[index][0], annotation["rest"]), *lines[index + 1 :]]
-        found = parse_line(inner, index)
-        if found is not None or is_warning(annotation["rest"]):
-            return found
+        quoted = parse_line(inner, index)
+        if quoted is not None or is_warning(annotation["rest"]):
+            return quoted
     if candidates is None:
         candidates = _candidates()(text)
     if not candidates or is_warning(text) or _STACK_FRAME.search(text):
@@ -1209,47 +1282,10 @@ def parse_line(lines: Lines, index: int, candidates: Sequence[int] | None = None
         best = _report(fmt, lines, index, match)
         if best.strength == DETAIL:
             break
-    if best is not None and best.kind == "link_check" and best.code.isdigit():
-        # The entry's own words, not the line again: its status and what follows the link.
-        found = _LINK_REST.search(text)
-        rest = " ".join(found.group(1).split()) if found else ""
-        best = replace(best, message=f"status {best.code} {rest}".strip())
-    if best is not None and best.kind == "actions_error":
-        params = _ANNOTATION_PARAMS.match(text)
-        if params is not None and params["file"]:
-            where = f"{params['file']}:{params['line']}" if params["line"] else ""
-            best = replace(best, file=params["file"], location=where)
-    if best is not None and best.kind == "sanitizer":
-        frames = _top_frames(lines, index)
-        if frames:
-            best = replace(best, subject=" < ".join(frames))
-    if best is not None and best.kind == "buildkit":
-        step = _buildkit_step(lines, index, _buildkit_number(text))
-        if step is not None:
-            best = replace(best, line=step[0], subject=step[1])
-    if best is not None and best.kind == "lua_error":
-        above = _lua_error_above(lines, index)
-        if above is None:
-            return None
-        best = replace(best, line=above[0], message=above[1], message_line=above[0])
-    if best is not None and best.kind == "minitest":
-        best = _minitest(best, lines, index)
-    if best is not None and best.kind == "php_run_tests":
-        diff = _php_diff_above(lines, index)
-        if diff is not None:
-            best = replace(best, message=diff[1], message_line=diff[0])
-    if best is not None and best.kind == "rustc" and not best.location:
-        # rustc states the place on the line under its message: " --> src/main.rs:3:13".
-        for _lineno, below in lines[index + 1 : index + 1 + RUSTC_LOCATION_LINES]:
-            found = _RUSTC_LOCATION.match(below)
-            if found:
-                best = replace(best, file=found["file"], location=f"{found['file']}:{found['line']}:{found['col']}")
-                break
-    if best is not None and best.kind == "eslint":
-        heading = _heading_above(lines, index)
-        if heading is not None:
-            location = f"{heading[1]}:{best.location}" if best.location else heading[1]
-            best = replace(best, line=heading[0], file=heading[1], location=location)
+    if best is not None:
+        refine = _REFINE.get(best.kind)
+        if refine is not None:
+            best = refine(best, lines, index)
     return best
 
 
