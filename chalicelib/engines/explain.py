@@ -100,9 +100,11 @@ def failing_step(lines: Lines, failing_step_start: int | None, reports: list[Rep
         or "`" in command
         or command.endswith("\\")
         or not _quotes_closed(command)
+        or _SHELL_SETUP.match(command)
     ):
-        # A command cut short, continued on the next line (an open quote) or with variables
-        # unexpanded is no command to tell a person to run.
+        # A command cut short, continued on the next line (an open quote), with variables
+        # unexpanded, or a script's first line that only sets the shell up ("set -euxo pipefail")
+        # is no command to tell a person to run.
         command = ""
     code = next((r.code for r in reports if r.strength == VERDICT and r.code.isdigit()), "")
     return Step(command, code)
@@ -113,10 +115,17 @@ _VERDICT_ONLY: Final = re.compile(r"(?i)[\s.:…()\[\]#-]|\b(?:test|fail(?:ed|ur
 
 
 def _only_verdict(report: Report) -> bool:
-    """Whether the report's message is its test's result line and nothing more ("x ... FAILED")."""
-    if not report.test or report.message_line != report.line:
+    """Whether the report's message says no more than that its test failed: its result line
+    ("x ... FAILED", "FAIL x [x.phpt]") or a verdict word alone under its header ("FAIL")."""
+    if not report.test:
         return False
-    return not _VERDICT_ONLY.sub("", report.message.replace(report.test, "", 1))
+    rest = report.message.replace(report.test, "", 1)
+    if report.file:
+        rest = rest.replace(f"[{report.file}]", "").replace(report.file, "")
+    return not _VERDICT_ONLY.sub("", rest)
+
+
+_SHELL_SETUP: Final = re.compile(r"^(?:set [-+]\w+(?: \w+)*|shopt -s \w+|#.*)$")
 
 
 def _quotes_closed(command: str) -> bool:

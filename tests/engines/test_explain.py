@@ -42,7 +42,7 @@ def test_a_test_without_a_known_command_is_not_told_to_run_a_stand_in() -> None:
 def test_a_result_line_alone_is_named_without_a_made_up_message(line: str) -> None:
     finding = answer([(7, line)])
     assert finding.category == "test_assertion"
-    assert finding.root_cause.endswith("failed; its result line gives no reason")
+    assert finding.root_cause.endswith("failed; its report in the log gives no reason")
     assert finding.evidence == [(7, line)]
     no_defects(finding)
 
@@ -86,6 +86,25 @@ def test_an_assertions_long_values_are_left_to_the_evidence() -> None:
         (45, '     right: ""'),
     ]
     assert answer(lines, [42]).root_cause == "assets are in sync failed: Assertion with == failed"
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [(5, "--- FAIL: TestSimulation (2.01s)"), (6, "FAIL")],
+        [(5, "FAIL Bug #71412 reflection info [ext/spl/tests/bug71412.phpt] ")],
+    ],
+)
+def test_a_report_that_only_says_its_test_failed_is_not_quoted_as_its_reason(lines: list[tuple[int, str]]) -> None:
+    finding = answer(lines)
+    assert finding.root_cause.endswith("failed; its report in the log gives no reason"), finding.root_cause
+    no_defects(finding)
+
+
+@pytest.mark.parametrize("setup", ["set -euxo pipefail", "set -e", "shopt -s globstar", "# run the tests"])
+def test_a_scripts_shell_setup_line_is_not_offered_as_its_command(setup: str) -> None:
+    lines = [(1, f"Run {setup}"), (2, "error: boom happened")]
+    assert failing_step(lines, 1, parse_reports(lines)).command == ""
 
 
 def test_the_failing_steps_own_command_is_named_in_the_fix() -> None:
