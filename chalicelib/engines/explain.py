@@ -110,8 +110,11 @@ def failing_step(lines: Lines, failing_step_start: int | None, reports: list[Rep
     return Step(command, code)
 
 
-# What a runner's result line holds besides the test's name: dots, its verdict, a count.
-_VERDICT_ONLY: Final = re.compile(r"(?i)[\s.:…()\[\]#-]|\b(?:test|fail(?:ed|ure)?|error|not ok|ok)\b|\d|[✗✘]")
+# What a runner's result line or a test's header holds besides the test's name: dots, its
+# verdict, a count, the stream it shows ("---- x stdout ----").
+_VERDICT_ONLY: Final = re.compile(
+    r"(?i)[\s.:…()\[\]#-]|\b(?:test|fail(?:ed|ure)?|error|not ok|ok|stdout|stderr)\b|\d|[✗✘]"
+)
 
 
 def _only_verdict(report: Report) -> bool:
@@ -145,6 +148,27 @@ def _quotes_closed(command: str) -> bool:
     return not quote
 
 
+# A unified diff of what was expected against what came (PHPUnit, Jest, many assertion
+# libraries): "--- Expected", "+++ Actual", then "-" lines expected and "+" lines received.
+_DIFF_HEADS: Final = re.compile(r"^\s*(?:---\s+Expected|\+\+\+\s+(?:Actual|Received))\b")
+_DIFF_REMOVED: Final = re.compile(r"^\s*-(?!--)\s?(?P<value>\S.*)$")
+_DIFF_ADDED: Final = re.compile(r"^\s*\+(?!\+\+)\s?(?P<value>\S.*)$")
+UNIFIED_DIFF_LINES: Final = 8
+
+
+def _unified_diff_values(block: Lines, line: int) -> list[str]:
+    """The first expected and actual lines of a unified diff under the message on ``line``, when
+    the diff says which side is which ("--- Expected" / "+++ Actual")."""
+    near = [t for n, t in block if line < n <= line + UNIFIED_DIFF_LINES]
+    if sum(1 for t in near if _DIFF_HEADS.match(t)) < 2:
+        return []
+    expected = next((m["value"] for t in near if (m := _DIFF_REMOVED.match(t))), None)
+    actual = next((m["value"] for t in near if (m := _DIFF_ADDED.match(t))), None)
+    if expected is None or actual is None:
+        return []
+    return [f"expected {expected.strip()}", f"actual {actual.strip()}"]
+
+
 def _clean_message(message: str, block: Lines, line: int) -> str:
     """The message on one line: pytest's ``E`` gone; a message that ends in a colon takes the
     line that follows it in the block (Jest's "Expected value to equal:" and its value)."""
@@ -160,6 +184,8 @@ def _clean_message(message: str, block: Lines, line: int) -> str:
         message = f"{message} {rest[0]}" if rest and not _UNFINISHED.search(rest[0][-1:]) else f"{message} …"
     # An assertion's two values stand under it ("Expected: 90" / "Received: 100"): quote them.
     values = [t.strip() for n, t in block if line < n <= line + DIFF_LINES and _DIFF_VALUE.match(t)]
+    if not values:
+        values = _unified_diff_values(block, line)
     if values and all(len(v) <= MAX_VALUE for v in values[:2]) and not any(v in message for v in values):
         message = f"{message} ({', '.join(values[:2])})"
     if message.count("`") % 2:

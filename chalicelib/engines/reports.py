@@ -902,13 +902,16 @@ _WARNING: Final = re.compile(
     r"##\[warning\]|::warning\b)"
 )
 _MESSAGE: Final = re.compile(
-    r"(?:\b(?:Assertion|assert|expected|Expected|Error|Exception|error|FAIL|Fail|fail|panicked|not ok|"
+    r"(?:\b(?:Assertion|assert|expected|Expected|Error|Exception|error|FAIL|Fail|fail|Failed|failed|Failure|"
+    r"failure|panicked|not ok|"
     r"got|but was|to (?:be|equal)|should|Undefined|undefined|cannot|Cannot|missing|Missing|mismatch|"
     r"differ|Timeout|timed out)\b|^\s*E\s+|\*\* \()"
 )
 _NEVER: Final = re.compile(r"(?!)")
 # The line that starts a format's next block: its message search stops there.
 _HEADER_OF: Final[dict[str, re.Pattern[str]]] = {"pytest": re.compile(r"^_{3,} \S.* _{3,}$|^={3,} ")}
+# A test run's closing count says how many failed, not why this one did.
+_RUN_SUMMARY: Final = re.compile(r"(?i)^\s*(?:test result:|tests? run:|\d+ (?:tests? )?(?:passed|failed)\b)")
 _FRAME: Final = re.compile(r"^\s*(?:at |in |from |File \"|#\d+ |\d+: |\.\.\.|Stack|stack traceback|Traceback)")
 
 
@@ -929,7 +932,7 @@ def _message_below(lines: Lines, index: int, kind: str = "") -> tuple[int, str] 
         if lineno - start > MESSAGE_LOOKAHEAD:
             break
         stripped = text.strip()
-        if not stripped or _FRAME.match(text) or set(stripped) <= set("-=_─═*~^|+ "):
+        if not stripped or _FRAME.match(text) or _RUN_SUMMARY.match(text) or set(stripped) <= set("-=_─═*~^|+ "):
             continue
         if _MESSAGE.search(text):
             return lineno, stripped

@@ -107,6 +107,38 @@ def test_a_scripts_shell_setup_line_is_not_offered_as_its_command(setup: str) ->
     assert failing_step(lines, 1, parse_reports(lines)).command == ""
 
 
+def test_phpunits_message_and_its_diffs_two_sides_are_quoted() -> None:
+    lines = [
+        (188, "1) Inflector_helper_test::test_plural"),
+        (189, "Failed asserting that two strings are equal."),
+        (190, "--- Expected"),
+        (191, "+++ Actual"),
+        (192, "@@ @@"),
+        (193, "-'tellies'"),
+        (194, "+'telly'"),
+    ]
+    assert answer(lines).root_cause == (
+        "Inflector_helper_test::test_plural failed: Failed asserting that two strings are equal. "
+        "(expected 'tellies', actual 'telly')"
+    )
+
+
+def test_a_go_tests_own_failure_line_is_its_message() -> None:
+    lines = [
+        (10, "--- FAIL: TestSimulation (0.01s)"),
+        (11, "    peer_test.go:235: failed to start the first server. err: bind: address already in use"),
+        (12, "FAIL"),
+    ]
+    assert answer(lines).root_cause == (
+        "TestSimulation failed: peer_test.go:235: failed to start the first server. err: bind: address already in use"
+    )
+
+
+def test_a_runs_closing_count_is_not_a_tests_message() -> None:
+    lines = [(10, "---- tests::parse stdout ----"), (11, "test result: FAILED. 0 passed; 1 failed; 0 ignored")]
+    assert answer(lines).root_cause == "tests::parse failed; its report in the log gives no reason"
+
+
 def test_the_failing_steps_own_command_is_named_in_the_fix() -> None:
     lines = [(1, "$ go test ./..."), (5, "--- FAIL: TestParse (0.00s)"), (6, "    parse_test.go:31: expected 3, got 4")]
     finding = answer(lines, [5], 1)
