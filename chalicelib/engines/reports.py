@@ -896,10 +896,11 @@ def _candidates() -> Callable[[str], list[int]]:
     return candidates
 
 
-# Warnings are never failure statements, however they are worded.
+# Warnings are never failure statements, however they are worded (prettier --check says what
+# failed at its "[warn]" level: the files, and its closing "Code style issues found ...").
 _WARNING: Final = re.compile(
-    r"(?i)^\s*(?:\[warn(?:ing)?\](?! \S+\.\w+\s*$)|warning[:\[ ]|\S+:\d+(?::\d+)?:? warning\b|w: |deprecat|"
-    r"##\[warning\]|::warning\b)"
+    r"(?i)^\s*(?:\[warn(?:ing)?\](?! \S+\.\w+\s*$| Code style issues)|warning[:\[ ]|"
+    r"\S+:\d+(?::\d+)?:? warning\b|w: |deprecat|##\[warning\]|::warning\b)"
 )
 _MESSAGE: Final = re.compile(
     r"(?:\b(?:Assertion|assert|expected|Expected|Error|Exception|error|FAIL|Fail|fail|Failed|failed|Failure|"

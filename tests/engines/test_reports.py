@@ -771,6 +771,93 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
         {"kind": "git_permission", "subject": "acme/cart.git", "category": "permission_or_secret"},
     ),
     (("remote: Permission to acme/cart.git denied to bot.",), {"kind": "git_permission", "subject": "acme/cart.git"}),
+    # ctest's closing list, R CMD check, ESLint's stylish line (its file heading: see below)
+    (("\t  3 - parser_test (Failed)",), {"kind": "ctest", "test": "parser_test", "strength": ERROR}),
+    (("  12 - net_timeouts (Timeout)",), {"kind": "ctest", "test": "net_timeouts"}),
+    (("* checking tests ... ERROR",), {"kind": "r_check", "subject": "tests", "code": "ERROR"}),
+    (("* checking examples ... [4s/4s] ERROR",), {"kind": "r_check", "subject": "examples"}),
+    (
+        ("  12:5  error  'x' is defined but never used  no-unused-vars",),
+        {"kind": "eslint", "code": "no-unused-vars", "message": "'x' is defined but never used"},
+    ),
+    (("   3:1   ✖  Unexpected empty block   block-no-empty",), {"kind": "eslint", "code": "block-no-empty"}),
+    # a job killed, a crash, a docker build, a link checker's count
+    (("Error: Process completed with exit code 137.",), {"kind": "killed", "category": "timeout_or_oom"}),
+    (('The command "npm test" exited with 137.',), {"kind": "killed", "strength": GENERIC}),
+    (("/bin/bash: line 1:  4242 Segmentation fault      (core dumped) ./bin/test",), {"kind": "crash"}),
+    (("Bus error: 10",), {"kind": "crash", "strength": GENERIC}),
+    (
+        ('ERROR: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2',),
+        {"kind": "docker", "category": "docker_build", "strength": ERROR},
+    ),
+    (("COPY failed: file not found in build context",), {"kind": "docker", "category": "docker_build"}),
+    (("3 broken links found",), {"kind": "link_summary", "category": "lint", "strength": ERROR}),
+    (("ERROR: 12 dead links found!",), {"kind": "link_summary"}),
+    # format checks and their summaries
+    (
+        ("diff -u cmd/app/main.go.orig cmd/app/main.go",),
+        {"kind": "gofmt", "file": "cmd/app/main.go", "category": "lint"},
+    ),
+    (("pkg/x.go.orig pkg/x.go",), {"kind": "gofmt", "file": "pkg/x.go"}),
+    (
+        ("42 files inspected, 3 offenses detected, 2 offenses autocorrectable",),
+        {"kind": "rubocop_summary", "strength": ERROR, "message": "3 offenses detected, 2 offenses autocorrectable"},
+    ),
+    (("1 file inspected, 1 offense detected",), {"kind": "rubocop_summary", "category": "lint"}),
+    (
+        ("[warn] Code style issues found in 2 files. Run Prettier with --write to fix.",),
+        {"kind": "prettier_summary", "strength": VERDICT, "category": "lint"},
+    ),
+    (("Code style issues found in the above file. Forgot to run Prettier?",), {"kind": "prettier_summary"}),
+    (
+        ("> The following files had format violations:",),
+        {"kind": "format_check", "category": "lint", "strength": ERROR},
+    ),
+    (("Oh no! 💥 💔 💥 3 files would be reformatted, 10 files would be left unchanged.",), {"kind": "format_check"}),
+    # dependencies
+    (
+        ("ImportError: cannot import name 'soft_unicode' from 'markupsafe' (/venv/lib/markupsafe/__init__.py)",),
+        {"kind": "python_import", "code": "ImportError", "category": "dependency_install"},
+    ),
+    (
+        (
+            "ERROR: Cannot install flask==2.0 and werkzeug==0.15 because these package versions have "
+            "conflicting dependencies.",
+        ),
+        {"kind": "pip", "category": "dependency_install", "strength": DETAIL},
+    ),
+    (("ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/",), {"kind": "pip"}),
+    (
+        ("Your requirements could not be resolved to an installable set of packages.",),
+        {"kind": "composer", "strength": ERROR, "category": "dependency_install"},
+    ),
+    (
+        ("Package ‘magit’ is unavailable",),
+        {"kind": "emacs_package", "category": "dependency_install", "message": "Package ‘magit’ is unavailable"},
+    ),
+    (('Error: (error "Package `emacs-25.1\' is unavailable")',), {"kind": "emacs_package"}),
+    # a variable the job needs, named in its own words
+    (
+        ("DATABASE_URL is not set",),
+        {"kind": "missing_variable", "subject": "DATABASE_URL", "category": "permission_or_secret"},
+    ),
+    (("Error: AWS_REGION must be set",), {"kind": "missing_variable", "subject": "AWS_REGION"}),
+    # npm's statements, a missing file
+    (
+        ("npm ERR! missing script: test",),
+        {"kind": "npm_error", "strength": GENERIC, "message": "missing script: test"},
+    ),
+    (("npm ERR! Cannot read property 'match' of undefined",), {"kind": "npm_error"}),
+    (
+        ("npm ERR! Failed at the cart@1.0.0 test script.",),
+        {"kind": "npm_failed", "subject": "cart@1.0.0", "strength": VERDICT},
+    ),
+    (("npm ERR! code ELIFECYCLE",), {"kind": "npm_failed", "strength": VERDICT}),
+    (
+        ("cp: cannot stat 'dist/app.js': No such file or directory",),
+        {"kind": "no_such_file", "strength": GENERIC, "category": "unknown"},
+    ),
+    (("/bin/sh: 1: ./scripts/test.sh: No such file or directory",), {"kind": "no_such_file"}),
     # result lines: a test's name and its verdict
     (
         ("test_total (tests.test_cart.CartTest) ... FAIL",),
@@ -1176,3 +1263,19 @@ def test_a_unicode_line_is_a_candidate_of_the_formats_python_matches(text: str) 
         if fmt.pattern.search(text):
             assert re2.search(loosened(fmt.pattern.pattern), text), (fmt.kind, text)
     assert parse_line([(1, text)], 0) is not None
+
+
+# Lines of formats whose tests above need the lines around them (a command, a heading).
+_IN_CONTEXT = [
+    "src/cart.js",  # listed_file, under a list-mode checker
+    "  01. [L0410] 301 https://github.com/a/old  → https://github.com/b/new ",  # awesome_bot's list
+    "stack traceback:",  # lua_error, under Lua's message
+]
+
+
+def test_every_format_has_a_documented_example_in_these_tests() -> None:
+    examples = [text for texts, _ in CASES for text in texts] + _IN_CONTEXT
+    untested = [
+        (fmt.kind, fmt.pattern.pattern) for fmt in FORMATS if not any(fmt.pattern.search(text) for text in examples)
+    ]
+    assert untested == []
