@@ -66,9 +66,11 @@ MAX_VALUE: Final = 80
 TEST_BLOCK_LINES: Final = 200
 # A message that stops mid-sentence: on a comma, an open bracket, an article or a preposition.
 _UNFINISHED: Final = re.compile(r"(?:[,;(\[{]|\b(?:and|or|the|a|an|of|to|in|with|for|from))$")
-# (ExUnit says "left:" and "right:".)
+# (ExUnit says "left:" and "right:"; TAP's YAML block, testify and Hspec "expected:", "actual:"
+# and "but got:".)
 _DIFF_VALUE: Final = re.compile(
-    r"^\s*(?:(?:Expected|Received|Actual|Got|But was)\b\s*(?:value)?\s*:?|(?:left|right):)\s+\S"
+    r"^\s*(?:(?:Expected|Received|Actual|Got|But was)\b\s*(?:value)?\s*:?|"
+    r"(?:left|right|expected|actual|received|but got)\s*:)\s+\S"
 )
 
 
@@ -183,11 +185,12 @@ def _clean_message(message: str, block: Lines, line: int) -> str:
         rest = [t.strip() for n, t in block if line < n <= line + 1 and t.startswith(" ") and t.strip()]
         message = f"{message} {rest[0]}" if rest and not _UNFINISHED.search(rest[0][-1:]) else f"{message} …"
     # An assertion's two values stand under it ("Expected: 90" / "Received: 100"): quote them.
-    values = [t.strip() for n, t in block if line < n <= line + DIFF_LINES and _DIFF_VALUE.match(t)]
+    values = [" ".join(t.split()) for n, t in block if line < n <= line + DIFF_LINES and _DIFF_VALUE.match(t)]
     if not values:
         values = _unified_diff_values(block, line)
-    if values and all(len(v) <= MAX_VALUE for v in values[:2]) and not any(v in message for v in values):
-        message = f"{message} ({', '.join(values[:2])})"
+    missing = [v for v in values[:2] if v not in " ".join(message.split())]
+    if missing and all(len(v) <= MAX_VALUE for v in values[:2]):
+        message = f"{message} ({', '.join(missing)})"
     if message.count("`") % 2:
         message = _BACKTICKS.sub("'", message)
     return message

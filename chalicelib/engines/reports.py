@@ -903,7 +903,7 @@ _WARNING: Final = re.compile(
     r"\S+:\d+(?::\d+)?:? warning\b|w: |deprecat|##\[warning\]|::warning\b)"
 )
 _MESSAGE: Final = re.compile(
-    r"(?:\b(?:Assertion|assert|expected|Expected|Error|Exception|error|FAIL|Fail|fail|Failed|failed|Failure|"
+    r"(?:\b\w*(?:Error|Exception)\b|\b(?:Assertion|assert|expected|Expected|error|FAIL|Fail|fail|Failed|failed|Failure|"
     r"failure|panicked|not ok|"
     r"got|but was|to (?:be|equal)|should|Undefined|undefined|cannot|Cannot|missing|Missing|mismatch|"
     r"differ|Timeout|timed out)\b|^\s*E\s+|\*\* \()"
@@ -913,7 +913,10 @@ _NEVER: Final = re.compile(r"(?!)")
 _HEADER_OF: Final[dict[str, re.Pattern[str]]] = {"pytest": re.compile(r"^_{3,} \S.* _{3,}$|^={3,} ")}
 # A test run's closing count says how many failed, not why this one did.
 _RUN_SUMMARY: Final = re.compile(r"(?i)^\s*(?:test result:|tests? run:|\d+ (?:tests? )?(?:passed|failed)\b)")
-_FRAME: Final = re.compile(r"^\s*(?:at |in |from |File \"|#\d+ |\d+: |\.\.\.|Stack|stack traceback|Traceback)")
+# (testify prints "Error Trace:" with the test's frames above its "Error:" line.)
+_FRAME: Final = re.compile(
+    r"^\s*(?:at |in |from |File \"|#\d+ |\d+: |\.\.\.|Stack|stack traceback|Traceback|Error Trace:)"
+)
 
 
 def _message_below(lines: Lines, index: int, kind: str = "") -> tuple[int, str] | None:
@@ -1120,6 +1123,35 @@ def _php_diff_above(lines: Lines, index: int) -> tuple[int, str] | None:
     return None
 
 
+# Mocha's spec reporter heads a failure with its suites, one per line, each indented deeper, the
+# test's own title last and ending in a colon: "  1) Cart", "       applies the discount:".
+_TITLE_PART: Final = re.compile(r"^(?P<indent>\s+)(?P<title>\S.*?)(?P<colon>:?)\s*$")
+TITLE_LINES: Final = 6
+_BLOCK_LABELS: Final = frozenset({"Message", "Messages", "Stack", "Error", "Expected", "Actual"})
+
+
+def _numbered_title(report: Report, lines: Lines, index: int) -> Report | None:
+    """A numbered report's test with the title parts the lines under it add (Mocha), when its
+    title goes on below; the message is then looked for under the title."""
+    head = _TITLE_PART.match(lines[index][1])
+    indent = len(head["indent"]) if head else 0
+    parts = [report.test]
+    lineno = lines[index][0]
+    for number, text in lines[index + 1 : index + 1 + TITLE_LINES]:
+        part = _TITLE_PART.match(text)
+        if number != lineno + 1 or part is None or len(part["indent"]) <= indent or part["title"] in _BLOCK_LABELS:
+            return report  # no title below (Jasmine's "Message:" labels its block): the report as it is
+        parts.append(part["title"])
+        indent, lineno = len(part["indent"]), number
+        if part["colon"]:
+            title_end = lines.index((number, text))
+            below = _message_below(lines, title_end)
+            message = below[1] if below is not None else report.message
+            where = below[0] if below is not None else report.message_line
+            return replace(report, test=" ".join(parts), message=" ".join(message.split()), message_line=where)
+    return report
+
+
 def _minitest(report: Report, lines: Lines, index: int) -> Report | None:
     """Minitest's report with its test and message: a "Failure:" or "Error:" heading has the test
     and its place on the next line and the message under that; a test under "Skipped:" did not fail."""
@@ -1244,6 +1276,7 @@ _REFINE: Final[dict[str, Callable[[Report, Lines, int], Report | None]]] = {
     "buildkit": _buildkit_place,
     "lua_error": _lua_message,
     "minitest": _minitest,
+    "numbered": _numbered_title,
     "php_run_tests": _php_diff,
     "rustc": _rustc_place,
     "eslint": _eslint_file,

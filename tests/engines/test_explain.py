@@ -139,6 +139,67 @@ def test_a_runs_closing_count_is_not_a_tests_message() -> None:
     assert answer(lines).root_cause == "tests::parse failed; its report in the log gives no reason"
 
 
+@pytest.mark.parametrize(
+    ("texts", "root_cause"),
+    [
+        (  # Mocha's spec reporter: suites one per line, the test's title ending in a colon
+            [
+                "  1) Cart",
+                "       applies the discount:",
+                "",
+                "      AssertionError [ERR_ASSERTION]: 90 == 100",
+                "      + expected - actual",
+            ],
+            "Cart applies the discount failed: AssertionError [ERR_ASSERTION]: 90 == 100",
+        ),
+        (
+            [
+                "  2) Cart total",
+                "       with a coupon",
+                "         subtracts it:",
+                "     TypeError: Cannot read property 'x' of undefined",
+                "      at Context.<anonymous> (test/cart.js:9:5)",
+            ],
+            "Cart total with a coupon subtracts it failed: TypeError: Cannot read property 'x' of undefined",
+        ),
+        (  # Jasmine: "Message:" labels the block, it is no part of the title
+            ["1) Cart applies the discount", "  Message:", "    Expected 100 to equal 90.", "  Stack:"],
+            "Cart applies the discount failed: Expected 100 to equal 90.",
+        ),
+        (  # testify: "Error Trace:" is where, "Error:" is what
+            [
+                "--- FAIL: TestTotal (0.00s)",
+                "    cart_test.go:12: ",
+                "        \tError Trace:\tcart_test.go:12",
+                "        \tError:      \tNot equal: ",
+                "        \t            \texpected: 3",
+                "        \t            \tactual  : 2",
+            ],
+            "TestTotal failed: Error: Not equal: expected: 3 (actual : 2)",
+        ),
+        (  # TAP 13's YAML block
+            [
+                "not ok 3 - applies the discount",
+                "  ---",
+                "    message: 'should be equal'",
+                "    operator: equal",
+                "    expected: 90",
+                "    actual:   100",
+            ],
+            "applies the discount failed: message: 'should be equal' (expected: 90, actual: 100)",
+        ),
+        (  # Hspec
+            ["  1) Cart.total adds taxes", "       expected: 3", "        but got: 2"],
+            "Cart.total adds taxes failed: expected: 3 (but got: 2)",
+        ),
+    ],
+)
+def test_a_runners_test_title_and_assertion_values_are_read_from_its_block(texts: list[str], root_cause: str) -> None:
+    finding = answer([(1 + i, t) for i, t in enumerate(texts)])
+    assert finding.root_cause == root_cause
+    no_defects(finding)
+
+
 def test_the_failing_steps_own_command_is_named_in_the_fix() -> None:
     lines = [(1, "$ go test ./..."), (5, "--- FAIL: TestParse (0.00s)"), (6, "    parse_test.go:31: expected 3, got 4")]
     finding = answer(lines, [5], 1)
