@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from chalicelib.engines.reports import VERDICT, Lines, Report, is_warning, parse_reports
@@ -92,9 +92,15 @@ def decide(
             ),
             chosen,
         )
+    if chosen is not None and not chosen.test:
+        # A failure statement under a test's header ("1) Cart#total" over RSpec's "Failure/Error:")
+        # is that test's: it names the test.
+        header = next((r for r in reports if r.test and r.message_line == chosen.line and r.line < chosen.line), None)
+        if header is not None:
+            chosen = replace(chosen, test=header.test)
     if chosen is not None and chosen.test:
         # A test's report may be repeated in a summary (nextest, cargo): the first says why.
-        chosen = next(r for r in reports if r.test == chosen.test and r.strength == chosen.strength)
+        chosen = next((r for r in reports if r.test == chosen.test and r.strength == chosen.strength), chosen)
     if chosen is not None and chosen.strength == VERDICT and best_line is not None:
         # A verdict only says something failed: the excerpt's best line says more.
         chosen = None

@@ -54,6 +54,8 @@ _STEP: Final = tuple(
     )
 )
 _PYTEST_E: Final = re.compile(r"^E\s+")
+# sbt's and similar tools' level on each line ("[info]   2 did not equal 3").
+_LOG_LEVEL: Final = re.compile(r"^\[(?:info|error|warn|debug)\]\s*")
 _BACKTICKS: Final = re.compile(r"`")
 MAX_COMMAND: Final = 120
 # How many lines below a message that ends in a colon may complete it.
@@ -70,7 +72,7 @@ _UNFINISHED: Final = re.compile(r"(?:[,;(\[{]|\b(?:and|or|the|a|an|of|to|in|with
 # and "but got:".)
 _DIFF_VALUE: Final = re.compile(
     r"^\s*(?:(?:Expected|Received|Actual|Got|But was)\b\s*(?:value)?\s*:?|"
-    r"(?:left|right|expected|actual|received|but got)\s*:)\s+\S"
+    r"(?:left|right|expected|actual|received|but got|got|Passed in)\s*:)\s+\S"
 )
 
 
@@ -171,10 +173,21 @@ def _unified_diff_values(block: Lines, line: int) -> list[str]:
     return [f"expected {expected.strip()}", f"actual {actual.strip()}"]
 
 
+# A value quoted in backticks ("left: `2`,") ends at its closing backtick.
+_QUOTED_VALUE: Final = re.compile(r"^([\w ]+:\s*`[^`]*`)")
+
+
+def _value(text: str) -> str:
+    """An assertion's value line on one line, without what trails a quoted value."""
+    value = " ".join(text.split())
+    quoted = _QUOTED_VALUE.match(value)
+    return quoted.group(1) if quoted else value.rstrip(",;")
+
+
 def _clean_message(message: str, block: Lines, line: int) -> str:
     """The message on one line: pytest's ``E`` gone; a message that ends in a colon takes the
     line that follows it in the block (Jest's "Expected value to equal:" and its value)."""
-    message = _PYTEST_E.sub("", message).strip()
+    message = _LOG_LEVEL.sub("", _PYTEST_E.sub("", message)).strip()
     following = [t.strip() for n, t in block if line < n <= line + FOLLOWING_LINES and t.strip()]
     while message.endswith(":") and following:
         message = f"{message} {following.pop(0)}"
@@ -185,7 +198,7 @@ def _clean_message(message: str, block: Lines, line: int) -> str:
         rest = [t.strip() for n, t in block if line < n <= line + 1 and t.startswith(" ") and t.strip()]
         message = f"{message} {rest[0]}" if rest and not _UNFINISHED.search(rest[0][-1:]) else f"{message} …"
     # An assertion's two values stand under it ("Expected: 90" / "Received: 100"): quote them.
-    values = [" ".join(t.split()) for n, t in block if line < n <= line + DIFF_LINES and _DIFF_VALUE.match(t)]
+    values = [_value(t) for n, t in block if line < n <= line + DIFF_LINES and _DIFF_VALUE.match(t)]
     if not values:
         values = _unified_diff_values(block, line)
     missing = [v for v in values[:2] if v not in " ".join(message.split())]

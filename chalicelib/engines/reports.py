@@ -253,7 +253,7 @@ FORMATS: Final[tuple[Format, ...]] = (
     _f("r_check", "unknown", ERROR, r"^\* checking (?P<subject>.+?) \.\.\.(?: \[[^\]]*\])? (?P<code>ERROR)$", True),
     _f("dotnet", "test_assertion", DETAIL, r"^\s*(?:X|Failed) (?P<test>[\w.]+(?:\(.*\))?) \[\d+ ?m?s\]$", True),
     _f("xunit", "test_assertion", DETAIL, r"^\[xUnit\.net [\d:.]+\]\s+(?P<test>[\w.]+(?:\(.*\))?) \[FAIL\]$", True),
-    _f("nunit", "test_assertion", DETAIL, r"^\s*\d+\) (?:Test )?(?:Failure|Error) : (?P<test>[\w.]+)", True),
+    _f("nunit", "test_assertion", DETAIL, r"^\s*\d+\) (?:Test )?(?:Failure|Failed|Error) : (?P<test>[\w.]+)", True),
     # Ginkgo: "• Failure [0.002 seconds]" (v2: "• [FAILED] [0.002 seconds]") over the spec's text and
     # its assertion; its summary: "[Fail] Cart Total [It] adds taxes" (v2: "[FAIL] ...").
     _f(
@@ -911,6 +911,8 @@ _MESSAGE: Final = re.compile(
 _NEVER: Final = re.compile(r"(?!)")
 # The line that starts a format's next block: its message search stops there.
 _HEADER_OF: Final[dict[str, re.Pattern[str]]] = {"pytest": re.compile(r"^_{3,} \S.* _{3,}$|^={3,} ")}
+# A label over a test's message ("Error Message:", Jasmine's "Message:"), not the message.
+_BLOCK_LABEL: Final = re.compile(r"^\s*(?:Error Message|Messages?|Stack Trace|Standard Output|Output):\s*$")
 # A test run's closing count says how many failed, not why this one did.
 _RUN_SUMMARY: Final = re.compile(r"(?i)^\s*(?:test result:|tests? run:|\d+ (?:tests? )?(?:passed|failed)\b)")
 # (testify prints "Error Trace:" with the test's frames above its "Error:" line.)
@@ -936,7 +938,13 @@ def _message_below(lines: Lines, index: int, kind: str = "") -> tuple[int, str] 
         if lineno - start > MESSAGE_LOOKAHEAD:
             break
         stripped = text.strip()
-        if not stripped or _FRAME.match(text) or _RUN_SUMMARY.match(text) or set(stripped) <= set("-=_─═*~^|+ "):
+        if (
+            not stripped
+            or _FRAME.match(text)
+            or _RUN_SUMMARY.match(text)
+            or _BLOCK_LABEL.match(text)
+            or set(stripped) <= set("-=_─═*~^|+ ")
+        ):
             continue
         if _MESSAGE.search(text):
             return lineno, stripped
@@ -1152,6 +1160,17 @@ def _numbered_title(report: Report, lines: Lines, index: int) -> Report | None:
     return report
 
 
+def _busted_test(report: Report, lines: Lines, index: int) -> Report | None:
+    """busted's test: the line under "Failure → spec/x_spec.lua @ 12" names it; its message follows."""
+    if index + 1 >= len(lines) or lines[index + 1][0] != lines[index][0] + 1 or not lines[index + 1][1].strip():
+        return report
+    below = _message_below(lines, index + 1)
+    report = replace(report, test=" ".join(lines[index + 1][1].split()))
+    if below is not None:
+        report = replace(report, message=" ".join(below[1].split()), message_line=below[0])
+    return report
+
+
 def _minitest(report: Report, lines: Lines, index: int) -> Report | None:
     """Minitest's report with its test and message: a "Failure:" or "Error:" heading has the test
     and its place on the next line and the message under that; a test under "Skipped:" did not fail."""
@@ -1277,6 +1296,7 @@ _REFINE: Final[dict[str, Callable[[Report, Lines, int], Report | None]]] = {
     "lua_error": _lua_message,
     "minitest": _minitest,
     "numbered": _numbered_title,
+    "busted": _busted_test,
     "php_run_tests": _php_diff,
     "rustc": _rustc_place,
     "eslint": _eslint_file,

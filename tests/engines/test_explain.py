@@ -192,6 +192,52 @@ def test_a_runs_closing_count_is_not_a_tests_message() -> None:
             ["  1) Cart.total adds taxes", "       expected: 3", "        but got: 2"],
             "Cart.total adds taxes failed: expected: 3 (but got: 2)",
         ),
+        (  # RSpec: the numbered header names the test its "Failure/Error:" block is about
+            [
+                "  1) Cart#total adds taxes",
+                "     Failure/Error: expect(cart.total).to eq(3)",
+                "",
+                "       expected: 3",
+                "            got: 2",
+            ],
+            "Cart#total adds taxes failed: expect(cart.total).to eq(3) expected: 3 (got: 2)",
+        ),
+        (  # cargo test: a quoted value ends at its closing backtick
+            [
+                "---- tests::total stdout ----",
+                "thread 'tests::total' panicked at 'assertion failed: `(left == right)`",
+                "  left: `2`,",
+                " right: `3`', src/lib.rs:12:9",
+            ],
+            "tests::total failed: thread 'tests::total' panicked at 'assertion failed: `(left == right)` "
+            "(left: `2`, right: `3`)",
+        ),
+        (  # ScalaTest under sbt: the level prefix is sbt's, not the message's
+            ["[info] - should add taxes *** FAILED ***", "[info]   2 did not equal 3 (CartSpec.scala:12)"],
+            "should add taxes failed: 2 did not equal 3 (CartSpec.scala:12)",
+        ),
+        (  # dotnet test: "Error Message:" labels the message
+            [
+                "  Failed Cart.Tests.TotalTest [12 ms]",
+                "  Error Message:",
+                "   Assert.Equal() Failure",
+                "Expected: 3",
+                "Actual:   2",
+            ],
+            "Cart.Tests.TotalTest failed: Assert.Equal() Failure (Expected: 3, Actual: 2)",
+        ),
+        (  # busted: the test's name stands under the place
+            [
+                "Failure → spec/cart_spec.lua @ 12",
+                "cart adds taxes",
+                "spec/cart_spec.lua:14: Expected objects to be the same.",
+            ],
+            "cart adds taxes failed: spec/cart_spec.lua:14: Expected objects to be the same.",
+        ),
+        (  # NUnit 3
+            ["  1) Failed : Cart.Tests.TotalTest", "  Expected: 3", "  But was:  2"],
+            "Cart.Tests.TotalTest failed: Expected: 3 (But was: 2)",
+        ),
     ],
 )
 def test_a_runners_test_title_and_assertion_values_are_read_from_its_block(texts: list[str], root_cause: str) -> None:
