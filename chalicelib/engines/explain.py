@@ -405,7 +405,8 @@ def _wording(
     key = category
     if kind == "missing_variable":
         key = "permission_or_secret_variable"
-    elif kind == "listed_file":
+    elif kind in ("listed_file", "black", "prettier", "gofmt"):
+        # A formatter's check names each file it would change, and nothing else.
         key = "lint_listed"
     elif category == "dependency_install" and kind == "python_import" and values.get("subject"):
         distribution = python_distribution(values["subject"])

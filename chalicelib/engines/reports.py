@@ -336,6 +336,15 @@ FORMATS: Final[tuple[Format, ...]] = (
         DETAIL,
         r"^\s*" + _AT + r": error (?P<code>WHITESPACE|FINALNEWLINE|CHARSET|ENDOFLINE|IMPORTS|IDE\d{4}): (?P<msg>.+)$",
     ),
+    # The Go compiler: "./cart.go:12:2: undefined: Total" under its package's "# example.com/cart"
+    # (no "error" word; counted only under that heading, see _REFINE).
+    _f(
+        "go_build",
+        "compile",
+        DETAIL,
+        # (cgo's C errors in a .go file say "error:" and are gcc's, below)
+        r"^(?P<file>(?:\.{1,2}/)?[\w./-]+\.go):(?P<line>\d+):(?P<col>\d+): (?!(?:fatal )?error:)(?P<msg>\S.*)$",
+    ),
     # PHP: "PHP Parse error:  syntax error, unexpected '}' in /src/Cart.php on line 12".
     _f(
         "php_error",
@@ -418,8 +427,11 @@ FORMATS: Final[tuple[Format, ...]] = (
         DETAIL,
         r"^(?:" + _PATH + r": )?(?P<msg>.+) at line (?P<line>\d+), column \d+\.\s+.*\(Severity: \d\)$",
     ),
+    # PHP_CodeSniffer's table under "FILE: /src/Cart.php" (the file from there, see _REFINE).
     _f("phpcs", "lint", DETAIL, r"^\s*(?P<line>\d+) \| ERROR\s*\| (?:\[.\] )?(?P<msg>.+)$"),
-    _f("shellcheck", "lint", DETAIL, r"^\s*\^-+ (?P<code>SC\d{4})(?: \(\w+\))?: (?P<msg>.+)$"),
+    # shellcheck's tty format: "In x.sh line 12:", the line, then "  ^-- SC2086: ..." (newer
+    # versions mark the span, "^--^", and the level, "(warning)"); its file and line from above.
+    _f("shellcheck", "lint", DETAIL, r"^\s*\^-*\^?\s+(?P<code>SC\d{4})(?: \(\w+\))?: (?P<msg>.+)$"),
     _f("hadolint", "lint", DETAIL, r"^(?P<file>\S+):(?P<line>\d+) (?P<code>DL\d{4}|SC\d{4}) error: (?P<msg>.+)$"),
     _f("markdownlint", "lint", DETAIL, r"^\s*" + _AT + r" (?P<code>MD\d{3})(?:/[\w-]+)* (?P<msg>.+)$"),
     # TSLint's prose format: "ERROR: (no-unused-variable) src/cart.ts[12, 5]: 'x' is declared but not used."
@@ -1287,6 +1299,56 @@ def _eslint_file(report: Report, lines: Lines, index: int) -> Report | None:
     return replace(report, line=heading[0], file=heading[1], location=location)
 
 
+_GO_PACKAGE: Final = re.compile(r"^# [\w.-]+(?:/[\w.-]+)*(?: \[[\w./ -]+\])?\s*$")
+_GO_ERROR: Final = re.compile(r"^(?:\.{1,2}/)?[\w./-]+\.go:\d+:\d+: ")
+GO_ERRORS: Final = 20
+
+
+def _go_build(report: Report, lines: Lines, index: int) -> Report | None:
+    """A Go compiler error stands under its package's "# import/path" heading, with only other
+    errors (and their indented detail) between; elsewhere the same shape is a linter's."""
+    start = lines[index][0]
+    for lineno, text in reversed(lines[max(0, index - GO_ERRORS) : index]):
+        if start - lineno > GO_ERRORS:
+            return None
+        if _GO_PACKAGE.match(text):
+            return report
+        if not (_GO_ERROR.match(text) or text.startswith(("\t", "  "))):
+            return None
+    return None
+
+
+_SHELLCHECK_PLACE: Final = re.compile(r"^In (?P<file>\S+) line (?P<line>\d+):\s*$")
+_PHPCS_FILE: Final = re.compile(r"^FILE: (?P<file>\S+)\s*$")
+PLACE_LOOKBACK: Final = 40
+
+
+def _place_above(pattern: re.Pattern[str], lines: Lines, index: int) -> re.Match[str] | None:
+    """The nearest line above ``lines[index]`` (within PLACE_LOOKBACK lines) that ``pattern`` matches."""
+    start = lines[index][0]
+    for lineno, text in reversed(lines[max(0, index - PLACE_LOOKBACK) : index]):
+        if start - lineno > PLACE_LOOKBACK:
+            return None
+        found = pattern.match(text)
+        if found:
+            return found
+    return None
+
+
+def _shellcheck_place(report: Report, lines: Lines, index: int) -> Report | None:
+    place = _place_above(_SHELLCHECK_PLACE, lines, index)
+    if place is None:
+        return report
+    return replace(report, file=place["file"], location=f"{place['file']}:{place['line']}")
+
+
+def _phpcs_file(report: Report, lines: Lines, index: int) -> Report | None:
+    heading = _place_above(_PHPCS_FILE, lines, index)
+    if heading is None:
+        return report
+    return replace(report, file=heading["file"], location=f"{heading['file']}:{report.location}")
+
+
 # What a format's match is completed with from the lines around it (None: it is no report).
 _REFINE: Final[dict[str, Callable[[Report, Lines, int], Report | None]]] = {
     "link_check": _link_entry,
@@ -1297,6 +1359,9 @@ _REFINE: Final[dict[str, Callable[[Report, Lines, int], Report | None]]] = {
     "minitest": _minitest,
     "numbered": _numbered_title,
     "busted": _busted_test,
+    "go_build": _go_build,
+    "shellcheck": _shellcheck_place,
+    "phpcs": _phpcs_file,
     "php_run_tests": _php_diff,
     "rustc": _rustc_place,
     "eslint": _eslint_file,

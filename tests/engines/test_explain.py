@@ -246,6 +246,18 @@ def test_a_runners_test_title_and_assertion_values_are_read_from_its_block(texts
     no_defects(finding)
 
 
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [(1, "would reformat src/cart/total.py"), (2, "1 file would be reformatted.")],
+        [(1, "Checking formatting..."), (2, "[warn] src/cart/total.py"), (3, "[warn] Code style issues found.")],
+    ],
+)
+def test_a_formatters_check_is_worded_as_the_files_it_would_change(lines: list[tuple[int, str]]) -> None:
+    finding = answer(lines)
+    assert finding.root_cause == "The format check lists src/cart/total.py as a file its formatter would change"
+
+
 def test_the_failing_steps_own_command_is_named_in_the_fix() -> None:
     lines = [(1, "$ go test ./..."), (5, "--- FAIL: TestParse (0.00s)"), (6, "    parse_test.go:31: expected 3, got 4")]
     finding = answer(lines, [5], 1)

@@ -1265,8 +1265,53 @@ def test_a_unicode_line_is_a_candidate_of_the_formats_python_matches(text: str) 
     assert parse_line([(1, text)], 0) is not None
 
 
+@pytest.mark.parametrize(
+    ("heading", "error", "location"),
+    [
+        ("# github.com/acme/cart", "./cart.go:12:2: undefined: Total", "./cart.go:12:2"),
+        (
+            "# example.com/x/cmd/app [example.com/x/cmd/app.test]",
+            "cmd/app/main_test.go:9:5: x declared and not used",
+            "cmd/app/main_test.go:9:5",
+        ),
+        ("# runtime/cgo", "../gcc.go:3:1: expected declaration, found 'IDENT' foo", "../gcc.go:3:1"),
+    ],
+)
+def test_a_go_compiler_error_stands_under_its_packages_heading(heading: str, error: str, location: str) -> None:
+    lines = [(1, heading), (2, error), (3, "\tneeded by x"), (4, "./cart.go:20:1: missing return")]
+    reports = [r for r in parse_reports(lines) if r.kind == "go_build"]
+    assert [(r.line, r.location, r.category) for r in reports][:1] == [(2, location, "compile")]
+    assert len(reports) == 2
+
+
+@pytest.mark.parametrize("above", ["$ golint ./...", "Running linters:", "ok  \tgithub.com/acme/cart\t0.01s"])
+def test_the_same_shape_outside_a_package_heading_is_no_compiler_error(above: str) -> None:
+    lines = [(1, above), (2, "cart.go:12:1: exported function Total should have comment or be unexported")]
+    assert [r for r in parse_reports(lines) if r.kind == "go_build"] == []
+
+
+@pytest.mark.parametrize(
+    ("lines", "location"),
+    [
+        (
+            ["In scripts/build.sh line 12:", "rm -rf $DIR/*", '       ^--^ SC2115 (warning): Use "${var:?}" here.'],
+            "scripts/build.sh:12",
+        ),
+        (["In ci.sh line 3:", "echo $1", "     ^-- SC2086: Double quote to prevent globbing."], "ci.sh:3"),
+        (
+            ["FILE: /src/Cart.php", "-" * 40, " 12 | ERROR | [x] Expected 1 space after IF keyword; 0 found"],
+            "/src/Cart.php:12",
+        ),
+    ],
+)
+def test_a_checkers_place_is_read_from_its_heading(lines: list[str], location: str) -> None:
+    [report] = parse_reports([(1 + i, t) for i, t in enumerate(lines)])
+    assert (report.category, report.location) == ("lint", location)
+
+
 # Lines of formats whose tests above need the lines around them (a command, a heading).
 _IN_CONTEXT = [
+    "./cart.go:12:2: undefined: Total",  # go_build, under its package's heading
     "src/cart.js",  # listed_file, under a list-mode checker
     "  01. [L0410] 301 https://github.com/a/old  → https://github.com/b/new ",  # awesome_bot's list
     "stack traceback:",  # lua_error, under Lua's message
