@@ -405,6 +405,12 @@ def _wording(
     key = category
     if kind == "missing_variable":
         key = "permission_or_secret_variable"
+    elif kind == "missing_input":
+        key = "permission_or_secret_input"
+    elif kind == "missing_command":
+        key = "dependency_install_command"
+    elif kind in ("perl_module", "ruby_load"):
+        key = "dependency_install_module"
     elif kind in ("listed_file", "black", "prettier", "gofmt"):
         # A formatter's check names each file it would change, and nothing else.
         key = "lint_listed"

@@ -698,7 +698,8 @@ FORMATS: Final[tuple[Format, ...]] = (
         DETAIL,
         r"\b(?P<subject>[A-Z][A-Z0-9_]{2,}) (?:is not set|must be set|is empty|not found in environment)\b",
     ),
-    _f("missing_variable", "permission_or_secret", DETAIL, r"Input required and not supplied: (?P<subject>\S+)"),
+    # An action's input the workflow does not pass (GitHub Actions' toolkit says so).
+    _f("missing_input", "permission_or_secret", DETAIL, r"(?P<msg>Input required and not supplied: (?P<subject>\S+))"),
     _w(
         "permission",
         "permission_or_secret",

@@ -258,6 +258,35 @@ def test_a_formatters_check_is_worded_as_the_files_it_would_change(lines: list[t
     assert finding.root_cause == "The format check lists src/cart/total.py as a file its formatter would change"
 
 
+@pytest.mark.parametrize(
+    ("line", "root_cause", "fix"),
+    [
+        (
+            "Error: Input required and not supplied: token",
+            "The action needs its input `token`, which the workflow does not pass: "
+            "Input required and not supplied: token",
+            "Pass `token` to the action under its step's `with:` (from a secret if it is one); "
+            "for forks, secrets are not available.",
+        ),
+        (
+            "/home/runner/work/_temp/x.sh: line 2: yarn: command not found",
+            "The step runs `yarn`, which is not installed on the runner (command not found)",
+            "Install `yarn` in an earlier step (or use an image that has it), or correct the command's name.",
+        ),
+        (
+            "/src/lib/cart.rb:1:in `require': cannot load such file -- nokogiri (LoadError)",
+            "The code loads `nokogiri`, which is not installed in the CI environment: "
+            "cannot load such file -- nokogiri",
+            "Declare the package that provides `nokogiri` in the project's dependency file and re-run the job.",
+        ),
+    ],
+)
+def test_a_missing_input_command_or_module_is_worded_as_what_it_is(line: str, root_cause: str, fix: str) -> None:
+    finding = answer([(1, line)])
+    assert (finding.root_cause, finding.suggested_fix) == (root_cause, fix)
+    no_defects(finding)
+
+
 def test_the_failing_steps_own_command_is_named_in_the_fix() -> None:
     lines = [(1, "$ go test ./..."), (5, "--- FAIL: TestParse (0.00s)"), (6, "    parse_test.go:31: expected 3, got 4")]
     finding = answer(lines, [5], 1)

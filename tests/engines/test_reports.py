@@ -526,7 +526,7 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
     ),
     (("KeyError: 'SESSION_SECRET'",), {"kind": "missing_variable", "subject": "SESSION_SECRET"}),
     (("Error: environment variable DEPLOY_TOKEN is not set",), {"kind": "missing_variable", "subject": "DEPLOY_TOKEN"}),
-    (("Error: Input required and not supplied: token",), {"kind": "missing_variable", "subject": "token"}),
+    (("Error: Input required and not supplied: token",), {"kind": "missing_input", "subject": "token"}),
     (("rm: cannot open '/etc/x': Permission denied",), {"kind": "permission", "strength": GENERIC}),
     (("Error: Invalid workflow file: .github/workflows/ci.yml#L12",), {"kind": "actions_config"}),
     (
