@@ -966,6 +966,13 @@ def _message_below(lines: Lines, index: int, kind: str = "") -> tuple[int, str] 
     return fallback
 
 
+def _goes_on(kind: str, message: str) -> bool:
+    """Whether a compiler's message goes on below its line: GHC's "error:" and its flags
+    ("error: [-Wunused-imports, -Werror=unused-imports]") over the message; gcc and clang echo
+    the source under a message that is whole."""
+    return kind == "gcc" and (message.endswith(":") or message.startswith("["))
+
+
 def _report(fmt: Format, lines: Lines, index: int, match: re.Match[str]) -> Report:
     lineno, text = lines[index]
     groups = {k: v for k, v in match.groupdict().items() if v}
@@ -973,7 +980,7 @@ def _report(fmt: Format, lines: Lines, index: int, match: re.Match[str]) -> Repo
     message_line = lineno
     if fmt.message_below:
         below = _message_below(lines, index, fmt.kind)
-        if below is not None and (not message or fmt.kind in ("rspec", "pre_commit", "gcc")):
+        if below is not None and (not message or fmt.kind in ("rspec", "pre_commit") or _goes_on(fmt.kind, message)):
             message_line, message = below[0], below[1] if not message else f"{message} {below[1]}"
     file = groups.get("file") or groups.get("file2") or ""
     line = groups.get("line") or groups.get("l2") or ""

@@ -287,6 +287,39 @@ def test_a_missing_input_command_or_module_is_worded_as_what_it_is(line: str, ro
     no_defects(finding)
 
 
+@pytest.mark.parametrize(
+    ("texts", "root_cause"),
+    [
+        (
+            [
+                "src/util.h:5:10: fatal error: zlib.h: No such file or directory",
+                " #include <zlib.h>",
+                "          ^~~~~~~~",
+            ],
+            "Compilation failed at src/util.h:5:10: zlib.h: No such file or directory",
+        ),
+        (
+            ["vis.h:21:29: error: unknown type name 'fd_set'", "vis.h:22:30: error: unknown type name 'fd_set'"],
+            "Compilation failed at vis.h:21:29: unknown type name 'fd_set'",
+        ),
+        (  # GHC: the message stands under "error:" and its flags
+            ["src/Cart.hs:12:5: error:", "    • Variable not in scope: total :: Int"],
+            "Compilation failed at src/Cart.hs:12:5: • Variable not in scope: total :: Int",
+        ),
+        (
+            [
+                "src/Cart.hs:3:1: error: [-Wunused-imports, -Werror=unused-imports]",
+                "    The import of ‘Data.List’ is redundant",
+            ],
+            "Compilation failed at src/Cart.hs:3:1: [-Wunused-imports, -Werror=unused-imports] "
+            "The import of ‘Data.List’ is redundant",
+        ),
+    ],
+)
+def test_a_compilers_message_is_its_own_not_the_source_it_echoes(texts: list[str], root_cause: str) -> None:
+    assert answer([(1 + i, t) for i, t in enumerate(texts)]).root_cause == root_cause
+
+
 def test_the_failing_steps_own_command_is_named_in_the_fix() -> None:
     lines = [(1, "$ go test ./..."), (5, "--- FAIL: TestParse (0.00s)"), (6, "    parse_test.go:31: expected 3, got 4")]
     finding = answer(lines, [5], 1)
