@@ -925,7 +925,9 @@ _NEVER: Final = re.compile(r"(?!)")
 # The line that starts a format's next block: its message search stops there.
 _HEADER_OF: Final[dict[str, re.Pattern[str]]] = {"pytest": re.compile(r"^_{3,} \S.* _{3,}$|^={3,} ")}
 # A label over a test's message ("Error Message:", Jasmine's "Message:"), not the message.
-_BLOCK_LABEL: Final = re.compile(r"^\s*(?:Error Message|Messages?|Stack Trace|Standard Output|Output):\s*$")
+_BLOCK_LABEL: Final = re.compile(
+    r"^\s*(?:Error Message|Messages?|Stack(?: Trace)?|Standard Output|Output|Error|Expected|Actual|Passed in):\s*$"
+)
 # A test run's closing count says how many failed, not why this one did.
 _RUN_SUMMARY: Final = re.compile(r"(?i)^\s*(?:test result:|tests? run:|\d+ (?:tests? )?(?:passed|failed)\b)")
 # (testify prints "Error Trace:" with the test's frames above its "Error:" line.)
@@ -1155,7 +1157,6 @@ def _php_diff_above(lines: Lines, index: int) -> tuple[int, str] | None:
 # test's own title last and ending in a colon: "  1) Cart", "       applies the discount:".
 _TITLE_PART: Final = re.compile(r"^(?P<indent>\s+)(?P<title>\S.*?)(?P<colon>:?)\s*$")
 TITLE_LINES: Final = 6
-_BLOCK_LABELS: Final = frozenset({"Message", "Messages", "Stack", "Error", "Expected", "Actual"})
 
 
 def _numbered_title(report: Report, lines: Lines, index: int) -> Report | None:
@@ -1167,7 +1168,7 @@ def _numbered_title(report: Report, lines: Lines, index: int) -> Report | None:
     lineno = lines[index][0]
     for number, text in lines[index + 1 : index + 1 + TITLE_LINES]:
         part = _TITLE_PART.match(text)
-        if number != lineno + 1 or part is None or len(part["indent"]) <= indent or part["title"] in _BLOCK_LABELS:
+        if number != lineno + 1 or part is None or len(part["indent"]) <= indent or _BLOCK_LABEL.match(text):
             return report  # no title below (Jasmine's "Message:" labels its block): the report as it is
         parts.append(part["title"])
         indent, lineno = len(part["indent"]), number
@@ -1267,16 +1268,19 @@ def _annotation_place(report: Report, lines: Lines, index: int) -> Report | None
 
 
 def _sanitizer_frames(report: Report, lines: Lines, index: int) -> Report | None:
+    """A sanitizer's report named by its program's top frames."""
     frames = _top_frames(lines, index)
     return replace(report, subject=" < ".join(frames)) if frames else report
 
 
 def _buildkit_place(report: Report, lines: Lines, index: int) -> Report | None:
+    """A BuildKit error placed on its step's header, which names the step."""
     step = _buildkit_step(lines, index, _buildkit_number(lines[index][1]))
     return replace(report, line=step[0], subject=step[1]) if step is not None else report
 
 
 def _lua_message(report: Report, lines: Lines, index: int) -> Report | None:
+    """Lua's "stack traceback:" as the error above it (none when there is no such error)."""
     above = _lua_error_above(lines, index)
     if above is None:
         return None
@@ -1284,6 +1288,7 @@ def _lua_message(report: Report, lines: Lines, index: int) -> Report | None:
 
 
 def _php_diff(report: Report, lines: Lines, index: int) -> Report | None:
+    """A run-tests.php result with the first unexpected line of its diff as the message."""
     diff = _php_diff_above(lines, index)
     return replace(report, message=diff[1], message_line=diff[0]) if diff is not None else report
 
@@ -1300,6 +1305,7 @@ def _rustc_place(report: Report, lines: Lines, index: int) -> Report | None:
 
 
 def _eslint_file(report: Report, lines: Lines, index: int) -> Report | None:
+    """A stylish report's line placed under its file heading."""
     heading = _heading_above(lines, index)
     if heading is None:
         return report
@@ -1344,6 +1350,7 @@ def _place_above(pattern: re.Pattern[str], lines: Lines, index: int) -> re.Match
 
 
 def _shellcheck_place(report: Report, lines: Lines, index: int) -> Report | None:
+    """shellcheck's finding placed at the "In x.sh line N:" above it."""
     place = _place_above(_SHELLCHECK_PLACE, lines, index)
     if place is None:
         return report
@@ -1351,6 +1358,7 @@ def _shellcheck_place(report: Report, lines: Lines, index: int) -> Report | None
 
 
 def _phpcs_file(report: Report, lines: Lines, index: int) -> Report | None:
+    """PHP_CodeSniffer's row placed in the file its "FILE:" heading names."""
     heading = _place_above(_PHPCS_FILE, lines, index)
     if heading is None:
         return report
