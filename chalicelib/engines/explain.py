@@ -392,6 +392,11 @@ def explain(decision: Decision, lines: Lines, failing_step_start: int | None = N
     return finding
 
 
+def _says_something(message: str) -> bool:
+    """Whether a message holds a word or a number (a line of dots or dashes quotes nothing)."""
+    return any(char.isalnum() for char in message)
+
+
 def _variant(values: dict[str, str], *needed: str) -> bool:
     return all(values.get(name) for name in needed)
 
@@ -436,8 +441,9 @@ def _wording(
             if pair:
                 values.update(actual=pair.group(1), expected=pair.group(2))
                 break
-    if not values.get("message") and not (key == "test_assertion" and values.get("test")):
+    if not _says_something(values.get("message", "")) and not (key == "test_assertion" and values.get("test")):
         key = "unknown"
+        values["message"] = ""
     return _sentences(key, values), plan
 
 
@@ -455,6 +461,8 @@ _VARIANTS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
         ("command", "exit_code", "message"),
         ("command", "message"),
         ("message",),
+        ("command", "exit_code"),
+        ("command",),
         (),
     ),
     "fix": (("test", "command"), ("location",), ("file",), ("subject",), ("command",), ()),

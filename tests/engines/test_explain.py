@@ -320,6 +320,15 @@ def test_a_compilers_message_is_its_own_not_the_source_it_echoes(texts: list[str
     assert answer([(1 + i, t) for i, t in enumerate(texts)]).root_cause == root_cause
 
 
+def test_a_best_line_of_punctuation_is_not_quoted_as_the_most_telling_line() -> None:
+    finding = answer([(1, "$ make"), (2, "."), (3, 'The command "make" exited with 2.')], [2], 1, [3])
+    assert (finding.summary, finding.root_cause) == (
+        "`make` failed",
+        "`make` failed with exit code 2; the log names no error line.",
+    )
+    no_defects(finding)
+
+
 def test_the_failing_steps_own_command_is_named_in_the_fix() -> None:
     lines = [(1, "$ go test ./..."), (5, "--- FAIL: TestParse (0.00s)"), (6, "    parse_test.go:31: expected 3, got 4")]
     finding = answer(lines, [5], 1)
