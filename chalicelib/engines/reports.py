@@ -1166,15 +1166,15 @@ def _numbered_title(report: Report, lines: Lines, index: int) -> Report | None:
     indent = len(head["indent"]) if head else 0
     parts = [report.test]
     lineno = lines[index][0]
-    for number, text in lines[index + 1 : index + 1 + TITLE_LINES]:
+    for at in range(index + 1, min(index + 1 + TITLE_LINES, len(lines))):
+        number, text = lines[at]
         part = _TITLE_PART.match(text)
         if number != lineno + 1 or part is None or len(part["indent"]) <= indent or _BLOCK_LABEL.match(text):
             return report  # no title below (Jasmine's "Message:" labels its block): the report as it is
         parts.append(part["title"])
         indent, lineno = len(part["indent"]), number
         if part["colon"]:
-            title_end = lines.index((number, text))
-            below = _message_below(lines, title_end)
+            below = _message_below(lines, at)
             message = below[1] if below is not None else report.message
             where = below[0] if below is not None else report.message_line
             return replace(report, test=" ".join(parts), message=" ".join(message.split()), message_line=where)
