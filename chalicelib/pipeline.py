@@ -34,6 +34,8 @@ from chalicelib.history.flaky import Changes, detect, verdict
 from chalicelib.history.outcomes import JobOutcome, OutcomeHistory, failure_outcome, passed_job
 from chalicelib.ingest.logsource import TimeBoundBlocks, iter_bytes_blocks, iter_file_blocks
 from chalicelib.ingest.metadata import (
+    NO_FAILED_STEPS,
+    FailedSteps,
     RunMetadata,
     from_log_head,
     green_log_keys,
@@ -105,21 +107,28 @@ def _baseline(services: Services, bucket: str | None, metadata: RunMetadata) -> 
 
 
 def analyze(
-    blocks: BlockSource, metadata: RunMetadata, services: Services, baseline: frozenset[bytes] = frozenset()
+    blocks: BlockSource,
+    metadata: RunMetadata,
+    services: Services,
+    baseline: frozenset[bytes] = frozenset(),
+    failed_steps: FailedSteps = NO_FAILED_STEPS,
 ) -> dict[str, Any]:
     """The finding for one log, as the record's fields; raises LogReadError (also for a log with
-    no text) or PayloadTooLargeError."""
+    no text) or PayloadTooLargeError. ``failed_steps`` tell the failing step from steps allowed
+    to fail, when the CI said which failed."""
     settings = services.settings
     bounded = TimeBoundBlocks(blocks, services.read_deadline, time.monotonic)
     source = _HeadCapture(bounded)
-    excerpt = build_excerpt(source, settings.excerpt_max_chars, services.redactor, baseline)
+    excerpt = build_excerpt(source, settings.excerpt_max_chars, services.redactor, baseline, failed_steps.seconds())
     if not any(text.strip() for _, text in excerpt.lines):
         # Nothing to explain: a record would only say "unknown" and open an issue about nothing.
         what = "is empty" if excerpt.total_bytes == 0 else f"holds no readable text ({excerpt.total_bytes} bytes)"
         raise LogReadError(f"the log {what}; nothing was analyzed")
     if not (metadata.repo and metadata.sha and metadata.branch):  # the head can only fill these
         metadata = metadata.merged(from_log_head(source.text()))
-    finding = analyze_offline(excerpt.lines, excerpt.anchors, excerpt.failing_step_start, excerpt.fail_markers)
+    finding = analyze_offline(
+        excerpt.lines, excerpt.anchors, excerpt.failing_step_start, excerpt.fail_markers, excerpt.allowed_failures
+    )
     redact = services.redactor.redact
     fields: dict[str, Any] = {
         "metadata": metadata.to_dict(),
@@ -140,6 +149,11 @@ def analyze(
             "total_bytes": excerpt.total_bytes,
             "failing_step_start": excerpt.failing_step_start,
             "fail_markers": excerpt.fail_markers,
+            **(
+                {"allowed_failures": [list(span) for span in excerpt.allowed_failures]}
+                if excerpt.allowed_failures
+                else {}
+            ),
             **({"read_limit": {"reason": "time", "bytes": bounded.read_bytes}} if bounded.read_bytes else {}),
         },
         "edits": finding.edits,
@@ -195,6 +209,7 @@ def run(
     act: bool,
     persist: bool = True,
     baseline: Callable[[], frozenset[bytes]] = frozenset,
+    failed_steps: FailedSteps = NO_FAILED_STEPS,
 ) -> Outcome:
     """Analyze once per id, store the record, then act; a repeated id returns the stored record.
 
@@ -202,7 +217,7 @@ def run(
     """
     store = services.store
     if not persist and not act:
-        fields = analyze(blocks, metadata, services, baseline())
+        fields = analyze(blocks, metadata, services, baseline(), failed_steps)
         analysis = Analysis(
             id=analysis_id, created_at=services.now().isoformat(), source=source, status="complete", **fields
         )
@@ -233,7 +248,7 @@ def run(
             except NotFoundError:
                 pass
         if existing is None:
-            fields = analyze(blocks, metadata, services, baseline())
+            fields = analyze(blocks, metadata, services, baseline(), failed_steps)
             analysis = Analysis(
                 id=analysis_id,
                 created_at=services.now().isoformat(),
@@ -522,7 +537,14 @@ def handle_log_created(services: Services, bucket: str, key: str) -> Outcome | N
     analysis_id = make_id(obj.last_modified, "s3", bucket, key, obj.etag)
     blocks = logs.blocks(key, services.settings.max_log_bytes)
     return run(
-        services, analysis_id, source, blocks, metadata, True, baseline=lambda: _baseline(services, bucket, metadata)
+        services,
+        analysis_id,
+        source,
+        blocks,
+        metadata,
+        True,
+        baseline=lambda: _baseline(services, bucket, metadata),
+        failed_steps=obj.failed_steps,
     )
 
 
@@ -539,7 +561,14 @@ def analyze_s3_key(services: Services, key: str, metadata: RunMetadata, act: boo
         analysis_id = make_id(services.now(), "manual", bucket, key, obj.etag, json.dumps(metadata.to_dict()))
     blocks = logs.blocks(key, services.settings.max_log_bytes)
     return run(
-        services, analysis_id, source, blocks, metadata, act, baseline=lambda: _baseline(services, bucket, metadata)
+        services,
+        analysis_id,
+        source,
+        blocks,
+        metadata,
+        act,
+        baseline=lambda: _baseline(services, bucket, metadata),
+        failed_steps=obj.failed_steps,
     )
 
 

@@ -521,6 +521,55 @@ def test_the_reusable_workflow_collects_every_failed_jobs_log_with_least_permiss
     assert ci["jobs"]["collect-logs"]["uses"] == "./.github/workflows/collect-failed-logs.yml"
 
 
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
+def test_the_reusable_workflow_uploads_each_failed_jobs_failed_step_times() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "collect-failed-logs.yml").read_text())
+    script = next(iter(workflow["jobs"].values()))["steps"][-1]["run"]
+    [listing] = re.findall(r"--jq '([^']*)'", script)
+    [metadata] = re.findall(r"--arg steps \"\$failed_steps\" \\\n\s*'([^']*)'", script)
+
+    def step(name: str, conclusion: str, started: str, completed: str) -> dict[str, str]:
+        return {
+            "name": name,
+            "status": "completed",
+            "conclusion": conclusion,
+            "started_at": started,
+            "completed_at": completed,
+        }
+
+    jobs = {
+        "jobs": [
+            {
+                "id": 11,
+                "name": "test (3.12)",
+                "conclusion": "failure",
+                "steps": [
+                    step("Lint", "success", "2026-09-26T10:00:00Z", "2026-09-26T10:00:02Z"),  # continue-on-error
+                    step("Test", "failure", "2026-09-26T03:00:03.000-07:00", "2026-09-26T03:00:10.000-07:00"),
+                ],
+            },
+            {"id": 12, "name": "build", "conclusion": "timed_out"},  # no steps listed
+            {"id": 13, "name": "docs", "conclusion": "success", "steps": []},
+        ]
+    }
+    listed = subprocess.run(["jq", "-r", listing], input=json.dumps(jobs), capture_output=True, text=True, check=True)
+    assert listed.stdout == (
+        "11\ttest (3.12)\t2026-09-26T03:00:03.000-07:00/2026-09-26T03:00:10.000-07:00\n12\tbuild\t\n"
+    )
+    arguments = ["repo", "sha", "branch", "run", "attempt", "workflow", "job", "job_id", "url"]
+
+    def uploaded(steps: str) -> dict[str, str]:
+        args = [x for name in arguments for x in ("--arg", name, name.upper())]
+        out = subprocess.run(
+            ["jq", "-cn", *args, "--arg", "steps", steps, metadata], capture_output=True, text=True, check=True
+        )
+        return dict(json.loads(out.stdout))
+
+    times = "2026-09-26T03:00:03.000-07:00/2026-09-26T03:00:10.000-07:00"
+    assert uploaded(times)["failed-steps"] == times
+    assert "failed-steps" not in uploaded("") and uploaded("")["job-id"] == "JOB_ID"
+
+
 def test_prod_acts_when_its_credentials_are_configured_and_dev_drafts() -> None:
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
 

@@ -108,6 +108,7 @@ def consult_model(
         step_name(excerpt.lines, excerpt.failing_step_start),
         excerpt.total_lines,
         files,
+        allowed_failures=excerpt.allowed_failures,
     )
     result = ask(
         prompt,

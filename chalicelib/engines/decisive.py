@@ -52,8 +52,14 @@ def decide(
     anchors: Sequence[int] = (),
     failing_step_start: int | None = None,
     fail_markers: Sequence[int] = (),
+    allowed_failures: Sequence[tuple[int, int]] = (),
 ) -> Decision:
-    """The decisive failure statement among ``lines`` (the excerpt's, in line order)."""
+    """The decisive failure statement among ``lines`` (the excerpt's, in line order).
+
+    ``allowed_failures`` are the (start, end) lines of steps that failed but were allowed to
+    (continue-on-error): their reports, like those of a command that ignores its failure, rank
+    under every other statement.
+    """
     reports = parse_reports(lines)
     step = _failing_step(failing_step_start, fail_markers)
     best_line = anchors[0] if anchors else None
@@ -63,7 +69,9 @@ def decide(
 
     def ignored(report: Report) -> bool:
         if report.line not in tolerated:
-            tolerated[report.line] = _under_tolerant_command(lines, report.line)
+            tolerated[report.line] = any(
+                start <= report.line <= end for start, end in allowed_failures
+            ) or _under_tolerant_command(lines, report.line)
         return tolerated[report.line]
 
     def weight(report: Report) -> tuple[int, int, int]:
@@ -77,8 +85,9 @@ def decide(
         near = abs(report.line - best_line) if best_line is not None else 0
         return score, -near, -report.line
 
-    # A command whose failure the script ignores ("make lint || true") did not fail the job:
-    # what it printed ranks under every other statement (quoted still when nothing else is).
+    # A command whose failure the script ignores ("make lint || true"), or a step allowed to fail,
+    # did not fail the job: what it printed ranks under every other statement (quoted still when
+    # nothing else is).
     ranked = sorted(reports, key=weight, reverse=True)
     chosen = next((r for r in ranked if not ignored(r)), ranked[0] if ranked else None)
     if chosen is not None:

@@ -26,7 +26,9 @@ def analyze_offline(
     anchors: Sequence[int] = (),
     failing_step_start: int | None = None,
     fail_markers: Sequence[int] = (),
+    allowed_failures: Sequence[tuple[int, int]] = (),
 ) -> Finding:
-    """The finding for an excerpt: its lines, best lines first in ``anchors``, and the failing step."""
-    decision = decide(lines, anchors, failing_step_start, fail_markers)
+    """The finding for an excerpt: its lines, best lines first in ``anchors``, the failing step,
+    and the steps that failed but were allowed to."""
+    decision = decide(lines, anchors, failing_step_start, fail_markers, allowed_failures)
     return explain(decision, lines, failing_step_start)

@@ -34,8 +34,10 @@ def build_prompt(
     total_lines: int,
     files: Mapping[str, str] | None = None,
     delimiter: str | None = None,
+    allowed_failures: Sequence[tuple[int, int]] = (),
 ) -> Prompt:
-    """System and user messages for one analysis; ``lines`` must already be redacted."""
+    """System and user messages for one analysis; ``lines`` must already be redacted.
+    ``allowed_failures`` are the (start, end) lines of steps that failed but were allowed to."""
     delimiter = delimiter or new_delimiter()
 
     def clean(text: str) -> str:
@@ -55,6 +57,7 @@ def build_prompt(
         delimiter=delimiter,
         excerpt=excerpt,
         files=capped,
+        allowed=allowed_failures,
     )
     return Prompt([{"role": "system", "content": system}, {"role": "user", "content": user}], delimiter)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import gc
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from chalicelib.excerpt.cleaning import REDACT_LINE_CHARS, clean_line, shorten, was_cut
@@ -54,6 +54,9 @@ class Excerpt:
     anchors: list[int]
     fail_markers: list[int]
     failing_step_start: int | None
+    # Steps that failed but were allowed to (start line, failure marker line): what they printed
+    # did not fail the job.
+    allowed_failures: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def chars(self) -> int:
@@ -199,17 +202,19 @@ def build_excerpt(
     max_chars: int = DEFAULT_MAX_CHARS,
     redactor: Redactor | None = None,
     baseline: frozenset[bytes] = frozenset(),
+    failed_steps: Sequence[tuple[bytes, bytes]] = (),
 ) -> Excerpt:
     """Excerpt the log that ``blocks()`` streams (scan, then fetch the chosen lines).
 
     A log of up to RETAIN_BYTES is kept from the first pass for the second; a larger one is
     streamed twice (``blocks()`` is called again), so memory stays bounded.
     ``baseline`` holds the line keys of a successful run (see planning.baseline_keys), demoted here.
+    ``failed_steps`` are the times of the steps the CI concluded failed (planning.split_allowed_failures).
     Raises whatever the block source raises (LogReadError, PayloadTooLargeError).
     """
     with _without_cycle_collection():
         result = scan(blocks(), retain=RETAIN_BYTES)
-        items, anchors, regions = plan(result, baseline)
+        items, anchors, regions, allowed = plan(result, baseline, failed_steps)
         if result.pieces is not None:
             raw = LineCache(kept=RetainedLines(result))
         else:
@@ -231,4 +236,5 @@ def build_excerpt(
         anchors=anchors,
         fail_markers=sorted({m for r in regions for m in (r.end, *r.later_markers)}),
         failing_step_start=regions[0].start if regions else None,
+        allowed_failures=[(r.start, r.end) for r in allowed],
     )

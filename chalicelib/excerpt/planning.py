@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from chalicelib.excerpt.linescore import DIGITS, line_key, line_signals, repeat_form, scoring_form
 from chalicelib.excerpt.logscan import (
@@ -69,11 +69,48 @@ _GROUP_BASE: Final = {FAIL_MARK: 6, LOCATION: 6, BLOCK_HEADER: 7}
 
 @dataclass
 class Region:
-    """A step that failed: from its start to its first failure marker."""
+    """A step that failed: from its start to its first failure marker, with the second each of
+    those lines was printed at when the log is timestamped (GitHub Actions), else empty."""
 
     start: int
     end: int
     later_markers: list[int]
+    opened: bytes = b""
+    closed: bytes = b""
+
+
+def _second(raw: bytes) -> bytes:
+    """The UTC second a GitHub Actions line was printed at ("2026-09-26T10:00:01"), else empty."""
+    return raw[:19] if raw[10:11] == b"T" and raw[19:20] in (b".", b"Z") else b""
+
+
+def split_allowed_failures(
+    regions: list[Region], failed_steps: Sequence[tuple[bytes, bytes]]
+) -> tuple[list[Region], list[Region]]:
+    """The failing steps the job's own result counts, and the steps that failed but were allowed
+    to (GitHub Actions' ``continue-on-error``: the log shows its "Process completed with exit
+    code 1" like any other, but GitHub concluded the step a success).
+
+    ``failed_steps`` are the (first, last) UTC seconds, as "YYYY-MM-DDTHH:MM:SS" bytes, of the
+    steps GitHub concluded failed. A region is one of them when its marker was printed within one
+    and its start not before it. When no region is (a log without timestamps, or times that do
+    not describe this log), every region counts, as without ``failed_steps``.
+    """
+    if not failed_steps or not regions:
+        return regions, []
+
+    def counted(region: Region) -> bool:
+        return any(
+            first <= region.closed <= last and (not region.opened or region.opened >= first)
+            for first, last in failed_steps
+        )
+
+    flags = [bool(r.closed) and counted(r) for r in regions]
+    if not any(flags):
+        return regions, []
+    return [r for r, f in zip(regions, flags, strict=True) if f], [
+        r for r, f in zip(regions, flags, strict=True) if not f
+    ]
 
 
 # pre-commit prints a failed hook's output under its verdict line ("mypy....Failed", the hook's
@@ -100,12 +137,12 @@ def landmarks(hits: list[Hit]) -> Landmarks:
     regions: list[Region] = []
     hooks: list[int] = []
     summary: int | None = None
-    step_start = 1
+    step_start, step_raw = 1, b""
     for lineno, group, raw, _, _ in hits:
         if group == ERROR_WORD or group == LOCATION:
             continue  # most hits
         if group == STEP_START:
-            step_start = lineno
+            step_start, step_raw = lineno, raw
         elif group == FAIL_MARK:
             if regions and regions[-1].end >= step_start:
                 # Markers after the first in one step are echoes (make's nested "Error 2",
@@ -113,7 +150,7 @@ def landmarks(hits: list[Hit]) -> Landmarks:
                 if len(regions[-1].later_markers) < 8:
                     regions[-1].later_markers.append(lineno)
             else:
-                regions.append(Region(step_start, lineno, []))
+                regions.append(Region(step_start, lineno, [], _second(step_raw), _second(raw)))
         elif group == SUMMARY:
             summary = lineno
         elif len(hooks) < MAX_HOOKS and _HOOK_FAILED.search(raw):
@@ -276,12 +313,39 @@ def _summary_items(result: ScanResult, heading: int) -> list[Item]:
 SUBCOMMAND_LINES: Final = 4
 
 
-def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[list[Item], list[int], list[Region]]:
-    """Decide which line ranges to show, most important first."""
+class Plan(NamedTuple):
+    """The line ranges to show, most important first; the best lines (anchors), best first; the
+    failing steps; and the steps that failed but were allowed to (see split_allowed_failures)."""
+
+    items: list[Item]
+    anchors: list[int]
+    regions: list[Region]
+    allowed: list[Region]
+
+
+# What a step allowed to fail printed ranks under the failing step's lines (as what comes after
+# the last failure does).
+ALLOWED_PENALTY: Final = 8
+
+
+def plan(
+    result: ScanResult, baseline: frozenset[bytes] = frozenset(), failed_steps: Sequence[tuple[bytes, bytes]] = ()
+) -> Plan:
+    """Decide which line ranges to show, most important first.
+
+    ``failed_steps`` are the times of the steps GitHub concluded failed (see
+    split_allowed_failures); without them every failing step the log shows counts.
+    """
     earlier: dict[int, int] = {}
     marks = landmarks(result.hits)
-    regions = marks.regions
+    regions, allowed = split_allowed_failures(marks.regions, failed_steps)
     scored, failed_command = _score_hits(result, regions, baseline, earlier)
+    if allowed:
+        spans = [(r.start, r.end) for r in allowed]
+        scored = sorted(
+            (negative + ALLOWED_PENALTY if any(a <= line <= b for a, b in spans) else negative, line)
+            for negative, line in scored
+        )
     anchors: list[int] = []
     scores: dict[int, int] = {}
     near: set[int] = set()  # the lines within 4 of an anchor: no anchor of their own
@@ -349,4 +413,4 @@ def plan(result: ScanResult, baseline: frozenset[bytes] = frozenset()) -> tuple[
     if anchors:
         items.append(Item(max(1, anchors[0] - 10), anchors[0] + 400, 8000, extend=True))
     items.append(Item(max(1, last - 30), last, 2000, backward=True))
-    return items, anchors, regions
+    return Plan(items, anchors, regions, allowed)

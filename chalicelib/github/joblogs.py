@@ -112,6 +112,7 @@ def _metadata(job: FailedJob) -> dict[str, str]:
         "workflow": _UNSAFE.sub("-", job.workflow),
         "job": _UNSAFE.sub("-", job.job_name),
         "job-id": str(job.job_id),
+        "failed-steps": job.failed_steps,
     }
     return {k: v for k, v in fields.items() if v and v.isascii() and valid_value(k.replace("-", "_"), v)}
 

@@ -33,6 +33,7 @@ from chalicelib.errors import (
     aws_code,
 )
 from chalicelib.history.outcomes import JobOutcome, OutcomeHistory, passed_job
+from chalicelib.ingest.metadata import FailedSteps
 from chalicelib.secrets import read_secret
 from chalicelib.settings import Settings
 from chalicelib.store.records import RecordStore
@@ -61,6 +62,9 @@ class FailedJob:
     run_url: str
     conclusion: str
     installation_id: int | None = None
+    # When the steps GitHub concluded failed ran (FailedSteps.encode): a step allowed to fail
+    # (continue-on-error) concludes a success, though its log reads like a failure.
+    failed_steps: str = ""
 
     @property
     def failed(self) -> bool:
@@ -189,9 +193,30 @@ def _failed_job(payload: Mapping[str, Any]) -> FailedJob | None:
             run_url=str(job.get("html_url") or ""),
             conclusion=str(job.get("conclusion") or ""),
             installation_id=int(installation["id"]) if isinstance(installation, dict) else None,
+            failed_steps=failed_steps(job.get("steps")).encode(),
         )
     except (KeyError, TypeError, ValueError):
         return None
+
+
+# A step's conclusion after continue-on-error: a step allowed to fail concludes "success".
+_STEP_FAILED = ("failure", "timed_out", "cancelled")
+
+
+def failed_steps(steps: object) -> FailedSteps:
+    """The times of the steps a job's ``steps`` list (webhook or jobs API) says failed; a step
+    without both times, or with times that are not ISO 8601, is left out."""
+    windows: list[tuple[datetime, datetime]] = []
+    for step in steps if isinstance(steps, list) else []:
+        if not isinstance(step, dict) or step.get("conclusion") not in _STEP_FAILED:
+            continue
+        try:
+            windows.append(
+                (datetime.fromisoformat(str(step["started_at"])), datetime.fromisoformat(str(step["completed_at"])))
+            )
+        except (KeyError, ValueError):
+            continue
+    return FailedSteps.of(windows)
 
 
 # The first retry of a failed collection waits this long, each next one twice as long (SQS's own

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.errors import AWS_ERRORS, BadInputError, NotFoundError, StorageError, aws_code, aws_not_found
 from chalicelib.ingest.logsource import iter_log_blocks
-from chalicelib.ingest.metadata import RunMetadata
+from chalicelib.ingest.metadata import NO_FAILED_STEPS, FailedSteps, RunMetadata
 
 if TYPE_CHECKING:  # the stubs are a dev dependency; boto3 returns these at run time
     from mypy_boto3_s3 import S3Client
@@ -33,6 +33,7 @@ class LogObject:
     size: int
     last_modified: datetime
     metadata: RunMetadata
+    failed_steps: FailedSteps = NO_FAILED_STEPS
 
 
 class LogBucket:
@@ -54,6 +55,12 @@ class LogBucket:
         except BadInputError as exc:
             log.warning("ignoring S3 metadata of %s: %s", key, exc)
             metadata = RunMetadata()
+        try:
+            steps = FailedSteps.from_mapping(head.get("Metadata", {}))
+        except BadInputError as exc:
+            # Only sharpens which step is the failing one: the log is analyzed without it.
+            log.warning("ignoring the failed steps of %s: %s", key, exc)
+            steps = FailedSteps()
         return LogObject(
             self.bucket,
             key,
@@ -61,6 +68,7 @@ class LogBucket:
             int(head.get("ContentLength", 0)),
             head["LastModified"],
             metadata,
+            steps,
         )
 
     def sidecar(self, key: str) -> RunMetadata:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import re2
@@ -165,6 +166,81 @@ def green_log_keys(prefix: str, metadata: RunMetadata) -> list[str]:
         return []
     base = f"{prefix}{metadata.repo}/green/{metadata.workflow or '_'}/{metadata.job}"
     return [f"{base}.log.gz", f"{base}.log"]
+
+
+# The steps of a GitHub Actions job that GitHub concluded failed, as S3 object metadata carries
+# them (``failed-steps``): each step's ISO 8601 ``started_at/completed_at``, comma-separated.
+FAILED_STEPS_FIELD = "failed-steps"
+MAX_FAILED_STEPS = 4
+# Log lines carry the runner's time to the 100 ns, the steps GitHub's to the second (and
+# either may round): a step's window is widened by this much on each side.
+STEP_SLACK = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class FailedSteps:
+    """When the steps GitHub concluded failed ran (UTC), for telling them from steps that failed
+    but were allowed to (``continue-on-error``): the job's log shows both alike."""
+
+    windows: tuple[tuple[datetime, datetime], ...] = ()
+
+    @classmethod
+    def of(cls, windows: Iterable[tuple[datetime, datetime]]) -> FailedSteps:
+        """The first MAX_FAILED_STEPS windows, in UTC (a time without a zone is taken as UTC)."""
+        kept = [(_utc(start), _utc(end)) for start, end in windows][:MAX_FAILED_STEPS]
+        return cls(tuple(kept))
+
+    @classmethod
+    def parse(cls, text: str) -> FailedSteps:
+        """Read ``encode``'s form. Raises BadInputError for anything else, or an end before its start."""
+        windows: list[tuple[datetime, datetime]] = []
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            start, slash, end = part.partition("/")
+            try:
+                window = (_utc(datetime.fromisoformat(start)), _utc(datetime.fromisoformat(end)))
+            except ValueError:
+                window = None
+            if not slash or window is None:
+                raise BadInputError(
+                    f"{FAILED_STEPS_FIELD} must be ISO 8601 started_at/completed_at pairs, not {part[:60]!r}"
+                )
+            if window[1] < window[0]:
+                raise BadInputError(f"{FAILED_STEPS_FIELD}: a step ends before it starts ({part[:60]!r})")
+            windows.append(window)
+        if len(windows) > MAX_FAILED_STEPS:
+            raise BadInputError(f"{FAILED_STEPS_FIELD} lists {len(windows)} steps; at most {MAX_FAILED_STEPS}")
+        return cls(tuple(windows))
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> FailedSteps:
+        """The ``failed-steps`` (or ``failed_steps``) field of S3 metadata; empty without one.
+        Raises BadInputError as ``parse`` does."""
+        for name, value in data.items():
+            if name.lower().replace("_", "-") == FAILED_STEPS_FIELD:
+                if not isinstance(value, str):
+                    raise BadInputError(f"metadata field {name!r} must be a string")
+                return cls.parse(value)
+        return cls()
+
+    def encode(self) -> str:
+        """``2026-09-26T10:00:02Z/2026-09-26T10:01:00Z,...``, to the second (ASCII, as S3 metadata
+        takes it; the slack ``seconds`` adds covers the fraction)."""
+        return ",".join(f"{start:%Y-%m-%dT%H:%M:%SZ}/{end:%Y-%m-%dT%H:%M:%SZ}" for start, end in self.windows)
+
+    def seconds(self) -> list[tuple[bytes, bytes]]:
+        """Each window widened by STEP_SLACK, as the excerpt compares log lines' times: UTC
+        ``YYYY-MM-DDTHH:MM:SS`` bytes."""
+        return [
+            (f"{start - STEP_SLACK:%Y-%m-%dT%H:%M:%S}".encode(), f"{end + STEP_SLACK:%Y-%m-%dT%H:%M:%S}".encode())
+            for start, end in self.windows
+        ]
+
+
+NO_FAILED_STEPS = FailedSteps()
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @functools.cache

@@ -6,11 +6,12 @@ import json
 from typing import Any
 
 from chalicelib.ingest.metadata import RunMetadata
-from chalicelib.pipeline import analyze_text
+from chalicelib.pipeline import analyze_s3_key, analyze_text
 from chalicelib.services import Services, build_services
 from chalicelib.settings import Settings
 from tests.conftest import BUCKET, example
 from tests.support.llm_stub import GOOD_ANSWER, ChatStub, Reply
+from tests.support.logs import ALLOWED_THEN_FAILED, TEST_STEP_TIMES
 
 
 def services(s3: Any, stub: ChatStub, **env: str) -> Services:
@@ -122,3 +123,15 @@ def test_a_200_that_is_no_chat_completion_still_stores_the_offline_record(s3: An
     assert stored.engine["name"] == "heuristic"
     assert stored.engine["fallback_reason"] == "openai: the answer is not a chat completion (the choice has no message)"
     assert "F401" in stored.root_cause and len(chat_stub.received) == 1
+
+
+def test_the_model_is_told_which_step_was_allowed_to_fail(s3: Any, chat_stub: ChatStub) -> None:
+    key = "logs/acme/api/77-1-test.log"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=ALLOWED_THEN_FAILED, Metadata={"failed-steps": TEST_STEP_TIMES})
+    analyze_s3_key(services(s3, chat_stub), key, RunMetadata(), False)
+    user = chat_stub.received[0].body["messages"][1]["content"]
+    assert (
+        "Failing step: make test\n"
+        "Lines 1 to 4 are a step that failed but was allowed to fail (continue-on-error); it did not fail the job.\n"
+        "Category found by rules: test_assertion\n"
+    ) in user

@@ -116,3 +116,24 @@ def test_when_only_a_tolerated_command_printed_errors_they_are_still_quoted() ->
     lines = [(10, "$ make lint || true"), (11, "src/app.py:3:1: E302 expected 2 blank lines, found 1")]
     decision = decide(lines, [11])
     assert decision.statement == lines[1]
+
+
+def test_a_step_allowed_to_fail_ranks_under_the_failing_step() -> None:
+    lines = [
+        (1, "Run make lint"),
+        (3, "src/app/cart.py:3:1: E302 expected 2 blank lines, found 1"),
+        (4, "##[error]Process completed with exit code 1."),
+        (5, "Run make test"),
+        (7, "error: the fixture server did not start"),
+        (8, "##[error]Process completed with exit code 2."),
+    ]
+    # The lint error is the stronger statement: without the CI's word it explains the job.
+    assert decide(lines, [3], 1, [4, 8]).statement == lines[1]
+    decision = decide(lines, [7], 5, [8], allowed_failures=[(1, 4)])
+    assert decision.statement == lines[4] and decision.in_step
+
+
+def test_when_only_a_step_allowed_to_fail_printed_errors_they_are_still_quoted() -> None:
+    lines = [(1, "Run make lint"), (3, "src/app.py:3:1: E302 expected 2 blank lines, found 1"), (9, "Run make test")]
+    decision = decide(lines, [3], 9, [], allowed_failures=[(1, 4)])
+    assert decision.statement == lines[1]

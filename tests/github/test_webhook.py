@@ -27,6 +27,7 @@ from chalicelib.settings import Settings
 from tests.conftest import BUCKET, ROOT, STAGE, example, list_keys
 from tests.support import octokit
 from tests.support.github_stub import GitHubStub
+from tests.support.logs import ALLOWED_THEN_FAILED, TEST_STEP_TIMES
 
 SECRET = "whsec-" + "k3y" * 10
 REPO = "acme/report-builder"
@@ -115,6 +116,8 @@ def test_a_failed_job_is_queued_once_and_a_redelivery_is_acknowledged(client: Cl
         {
             "branch": job["head_branch"],
             "conclusion": "failure",
+            # The example's "Run yarn run format-check" step failed; its times, to the second.
+            "failed_steps": "2021-08-05T10:26:27Z/2021-08-05T10:26:28Z",
             "installation_id": None,
             "job_id": job["id"],
             "job_name": job["name"],
@@ -228,6 +231,57 @@ def test_two_failing_matrix_legs_give_two_logs_and_two_records(s3: Any, github_s
     assert [r.analysis.category for r in records if r is not None] == ["dependency_install", "test_assertion"]
     assert {r.analysis.metadata["job"] for r in records if r is not None} == {"test (3.11)", "test (3.12)"}
     assert {r.analysis.metadata["pull_request"] for r in records if r is not None} == {"7"}
+
+
+def _step(number: int, name: str, conclusion: str | None, started: str | None, completed: str | None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "status": "completed",
+        "conclusion": conclusion,
+        "number": number,
+        "started_at": started,
+        "completed_at": completed,
+    }
+
+
+def test_the_steps_github_concluded_failed_are_the_failed_steps() -> None:
+    steps = [
+        _step(1, "Set up job", "success", "2026-09-26T09:59:58.000Z", "2026-09-26T10:00:00.000Z"),
+        # continue-on-error: the step failed, GitHub concludes it a success.
+        _step(2, "Lint", "success", "2026-09-26T10:00:00.000Z", "2026-09-26T10:00:02.000Z"),
+        _step(3, "Test", "failure", "2026-09-26T03:00:03.000-07:00", "2026-09-26T03:00:10.000-07:00"),
+        _step(4, "Upload coverage", "skipped", "2026-09-26T10:00:10.000Z", "2026-09-26T10:00:10.000Z"),
+        _step(5, "Deploy preview", "timed_out", "2026-09-26T10:00:10Z", "2026-09-26T10:05:10Z"),
+        _step(6, "Post job cleanup", "cancelled", "2026-09-26T10:05:10Z", None),  # no end: left out
+        _step(7, "Report", "failure", "not a time", "2026-09-26T10:05:12Z"),
+    ]
+    assert webhook.failed_steps(steps).encode() == (
+        "2026-09-26T10:00:03Z/2026-09-26T10:00:10Z,2026-09-26T10:00:10Z/2026-09-26T10:05:10Z"
+    )
+    assert webhook.failed_steps(None).encode() == webhook.failed_steps([1, "x"]).encode() == ""
+
+
+def test_a_step_allowed_to_fail_is_not_taken_for_the_cause(s3: Any, github_stub: GitHubStub) -> None:
+    repo = github_stub.add_repo(REPO, SHA, {})
+    repo.job_logs[501] = ALLOWED_THEN_FAILED
+    settings = settings_for(github_stub)
+    job = FailedJob.from_message(json.dumps({**_message(), "failed_steps": TEST_STEP_TIMES}))
+    key = joblogs.collect(settings, s3, job, BUCKET)
+    assert s3.head_object(Bucket=BUCKET, Key=key)["Metadata"]["failed-steps"] == TEST_STEP_TIMES
+    outcome = handle_log_created(build_services(settings, s3), BUCKET, key)
+    assert outcome is not None
+    record = outcome.analysis.to_dict()
+    assert (record["category"], record["root_cause"]) == (
+        "test_assertion",
+        "tests/test_cart.py::test_total failed: AssertionError: assert 3 == 4",
+    )
+    assert record["evidence"][0]["line"] == 7
+    assert (record["excerpt"]["failing_step_start"], record["excerpt"]["allowed_failures"]) == (5, [[1, 4]])
+    # Without the steps' times the lint step, which failed first, is taken for the cause.
+    s3.put_object(Bucket=BUCKET, Key=f"logs/{REPO}/9001-3-test.log", Body=ALLOWED_THEN_FAILED)
+    plain = handle_log_created(build_services(settings, s3), BUCKET, f"logs/{REPO}/9001-3-test.log")
+    assert plain is not None and plain.analysis.category == "lint"
+    assert "allowed_failures" not in plain.analysis.to_dict()["excerpt"]
 
 
 def _message() -> dict[str, Any]:

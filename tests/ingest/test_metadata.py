@@ -3,7 +3,14 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.errors import BadInputError
-from chalicelib.ingest.metadata import RunMetadata, from_log_head, is_sidecar, is_success_record, parse_key
+from chalicelib.ingest.metadata import (
+    FailedSteps,
+    RunMetadata,
+    from_log_head,
+    is_sidecar,
+    is_success_record,
+    parse_key,
+)
 
 
 def test_key_contract() -> None:
@@ -97,3 +104,43 @@ def test_the_log_head_cannot_inject_markdown_or_claim_a_healing_branch() -> None
 def test_a_key_with_an_odd_value_keeps_the_rest() -> None:
     meta = parse_key("logs/acme/api/12-1-build `x`.log")
     assert (meta.repo, meta.run_id, meta.job) == ("acme/api", "12", "")
+
+
+def test_failed_steps_read_githubs_times_in_any_zone_and_widen_them_by_a_second() -> None:
+    # The jobs API gives the server's zone with milliseconds, the webhook UTC; both say the same.
+    api = FailedSteps.parse("2026-09-26T03:00:03.000-07:00/2026-09-26T03:01:00.000-07:00")
+    webhook = FailedSteps.parse("2026-09-26T10:00:03Z/2026-09-26T10:01:00Z")
+    assert api == webhook
+    assert webhook.encode() == "2026-09-26T10:00:03Z/2026-09-26T10:01:00Z"
+    assert webhook.seconds() == [(b"2026-09-26T10:00:02", b"2026-09-26T10:01:01")]
+    two = FailedSteps.parse(
+        " 2026-09-26T10:00:03Z/2026-09-26T10:01:00Z, 2026-09-26T10:02:00+00:00/2026-09-26T10:02:30Z"
+    )
+    assert two.encode() == "2026-09-26T10:00:03Z/2026-09-26T10:01:00Z,2026-09-26T10:02:00Z/2026-09-26T10:02:30Z"
+    assert FailedSteps.parse("") == FailedSteps()
+
+
+def test_failed_steps_come_from_s3_metadata_in_either_spelling() -> None:
+    times = "2026-09-26T10:00:03Z/2026-09-26T10:01:00Z"
+    assert FailedSteps.from_mapping({"failed-steps": times}) == FailedSteps.parse(times)
+    assert FailedSteps.from_mapping({"Failed_Steps": times}) == FailedSteps.parse(times)
+    assert FailedSteps.from_mapping({"repo": "o/r"}) == FailedSteps()
+    # They are no run metadata: the record's metadata does not change with them.
+    assert RunMetadata.from_mapping({"repo": "o/r", "failed-steps": times}) == RunMetadata(repo="o/r")
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("2026-09-26T10:00:03Z", "ISO 8601 started_at/completed_at pairs, not '2026-09-26T10:00:03Z'"),
+        ("yesterday/today", "not 'yesterday/today'"),
+        ("2026-09-26T10:01:00Z/2026-09-26T10:00:03Z", "a step ends before it starts ('2026-09-26T10:01:00Z/2026-"),
+        (",".join(["2026-09-26T10:00:03Z/2026-09-26T10:01:00Z"] * 5), "lists 5 steps; at most 4"),
+    ],
+)
+def test_failed_steps_that_are_no_times_are_refused_with_the_reason(text: str, says: str) -> None:
+    with pytest.raises(BadInputError) as caught:
+        FailedSteps.parse(text)
+    assert says in str(caught.value)
+    with pytest.raises(BadInputError, match="'failed-steps' must be a string"):
+        FailedSteps.from_mapping({"failed-steps": 3})

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.errors import NotFoundError, StorageError
 from chalicelib.ingest.logbucket import LogBucket
+from chalicelib.ingest.metadata import FailedSteps
 from chalicelib.record import make_id, record_key
 from chalicelib.store.records import LocalRecordStore, S3RecordStore
 from tests.conftest import BUCKET
@@ -72,6 +73,23 @@ def test_log_bucket_head_sidecar_and_stream(s3: Any) -> None:
     assert b"".join(bucket.blocks(key, 1000)()) == b"line\n" * 3
     with pytest.raises(NotFoundError):
         bucket.head("logs/a/b/nope.log")
+
+
+def test_a_logs_failed_steps_come_from_its_s3_metadata_and_bad_ones_are_ignored(
+    s3: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    key, times = "logs/a/b/1-1-job.log", "2026-09-26T10:00:03Z/2026-09-26T10:00:10Z"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"x\n", Metadata={"repo": "a/b", "failed-steps": times})
+    obj = LogBucket(s3, BUCKET).head(key)
+    assert (obj.failed_steps, obj.metadata.repo) == (FailedSteps.parse(times), "a/b")
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"x\n", Metadata={"repo": "a/b", "failed-steps": "soon/later"})
+    obj = LogBucket(s3, BUCKET).head(key)
+    # The log is still analyzed, with its run metadata, as if the CI had not said.
+    assert (obj.failed_steps, obj.metadata.repo) == (FailedSteps(), "a/b")
+    assert (
+        "ignoring the failed steps of logs/a/b/1-1-job.log: failed-steps must be ISO 8601 "
+        "started_at/completed_at pairs, not 'soon/later'"
+    ) in caplog.text
 
 
 def test_transient_s3_failure_is_a_storage_error() -> None:

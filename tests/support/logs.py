@@ -44,3 +44,18 @@ LOG = (
     b'The command "npm test" exited with 1.\n'
     b"trailing line without newline"
 )
+
+
+# A GitHub Actions job whose lint step is allowed to fail (continue-on-error) and whose test
+# step fails it; the jobs API and the webhook give the failing step's times as below.
+ALLOWED_THEN_FAILED = (
+    b"2026-09-26T10:00:00.1000000Z ##[group]Run make lint\n"  # 1
+    b"2026-09-26T10:00:00.2000000Z make lint\n"
+    b"2026-09-26T10:00:01.0000000Z src/app/cart.py:3:1: E302 expected 2 blank lines, found 1\n"  # 3
+    b"2026-09-26T10:00:01.5000000Z ##[error]Process completed with exit code 1.\n"  # 4
+    b"2026-09-26T10:00:03.1000000Z ##[group]Run make test\n"  # 5
+    b"2026-09-26T10:00:03.2000000Z make test\n"
+    b"2026-09-26T10:00:09.0000000Z FAILED tests/test_cart.py::test_total - AssertionError: assert 3 == 4\n"  # 7
+    b"2026-09-26T10:00:09.5000000Z ##[error]Process completed with exit code 2.\n"  # 8
+)
+TEST_STEP_TIMES = "2026-09-26T10:00:03Z/2026-09-26T10:00:10Z"
