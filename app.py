@@ -144,9 +144,13 @@ def analyze() -> Response:
         request = api.parse_analyze(_as_bytes(body), settings.max_body_bytes, settings.logs_prefix)
         services = build_services(settings, remaining_ms=_remaining_ms(app.lambda_context))
         if request.s3_key is not None:
-            outcome = pipeline.analyze_s3_key(services, request.s3_key, request.metadata, request.act)
+            outcome = pipeline.analyze_s3_key(
+                services, request.s3_key, request.metadata, request.act, request.failed_steps
+            )
         else:
-            outcome = pipeline.analyze_text(services, (request.log or "").encode(), request.metadata, request.act)
+            outcome = pipeline.analyze_text(
+                services, (request.log or "").encode(), request.metadata, request.act, failed_steps=request.failed_steps
+            )
     except SelfHealingError as exc:
         return _error(exc, "in /analyze")
     except Exception:

@@ -16,12 +16,12 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from chalicelib.errors import ConfigurationError, SelfHealingError
+from chalicelib.errors import BadInputError, ConfigurationError, SelfHealingError
 from chalicelib.excerpt.build import DEFAULT_MAX_CHARS, build_excerpt
 from chalicelib.excerpt.planning import baseline_keys
 from chalicelib.excerpt.redact import Redactor
 from chalicelib.ingest.logsource import iter_file_blocks
-from chalicelib.ingest.metadata import RunMetadata
+from chalicelib.ingest.metadata import FailedSteps, RunMetadata
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--baseline", metavar="GREEN_LOG", help="a successful run's log of the same job")
     for flag in ("repo", "sha", "branch", "run-id", "workflow", "job"):
         analyze.add_argument(f"--{flag}", default="")
+    analyze.add_argument(
+        "--failed-steps",
+        default="",
+        metavar="START/END[,...]",
+        help="when the steps GitHub concluded failed ran (ISO 8601): tells steps allowed to fail apart",
+    )
     excerpt = sub.add_parser("excerpt", help="print the lines that explain each log's failure")
     excerpt.add_argument("files", nargs="+", metavar="FILE")
     excerpt.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS)
@@ -93,6 +99,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     metadata = RunMetadata(
         repo=args.repo, sha=args.sha, branch=args.branch, run_id=args.run_id, workflow=args.workflow, job=args.job
     )
+    try:
+        failed_steps = FailedSteps.parse(args.failed_steps, "--failed-steps")
+    except BadInputError as exc:
+        print(f"error: {exc}", file=err)
+        return 2
     # Imported here: `excerpt` needs none of the service's SDKs, which would triple its memory.
     from chalicelib.pipeline import analyze_file
     from chalicelib.services import build_services
@@ -100,7 +111,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     services = build_services(settings)
     for path in args.files:
         try:
-            outcome = analyze_file(services, path, metadata, act=args.act, baseline_path=args.baseline)
+            outcome = analyze_file(
+                services, path, metadata, act=args.act, baseline_path=args.baseline, failed_steps=failed_steps
+            )
         except SelfHealingError as exc:
             print(f"error: {exc}", file=err)
             status = 1

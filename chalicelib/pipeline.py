@@ -548,8 +548,11 @@ def handle_log_created(services: Services, bucket: str, key: str) -> Outcome | N
     )
 
 
-def analyze_s3_key(services: Services, key: str, metadata: RunMetadata, act: bool) -> Outcome:
-    """``POST /analyze`` with ``s3_key``: acting shares the event path's id, so it acts only once."""
+def analyze_s3_key(
+    services: Services, key: str, metadata: RunMetadata, act: bool, failed_steps: FailedSteps = NO_FAILED_STEPS
+) -> Outcome:
+    """``POST /analyze`` with ``s3_key``: acting shares the event path's id, so it acts only once.
+    ``failed_steps`` given here stand for the object's own."""
     bucket = services.settings.logs_bucket
     logs = services.log_bucket(bucket)
     obj = logs.head(key)
@@ -568,25 +571,38 @@ def analyze_s3_key(services: Services, key: str, metadata: RunMetadata, act: boo
         metadata,
         act,
         baseline=lambda: _baseline(services, bucket, metadata),
-        failed_steps=obj.failed_steps,
+        failed_steps=failed_steps if failed_steps.windows else obj.failed_steps,
     )
 
 
-def analyze_text(services: Services, data: bytes, metadata: RunMetadata, act: bool, name: str = "request") -> Outcome:
+def analyze_text(
+    services: Services,
+    data: bytes,
+    metadata: RunMetadata,
+    act: bool,
+    name: str = "request",
+    failed_steps: FailedSteps = NO_FAILED_STEPS,
+) -> Outcome:
     """``POST /analyze`` with ``log``: the same log and metadata on the same day is one analysis."""
     digest = hashlib.sha256(data).hexdigest()
     source = {"type": "inline", "size": len(data), "sha256": digest}
-    analysis_id = make_id(services.now(), "inline", digest, json.dumps(metadata.to_dict()), str(act))
+    steps = (failed_steps.encode(),) if failed_steps.windows else ()  # ids as before without them
+    analysis_id = make_id(services.now(), "inline", digest, json.dumps(metadata.to_dict()), str(act), *steps)
     limit = services.settings.max_log_bytes
 
     def blocks() -> Iterator[bytes]:
         return iter_bytes_blocks(data, name, limit)
 
-    return run(services, analysis_id, source, blocks, metadata, act)
+    return run(services, analysis_id, source, blocks, metadata, act, failed_steps=failed_steps)
 
 
 def analyze_file(
-    services: Services, path: str, metadata: RunMetadata, act: bool, baseline_path: str | None = None
+    services: Services,
+    path: str,
+    metadata: RunMetadata,
+    act: bool,
+    baseline_path: str | None = None,
+    failed_steps: FailedSteps = NO_FAILED_STEPS,
 ) -> Outcome:
     """The command line's path: a local file, streamed; ``baseline_path`` is a green run's log."""
     file = Path(path)
@@ -597,7 +613,8 @@ def analyze_file(
         raise LogReadError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
     source = {"type": "file", "path": str(file), "size": stat.st_size}
     identity = (str(file.resolve()), str(stat.st_size), str(stat.st_mtime_ns), json.dumps(metadata.to_dict()), str(act))
-    analysis_id = make_id(services.now(), "file", *identity)
+    steps = (failed_steps.encode(),) if failed_steps.windows else ()  # ids as before without them
+    analysis_id = make_id(services.now(), "file", *identity, *steps)
 
     def blocks() -> Iterator[bytes]:
         return iter_file_blocks(path, limit)
@@ -605,4 +622,6 @@ def analyze_file(
     def baseline() -> frozenset[bytes]:
         return baseline_keys(iter_file_blocks(baseline_path, limit)) if baseline_path else frozenset()
 
-    return run(services, analysis_id, source, blocks, metadata, act, persist=act, baseline=baseline)
+    return run(
+        services, analysis_id, source, blocks, metadata, act, persist=act, baseline=baseline, failed_steps=failed_steps
+    )

@@ -13,6 +13,7 @@ from chalice.test import Client
 from app import app
 from chalicelib.record import record_key
 from tests.conftest import BUCKET, ROOT, STAGE, example, list_keys, manifest, upload_example
+from tests.support.logs import ALLOWED_THEN_FAILED, TEST_STEP_TIMES
 
 
 @pytest.fixture
@@ -237,7 +238,8 @@ def test_many_unknown_fields_get_a_short_400(client: Client, s3: Any) -> None:
     assert response.status_code == 400
     assert response.json_body["message"] == (
         "unknown field(s): 'k000000', 'k000001', 'k000002', 'k000003', 'k000004' and 199995 more; "
-        "known: act, actor, author_email, branch, job, log, repo, run_attempt, run_id, run_url, s3_key, sha, workflow"
+        "known: act, actor, author_email, branch, failed_steps, job, log, repo, run_attempt, run_id, run_url, s3_key, "
+        "sha, workflow"
     )
     assert len(response.body) < 400
 
@@ -367,4 +369,25 @@ def test_the_flaky_report_when_the_bucket_fails_is_a_503(client: Client, botocor
     assert (response.status_code, json.loads(response.body)) == (
         503,
         {"error": "unavailable", "message": "the service is unavailable; try again"},
+    )
+
+
+def test_analyze_takes_the_failed_steps_times_with_a_log_or_a_key(client: Client, s3: Any) -> None:
+    text = ALLOWED_THEN_FAILED.decode()
+    told = post(client, {"log": text, "failed_steps": TEST_STEP_TIMES})
+    assert told.status_code == 200
+    assert (told.json_body["category"], told.json_body["excerpt"]["allowed_failures"]) == ("test_assertion", [[1, 4]])
+    untold = post(client, {"log": text})
+    assert untold.json_body["category"] == "lint" and untold.json_body["id"] != told.json_body["id"]
+    key = "logs/acme/api/5-1-test.log"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=ALLOWED_THEN_FAILED)
+    by_key = post(client, {"s3_key": key, "failed_steps": TEST_STEP_TIMES})
+    assert (by_key.status_code, by_key.json_body["category"]) == (200, "test_assertion")
+    wrong = post(client, {"log": text, "failed_steps": "2026-09-26T10:00:03Z"})
+    assert (wrong.status_code, wrong.json_body) == (
+        400,
+        {
+            "error": "bad_request",
+            "message": "failed_steps must be ISO 8601 started_at/completed_at pairs, not '2026-09-26T10:00:03Z'",
+        },
     )

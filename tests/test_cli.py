@@ -91,3 +91,19 @@ def test_excerpt_with_a_green_baseline(tmp_path: Path) -> None:
     assert [2, "totals mismatch: 90 != 100"] in json.loads(result.stdout)["lines"]
     missing = run("excerpt", "--baseline", str(tmp_path / "nope.log"), str(tmp_path / "red.log"))
     assert missing.returncode == 1 and "nope.log" in missing.stderr
+
+
+def test_analyze_tells_a_step_allowed_to_fail_apart_when_given_the_failed_steps_times(tmp_path: Path) -> None:
+    from tests.support.logs import ALLOWED_THEN_FAILED, TEST_STEP_TIMES
+
+    log = tmp_path / "job.log"
+    log.write_bytes(ALLOWED_THEN_FAILED)
+    env = {"OUT_DIR": str(tmp_path), "PATH": ""}
+    told = run("analyze", "--json", "--failed-steps", TEST_STEP_TIMES, str(log), env=env)
+    assert told.returncode == 0, told.stderr
+    record = json.loads(told.stdout)
+    assert (record["category"], record["excerpt"]["allowed_failures"]) == ("test_assertion", [[1, 4]])
+    assert json.loads(run("analyze", "--json", str(log), env=env).stdout)["category"] == "lint"
+    wrong = run("analyze", "--failed-steps", "yesterday", str(log), env=env)
+    assert (wrong.returncode, wrong.stdout) == (2, "")
+    assert wrong.stderr == ("error: --failed-steps must be ISO 8601 started_at/completed_at pairs, not 'yesterday'\n")

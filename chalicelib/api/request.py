@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.errors import BadInputError, PayloadTooLargeError
-from chalicelib.ingest.metadata import RunMetadata
+from chalicelib.ingest.metadata import NO_FAILED_STEPS, FailedSteps, RunMetadata
 
 _ALLOWED = {
     "log",
@@ -24,6 +24,7 @@ _ALLOWED = {
     "job",
     "actor",
     "author_email",
+    "failed_steps",
 }
 # How many unknown field names an error lists: a body of 200,000 keys gets a short answer.
 _LISTED = 5
@@ -36,6 +37,7 @@ class AnalyzeRequest:
     s3_key: str | None
     metadata: RunMetadata
     act: bool
+    failed_steps: FailedSteps = NO_FAILED_STEPS
 
 
 def check_size(body: bytes, max_bytes: int) -> None:
@@ -76,8 +78,11 @@ def parse_analyze(body: bytes, max_bytes: int, logs_prefix: str = "logs/") -> An
     act = data.get("act", False)
     if not isinstance(act, bool):
         raise BadInputError('"act" must be true or false')
-    meta_fields = {k: v for k, v in data.items() if k not in ("log", "s3_key", "act")}
-    return AnalyzeRequest(log, key, RunMetadata.from_mapping(meta_fields), act)
+    meta_fields = {k: v for k, v in data.items() if k not in ("log", "s3_key", "act", "failed_steps")}
+    steps = (
+        FailedSteps.from_mapping({"failed_steps": data["failed_steps"]}) if "failed_steps" in data else NO_FAILED_STEPS
+    )
+    return AnalyzeRequest(log, key, RunMetadata.from_mapping(meta_fields), act, steps)
 
 
 def _check_unicode(text: str, name: str) -> None:

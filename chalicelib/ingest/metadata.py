@@ -191,8 +191,9 @@ class FailedSteps:
         return cls(tuple(kept))
 
     @classmethod
-    def parse(cls, text: str) -> FailedSteps:
-        """Read ``encode``'s form. Raises BadInputError for anything else, or an end before its start."""
+    def parse(cls, text: str, name: str = FAILED_STEPS_FIELD) -> FailedSteps:
+        """Read ``encode``'s form. Raises BadInputError, naming the field ``name``, for anything
+        else or an end before its start."""
         windows: list[tuple[datetime, datetime]] = []
         for part in filter(None, (p.strip() for p in text.split(","))):
             start, slash, end = part.partition("/")
@@ -201,14 +202,12 @@ class FailedSteps:
             except ValueError:
                 window = None
             if not slash or window is None:
-                raise BadInputError(
-                    f"{FAILED_STEPS_FIELD} must be ISO 8601 started_at/completed_at pairs, not {part[:60]!r}"
-                )
+                raise BadInputError(f"{name} must be ISO 8601 started_at/completed_at pairs, not {part[:60]!r}")
             if window[1] < window[0]:
-                raise BadInputError(f"{FAILED_STEPS_FIELD}: a step ends before it starts ({part[:60]!r})")
+                raise BadInputError(f"{name}: a step ends before it starts ({part[:60]!r})")
             windows.append(window)
         if len(windows) > MAX_FAILED_STEPS:
-            raise BadInputError(f"{FAILED_STEPS_FIELD} lists {len(windows)} steps; at most {MAX_FAILED_STEPS}")
+            raise BadInputError(f"{name} lists {len(windows)} steps; at most {MAX_FAILED_STEPS}")
         return cls(tuple(windows))
 
     @classmethod
@@ -219,7 +218,7 @@ class FailedSteps:
             if name.lower().replace("_", "-") == FAILED_STEPS_FIELD:
                 if not isinstance(value, str):
                     raise BadInputError(f"metadata field {name!r} must be a string")
-                return cls.parse(value)
+                return cls.parse(value, name)
         return cls()
 
     def encode(self) -> str:
