@@ -19,7 +19,7 @@ _PLACEHOLDERS: Final = re.compile(
     r"|\bin the code\b|\bin the build\b",
     re.IGNORECASE,
 )
-_DOUBLED: Final = re.compile(r"\b(\w{3,}) (?:a|an|the) \1\b", re.IGNORECASE)
+_DOUBLED: Final = re.compile(r"\b(\w{3,}) (?:(?:a|an|the) )?\1\b", re.IGNORECASE)
 _CUT_WORD: Final = re.compile(r"\w…|…\w")
 _CUT_MARKER: Final = re.compile(r"\[\d[\d,]*…|…\s*\d+ (?:more )?(?:chars|characters|lines)\b(?!\])")
 # A backslash before punctuation, where no path puts one (C:\\Users\\ci\\.cargo is a path).

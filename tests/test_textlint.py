@@ -14,6 +14,7 @@ from chalicelib.textlint import lint_text
         ("Timeout in the failing command", "placeholder"),
         ("Fix the files named above.", "placeholder"),
         ("Test a test failed", "doubled word"),
+        ("Test Test lstat() failed", "doubled word"),
         ("The check failed: Expected value to equal:", "ends unfinished"),
         ("Output was …[4500…", "cut truncation marker"),
         ("It failed at parsi… and stopped.", "cut word"),

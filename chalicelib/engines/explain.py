@@ -377,6 +377,10 @@ def explain(decision: Decision, lines: Lines, failing_step_start: int | None = N
             evidence = [*evidence, *((n, shown[n]) for n in cause.lines if n in shown and n not in dict(evidence))]
     if report is not None and report.kind == "missing_variable" and not values.get("location"):
         values["location"] = _reading_frame(lines, report.line)
+    if _TITLED.match(values.get("test", "")):
+        # A test titled as a sentence ("Test lstat() and stat() functions", as .phpt files are)
+        # is not preceded by another "Test".
+        values["titled_test"] = values["test"][0].upper() + values["test"][1:]
     texts, extra = _wording(category, cause or report, values)
     finding = Finding(
         summary=texts[0],
@@ -447,9 +451,10 @@ def _wording(
     return _sentences(key, values), plan
 
 
+_TITLED: Final = re.compile(r"tests? ", re.IGNORECASE)
 # Each sentence's variants, most specific first: the first whose fields are all known is used.
 _VARIANTS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
-    "summary": (("test",), ("location",), ("file",), ("subject",), ("command",), ()),
+    "summary": (("titled_test",), ("test",), ("location",), ("file",), ("subject",), ("command",), ()),
     "root_cause": (
         ("test", "message"),
         ("test",),

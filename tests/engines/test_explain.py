@@ -101,6 +101,25 @@ def test_a_report_that_only_says_its_test_failed_is_not_quoted_as_its_reason(lin
     no_defects(finding)
 
 
+@pytest.mark.parametrize(
+    ("result", "summary"),
+    [
+        # run-tests.php titles a test by its --TEST-- line, often a sentence that starts "Test".
+        (
+            "FAIL Test lstat() and stat() functions [ext/standard/tests/file/lstat.phpt] ",
+            "Test lstat() and stat() functions failed",
+        ),
+        ("FAIL tests for the array cursor [ext/spl/tests/cursor.phpt] ", "Tests for the array cursor failed"),
+        ("FAIL Bug #71412 reflection info [ext/spl/tests/bug71412.phpt] ", "Test Bug #71412 reflection info failed"),
+        ("--- FAIL: TestSimulation (2.01s)", "Test TestSimulation failed"),
+    ],
+)
+def test_a_test_titled_as_a_sentence_is_not_called_a_test_twice(result: str, summary: str) -> None:
+    finding = answer([(5, result)])
+    assert finding.summary == summary
+    no_defects(finding)
+
+
 @pytest.mark.parametrize("setup", ["set -euxo pipefail", "set -e", "shopt -s globstar", "# run the tests"])
 def test_a_scripts_shell_setup_line_is_not_offered_as_its_command(setup: str) -> None:
     lines = [(1, f"Run {setup}"), (2, "error: boom happened")]
