@@ -1144,13 +1144,40 @@ def _php_diff_above(lines: Lines, index: int) -> tuple[int, str] | None:
     for at in range(len(block) - 1, -1, -1):
         lineno, text = block[at]
         if start - lineno > PHP_DIFF_LINES or _PHP_RESULT.match(text):
-            return None  # another test's result: this one's diff is not shown
+            break  # another test's result, or too far: only what stands right over it is this one's
         if _PHP_DIFF_START.match(text):
             return next(
                 ((n, found["msg"].strip()) for n, t in block[at + 1 :] if (found := _PHP_DIFF_LINE.match(t))),
                 None,
             )
-    return None
+    return _php_diff_shown(lines, index)
+
+
+_PHP_DIFF_DONE: Final = re.compile(r"^={4,}DONE={4,}\s*$")
+_PHP_DIFF_ANY: Final = re.compile(r"^(?P<number>\d{3,})[+-](?: |$)")
+
+
+def _php_diff_shown(lines: Lines, index: int) -> tuple[int, str] | None:
+    """When the diff's header is not shown: its first unexpected line, if the diff lines shown
+    without a gap over "========DONE========" (itself right over the result line) are the
+    diff's start: they reach the line over the diff, or begin at the output's first line (001)."""
+    if index < 1 or not _PHP_DIFF_DONE.match(lines[index - 1][1]):
+        return None
+    first: tuple[int, str] | None = None
+    top = ""
+    below = lines[index - 1][0]
+    for at in range(index - 2, -1, -1):
+        lineno, text = lines[at]
+        numbered = _PHP_DIFF_ANY.match(text)
+        if lineno != below - 1:
+            break  # past a gap: what is above may be another test's diff
+        if numbered is None:
+            return first  # the line over the diff: all of it is shown
+        below, top = lineno, numbered["number"]
+        found = _PHP_DIFF_LINE.match(text)
+        if found:
+            first = (lineno, found["msg"].strip())
+    return first if top and int(top) == 1 else None
 
 
 # Mocha's spec reporter heads a failure with its suites, one per line, each indented deeper, the

@@ -1057,6 +1057,66 @@ def test_a_php_test_states_the_first_unexpected_line_of_its_diff(diff: list[str]
     assert report.lines == sorted({report.message_line, report.line}) and report.message_line < report.line
 
 
+@pytest.mark.parametrize(
+    ("shown", "message"),
+    [
+        # The excerpt starts under the diff's header.
+        (
+            [(51, "001+ ** ERROR: process timed out **"), (52, "001- OK."), (53, "========DONE========")],
+            "** ERROR: process timed out **",
+        ),
+        # A long diff, shown in two pieces, its header 100 lines over the result: its end is not
+        # where it starts, and the piece above may be another test's.
+        (
+            [
+                (-46, "========DIFF========"),
+                (-45, "005+ Error: stat1 do not match with stat2 at key value: 8"),
+                (-44, "005- bool(true)"),
+                (50, "119+ bool(false)"),
+                (51, "120+ "),
+                (52, "121+ --- Done ---"),
+                (53, "========DONE========"),
+            ],
+            "FAIL Bug #60120 (proc_open hangs) [ext/standard/tests/file/bug60120.phpt]",
+        ),
+        # Shown whole under a line that is not its header (a progress line the terminal overwrote).
+        (
+            [
+                (49, "TEST 9596/13942 [2/2 concurrent test workers running]"),
+                (50, "005+     Parameter #1 [ <optional> $flags ]"),
+                (51, "005-     Parameter #1 [ <optional> $ar_flags ]"),
+                (52, "========DONE========"),
+            ],
+            "Parameter #1 [ <optional> $flags ]",
+        ),
+        # Without its header, the diff is read up to the first gap: beyond it may be another test's.
+        (
+            [
+                (20, "002+ Fatal error: Uncaught BadMethodCallException"),
+                (51, "001+ ** ERROR: process timed out **"),
+                (52, "001- OK."),
+                (53, "========DONE========"),
+            ],
+            "** ERROR: process timed out **",
+        ),
+        # Only the expected side is shown: no unexpected line to quote.
+        (
+            [(52, "001- OK."), (53, "========DONE========")],
+            "FAIL Bug #60120 (proc_open hangs) [ext/standard/tests/file/bug60120.phpt]",
+        ),
+        # What is shown over the result is another section, not a diff.
+        (
+            [(51, "001+ ** ERROR **"), (52, "tests passed so far: 12"), (53, "FAIL other [a/b.phpt]")],
+            "FAIL Bug #60120 (proc_open hangs) [ext/standard/tests/file/bug60120.phpt]",
+        ),
+    ],
+)
+def test_a_php_tests_diff_is_read_from_what_the_excerpt_shows_of_it(shown: list[tuple[int, str]], message: str) -> None:
+    lines = [*shown, (54, "FAIL Bug #60120 (proc_open hangs) [ext/standard/tests/file/bug60120.phpt] ")]
+    report = next(r for r in parse_reports(lines) if r.line == 54)
+    assert report.message == message
+
+
 def test_a_php_tests_diff_is_not_taken_from_another_tests_result() -> None:
     lines = [
         (1, "========DIFF========"),
