@@ -420,6 +420,8 @@ def _wording(
         key = "dependency_install_command"
     elif kind in ("perl_module", "ruby_load"):
         key = "dependency_install_module"
+    elif kind == "node_local_module":
+        key = "compile_missing_module"
     elif kind in ("listed_file", "black", "prettier", "gofmt"):
         # A formatter's check names each file it would change, and nothing else.
         key = "lint_listed"

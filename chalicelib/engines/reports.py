@@ -8,12 +8,13 @@ googletest, Catch2, Boost.Test, dotnet, Cabal; a runner's "name ... FAIL" line);
 byte-compiler, CMake); linters and format checks (flake8/ruff, pylint, ESLint, TSLint, RuboCop,
 perlcritic, PHPStan, shellcheck, Vint, prettier, black, gofmt, rustfmt, clang-format, dotnet
 format, markdownlint); resolvers (pip, npm, yarn, composer, bundler, R, cargo, Maven, Gradle,
-Cabal, pkg-config, Perl's and Ruby's missing modules); build tools and CI (make, pre-commit,
-Travis, GitHub Actions and its error annotations, Lua's interpreter); git, link checkers,
-sanitizers, memory, time and disk limits. A format says what a matching line is (a test's
-failure report, an error at a place, a dependency the resolver could not satisfy, a limit the
-runner hit, a build tool's verdict), which category it belongs to, and how strong a statement of
-the cause it is:
+Cabal, pkg-config, Perl's and Ruby's missing modules, Node.js's missing packages and files);
+build tools and CI (make, rake, npm test, pre-commit, Travis, GitHub Actions and its error
+annotations, Lua's interpreter, stack's package-prefixed output); exceptions (Java's, .NET's
+innermost); git, link checkers, sanitizers, memory, time and disk limits. A format says what a
+matching line is (a test's failure report, an error at a place, a dependency the resolver could
+not satisfy, a limit the runner hit, a build tool's verdict), which category it belongs to, and
+how strong a statement of the cause it is:
 
 - DETAIL (4): a report of one failure with what failed and why (a failing test's block, a
   compiler error at a place, the resolver's reason);
@@ -478,7 +479,20 @@ FORMATS: Final[tuple[Format, ...]] = (
         r"(?P<code>ModuleNotFoundError|ImportError): (?P<msg>No module named '?(?P<subject>[\w.]+)'?.*)$",
     ),
     _f("python_import", "dependency_install", DETAIL, r"(?P<code>ImportError): (?P<msg>cannot import name .+)$"),
-    _f("node_module", "dependency_install", DETAIL, r"Error: (?P<msg>Cannot find module '(?P<subject>[^']+)'.*)$"),
+    # Node.js: a package ("Cannot find module 'express'") is a dependency; a path ("./cart",
+    # "/app/dist/server.js") is a file of the project the code requires.
+    _f(
+        "node_module",
+        "dependency_install",
+        DETAIL,
+        r"Error: (?P<msg>Cannot find module '(?P<subject>(?![./]|[A-Za-z]:[/\\])[^']+)'.*)$",
+    ),
+    _f(
+        "node_local_module",
+        "compile",
+        DETAIL,
+        r"Error: (?P<msg>Cannot find module '(?P<subject>(?:\.{1,2}|[A-Za-z]:)?[/\\][^']*)'.*)$",
+    ),
     _f(
         "pip",
         "dependency_install",
@@ -733,8 +747,9 @@ FORMATS: Final[tuple[Format, ...]] = (
         "exception",
         "unknown",
         GENERIC,
-        r"^(?:Exception in thread \"[^\"]+\" |\s*(?:Caused by: )?)(?P<code>(?:[a-z]\w*\.)+[A-Z]\w*(?:Error|Exception|"
-        r"Failure))(?::? (?P<msg>.*))?$",
+        # Java's uncaught exception, a "Caused by:", .NET's "Unhandled exception. System.X: ..."
+        r"^(?:Exception in thread \"[^\"]+\" |Unhandled [Ee]xception[.:] |\s*(?:Caused by: )?)"
+        r"(?P<code>(?:[A-Za-z]\w*\.)+[A-Z]\w*(?:Error|Exception|Failure))(?::? (?P<msg>.*))?$",
     ),
     _f("exception", "unknown", GENERIC, r"^(?:\w+\.)*(?P<code>[A-Z]\w*(?:Error|Exception))(?:: (?P<msg>.+))?$"),
     _f("panic", "unknown", GENERIC, r"^(?:thread '(?P<test>[^']+)' panicked at (?P<msg>.+)|panic: (?P<m2>.+))$"),
@@ -743,9 +758,12 @@ FORMATS: Final[tuple[Format, ...]] = (
         "unknown",
         GENERIC,
         r"^npm ERR! (?P<msg>(?!code |errno |syscall |A complete log|Exit status|Failed at the|This is probably|"
-        r"\s*$)\S.+)$",
+        r"Test failed\.|\s*$)\S.+)$",
     ),
     _f("gradle_wrong", "unknown", ERROR, r"^\* What went wrong:$", True),
+    # Rake: "rake aborted!", then the error ("NameError: ...", or the message alone for a
+    # RuntimeError), its backtrace, "Tasks: TOP => ..." (see _rake_reason).
+    _f("rake", "unknown", ERROR, r"^rake aborted!\s*$", True),
     _f("link_summary", "lint", ERROR, r"(?P<msg>\b[1-9]\d* (?:dead|broken) links? (?:found|detected).*)$"),
     _f(
         "maven_goal",
@@ -800,6 +818,8 @@ FORMATS: Final[tuple[Format, ...]] = (
         r"\*\* (?:BUILD|TEST|ARCHIVE|ANALYZE) FAILED \*\*)",
     ),
     _f("yarn_failed", "unknown", VERDICT, r"^error Command failed with exit code (?P<code>\d+)\.?$"),
+    # npm test (npm 6 and before) when the test script failed: the script's output says why.
+    _f("npm_test", "unknown", VERDICT, r"^(?:npm ERR! )?(?P<msg>Test failed\.\s+See above for more details\.)\s*$"),
     _f("npm_failed", "unknown", VERDICT, r"^npm ERR! (?:Failed at the (?P<subject>\S+) \S+ script|code ELIFECYCLE)"),
     _f("test_summary", "test_assertion", VERDICT, r"(?P<msg>\b[1-9]\d* (?:failed|failing|failures?)\b.*)$"),
 )
@@ -1314,6 +1334,60 @@ def _lua_message(report: Report, lines: Lines, index: int) -> Report | None:
     return replace(report, line=above[0], message=above[1], message_line=above[0])
 
 
+# What rake's `sh` raises when a command fails: the command's own output, above, says why.
+_RAKE_FOOTER: Final = re.compile(r"^(?:Tasks: |\(See full trace)")
+_RAKE_COMMAND: Final = re.compile(r"^Command failed with status \((?P<code>\d+)\): \[?(?P<subject>.*?)\]?\s*$")
+
+
+def _rake_reason(report: Report, lines: Lines, index: int) -> Report | None:
+    """ "rake aborted!" with the error under it; a command that failed (`sh`) is only a verdict."""
+    command = _RAKE_COMMAND.match(report.message)
+    if command is None:
+        # Without its error shown ("Tasks: TOP => test" is rake's footer), "rake aborted!" only
+        # says that the task failed.
+        if report.message_line == report.line or _RAKE_FOOTER.match(report.message):
+            return replace(report, strength=VERDICT, message="rake aborted!", message_line=report.line)
+        # "rake aborted!" only heads the error: the error's line is the statement.
+        return replace(report, line=report.message_line)
+    return replace(report, strength=VERDICT, code=command["code"], subject=" ".join(command["subject"].split())[:200])
+
+
+# .NET prints an exception's inner exceptions after " ---> ", on its line or on the next ones
+# ("System.AggregateException: One or more errors occurred. ---> System.IO.IOException: ..."),
+# down to "--- End of inner exception stack trace ---": the innermost states the cause.
+_INNER_EXCEPTION: Final = re.compile(r"^(?P<code>(?:\w+\.)*\w+(?:Exception|Error))(?: \(\d+\))?: (?P<msg>.+)$")
+_INNER_END: Final = re.compile(r"^\s*--- End of inner exception stack trace ---")
+
+
+def _inner_exception(report: Report, lines: Lines, index: int) -> Report | None:
+    """An exception with the innermost exception it wraps (.NET's " ---> "), when it names one."""
+    inner: tuple[int, re.Match[str]] | None = None
+    if " ---> " in lines[index][1]:
+        found = _INNER_EXCEPTION.match(lines[index][1].rsplit(" ---> ", 1)[1].strip())
+        inner = (lines[index][0], found) if found is not None else None
+    start = lines[index][0]
+    for lineno, text in lines[index + 1 : index + 1 + MESSAGE_LOOKAHEAD]:
+        stripped = text.strip()
+        if lineno - start > MESSAGE_LOOKAHEAD or _INNER_END.match(text):
+            break
+        if stripped.startswith("---> "):
+            found = _INNER_EXCEPTION.match(stripped.rsplit("---> ", 1)[1])
+            inner = (lineno, found) if found is not None else inner
+        elif not _STACK_FRAME.search(text):
+            break
+    if inner is None:
+        return report
+    lineno, match = inner
+    # The wrapper says only that something inside failed: the innermost's line is the statement.
+    return replace(
+        report,
+        line=lineno,
+        code=match["code"].rsplit(".", 1)[-1],
+        message=" ".join(match["msg"].split()),
+        message_line=lineno,
+    )
+
+
 def _php_diff(report: Report, lines: Lines, index: int) -> Report | None:
     """A run-tests.php result with the first unexpected line of its diff as the message."""
     diff = _php_diff_above(lines, index)
@@ -1406,6 +1480,8 @@ _REFINE: Final[dict[str, Callable[[Report, Lines, int], Report | None]]] = {
     "shellcheck": _shellcheck_place,
     "phpcs": _phpcs_file,
     "php_run_tests": _php_diff,
+    "rake": _rake_reason,
+    "exception": _inner_exception,
     "rustc": _rustc_place,
     "eslint": _eslint_file,
 }
@@ -1454,8 +1530,23 @@ def parse_line(lines: Lines, index: int, candidates: Sequence[int] | None = None
     return best
 
 
+# stack (Haskell) prefixes each line of a package's build output with the package's name
+# ("cart> src/Cart.hs:12:5: error:"): the compiler's and the test runner's own lines follow it.
+_PACKAGE_PREFIX: Final = re.compile(r"^[A-Za-z][\w.-]*> ")
+PREFIXED_LINES: Final = 3
+
+
+def _without_package_prefixes(lines: Lines) -> Lines:
+    """``lines`` without stack's package prefixes, when at least PREFIXED_LINES carry one."""
+    found = [_PACKAGE_PREFIX.match(text) for _, text in lines]
+    if sum(match is not None for match in found) < PREFIXED_LINES:
+        return lines
+    return [(n, text[match.end() :] if match else text) for (n, text), match in zip(lines, found, strict=True)]
+
+
 def parse_reports(lines: Lines) -> list[Report]:
     """Every failure statement in ``lines`` (numbered lines in order), in line order."""
+    lines = _without_package_prefixes(lines)
     found = []
     candidates = _candidates()
     for index, (_, text) in enumerate(lines):

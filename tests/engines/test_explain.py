@@ -498,3 +498,68 @@ def test_the_identity_is_the_failing_tests_not_their_run() -> None:
     lint2 = [(3, "app.py:15:1: F401 `os` imported but unused")]
     lint3 = [(3, "app.py:14:1: F401 `re` imported but unused")]
     assert identity(lint1) == identity(lint2) != identity(lint3)
+
+
+@pytest.mark.parametrize(
+    ("lines", "category", "root_cause"),
+    [
+        # rake's `sh` verdict gives way to the test's own report above it.
+        (
+            [
+                (1, "$ bundle exec rake"),
+                (5, "  1) Failure:"),
+                (6, "TestCart#test_total [test/cart_test.rb:12]:"),
+                (7, "Expected: 3"),
+                (8, "  Actual: 4"),
+                (10, "rake aborted!"),
+                (11, 'Command failed with status (1): [ruby -w -I"lib:test" rake_test_loader.rb "test/cart_test.rb" ]'),
+                (12, "Tasks: TOP => default => test"),
+            ],
+            "test_assertion",
+            "TestCart#test_total failed: Expected: 3 (Actual: 4)",
+        ),
+        # rake's own error is the cause.
+        (
+            [
+                (1, "$ bundle exec rake"),
+                (10, "rake aborted!"),
+                (11, "LoadError: cannot load such file -- rspec/core/rake_task"),
+                (12, "/app/Rakefile:3:in `require'"),
+            ],
+            "dependency_install",
+            "The code loads `rspec/core/rake_task`, which is not installed in the CI environment: "
+            "cannot load such file -- rspec/core/rake_task",
+        ),
+        # .NET: the innermost exception.
+        (
+            [
+                (1, "Run dotnet run --project tools/Seed"),
+                (
+                    2,
+                    "Unhandled exception. System.AggregateException: One or more errors occurred. (Connection refused)",
+                ),
+                (3, " ---> System.Net.Http.HttpRequestException: Connection refused"),
+                (4, " ---> System.Net.Sockets.SocketException (111): Connection refused"),
+            ],
+            "network_or_flaky",
+            "A network request failed: Connection refused",
+        ),
+        # Node.js: a path the code requires is a file of the project, not a package to install.
+        (
+            [
+                (1, "$ npm test"),
+                (3, "Error: Cannot find module './cart'"),
+                (8, "npm ERR! Test failed.  See above for more details."),
+            ],
+            "compile",
+            "Node.js cannot find `./cart`, which the code requires by its path: the file is not in the checkout, "
+            "or the step that builds it did not run.",
+        ),
+    ],
+)
+def test_a_wrapped_or_delegated_error_is_answered_by_what_it_wraps(
+    lines: list[tuple[int, str]], category: str, root_cause: str
+) -> None:
+    finding = answer(lines, [lines[2][0]], 1, [lines[-1][0] + 1])
+    assert (finding.category, finding.root_cause) == (category, root_cause)
+    no_defects(finding)

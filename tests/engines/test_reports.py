@@ -452,6 +452,23 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
     ),
     (("Error: Cannot find module 'left-pad'",), {"kind": "node_module", "subject": "left-pad"}),
     (
+        ("Error: Cannot find module '@babel/core/lib/config'",),
+        {"kind": "node_module", "subject": "@babel/core/lib/config"},
+    ),
+    # A path is a file of the project, not a package.
+    (
+        ("Error: Cannot find module './cart'",),
+        {"kind": "node_local_module", "category": "compile", "subject": "./cart"},
+    ),
+    (
+        ("Error: Cannot find module '/home/runner/work/shop/shop/dist/server.js'",),
+        {"kind": "node_local_module", "subject": "/home/runner/work/shop/shop/dist/server.js"},
+    ),
+    (
+        ("Error: Cannot find module 'D:\\a\\shop\\dist\\cli.js'",),
+        {"kind": "node_local_module", "subject": "D:\\a\\shop\\dist\\cli.js"},
+    ),
+    (
         ("ERROR: Could not find a version that satisfies the requirement torch==9.9 (from versions: 2.0)",),
         {"kind": "pip", "subject": "torch==9.9"},
     ),
@@ -881,6 +898,69 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
         {"kind": "exception", "code": "java.lang.IllegalStateException", "strength": GENERIC},
     ),
     (("TypeError: Cannot read properties of undefined (reading 'x')",), {"kind": "exception", "code": "TypeError"}),
+    # .NET: the innermost exception an exception wraps, after " ---> ", on its line or below.
+    (
+        (
+            "System.AggregateException: One or more errors occurred. ---> System.IO.FileNotFoundException: "
+            "Could not find file '/src/app/config.json'.",
+        ),
+        {
+            "kind": "exception",
+            "code": "FileNotFoundException",
+            "message": "Could not find file '/src/app/config.json'.",
+        },
+    ),
+    (
+        (
+            "Unhandled exception. System.AggregateException: One or more errors occurred. (Connection refused)",
+            " ---> System.Net.Http.HttpRequestException: Connection refused",
+            " ---> System.Net.Sockets.SocketException (111): Connection refused",
+            "   at System.Net.Sockets.Socket.Connect(EndPoint remoteEP)",
+            "   --- End of inner exception stack trace ---",
+            " ---> System.InvalidOperationException: not this one",
+        ),
+        # The wrapper only says something inside failed: the innermost's line is the statement.
+        {
+            "kind": "exception",
+            "code": "SocketException",
+            "message": "Connection refused",
+            "line": 102,
+            "message_line": 102,
+        },
+    ),
+    (
+        ("Unhandled Exception: System.InvalidOperationException: Sequence contains no elements",),
+        {"kind": "exception", "code": "System.InvalidOperationException", "message": "Sequence contains no elements"},
+    ),
+    # Rake: "rake aborted!" over the error (its class and message, or a RuntimeError's message).
+    (
+        ("rake aborted!", "NameError: uninitialized constant Cart::Total", "/app/Rakefile:4:in `<top (required)>'"),
+        {"kind": "rake", "strength": ERROR, "message": "NameError: uninitialized constant Cart::Total", "line": 101},
+    ),
+    (
+        ("rake aborted!", "No Rakefile found (looking for: rakefile, Rakefile, rakefile.rb, Rakefile.rb)"),
+        {"kind": "rake", "message": "No Rakefile found (looking for: rakefile, Rakefile, rakefile.rb, Rakefile.rb)"},
+    ),
+    (
+        (
+            "rake aborted!",
+            'Command failed with status (1): [ruby -w -I"lib:test" /usr/lib/ruby/rake/rake_test_loader.rb '
+            '"test/cart_test.rb" ]',
+            "/home/ci/.rvm/gems/ruby-2.6.3/bin/ruby_executable_hooks:24:in `eval'",
+            "Tasks: TOP => default => test",
+            "(See full trace by running task with --trace)",
+        ),
+        {
+            "kind": "rake",
+            "strength": VERDICT,
+            "code": "1",
+            "subject": 'ruby -w -I"lib:test" /usr/lib/ruby/rake/rake_test_loader.rb "test/cart_test.rb"',
+        },
+    ),
+    (
+        ("rake aborted!", "", "Tasks: TOP => default"),
+        {"kind": "rake", "strength": VERDICT, "line": 100, "message": "rake aborted!"},
+    ),
     (("thread 'main' panicked at src/main.rs:3:5:",), {"kind": "panic", "test": "main"}),
     (("panic: runtime error: index out of range [3] with length 3",), {"kind": "panic"}),
     (
@@ -904,6 +984,9 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
     (("make: *** [Makefile:12: test] Error 2",), {"kind": "make", "code": "2"}),
     (("[ERROR] BUILD FAILURE",), {"kind": "build_failure"}),
     (("error Command failed with exit code 1.",), {"kind": "yarn_failed", "code": "1"}),
+    # npm test (npm 6 and before) when the test script exited non-zero.
+    (("npm ERR! Test failed.  See above for more details.",), {"kind": "npm_test", "strength": VERDICT}),
+    (("Test failed.  See above for more details.",), {"kind": "npm_test", "strength": VERDICT}),
     (("  3 failing",), {"kind": "test_summary"}),
 ]
 
@@ -1115,6 +1198,26 @@ def test_a_php_tests_diff_is_read_from_what_the_excerpt_shows_of_it(shown: list[
     lines = [*shown, (54, "FAIL Bug #60120 (proc_open hangs) [ext/standard/tests/file/bug60120.phpt] ")]
     report = next(r for r in parse_reports(lines) if r.line == 54)
     assert report.message == message
+
+
+def test_stacks_package_prefix_does_not_hide_the_compilers_report() -> None:
+    lines = [
+        (1, "cart> configure (lib)"),
+        (2, "cart> [2 of 3] Compiling Cart.Total"),
+        (3, "cart> src/Cart/Total.hs:12:5: error:"),
+        (4, "cart>     • Couldn't match expected type ‘Int’ with actual type ‘Double’"),
+        (5, "cart-api> Test suite cart-api-test failed"),
+    ]
+    [report, *_] = parse_reports(lines)
+    assert (report.kind, report.location, report.message, report.message_line) == (
+        "gcc",
+        "src/Cart/Total.hs:12:5",
+        "• Couldn't match expected type ‘Int’ with actual type ‘Double’",
+        4,
+    )
+    # A line or two that merely look prefixed ("mysql> ") are read as they are.
+    assert parse_reports([(1, "mysql> source schema.sql"), (2, "src/Cart/Total.hs:12:5: error:")]) != []
+    assert parse_reports([(1, "db> src/Cart/Total.hs:12:5: error: x"), (2, "db> y")]) == []
 
 
 def test_a_php_tests_diff_is_not_taken_from_another_tests_result() -> None:
