@@ -117,7 +117,8 @@ def failing_step(lines: Lines, failing_step_start: int | None, reports: list[Rep
 # What a runner's result line or a test's header holds besides the test's name: dots, its
 # verdict, a count, the stream it shows ("---- x stdout ----").
 _VERDICT_ONLY: Final = re.compile(
-    r"(?i)[\s.:…()\[\]#-]|\b(?:test|fail(?:ed|ure)?|error|not ok|ok|stdout|stderr)\b|\d|[✗✘]"
+    # (a duration and a count: nextest's "FAIL [ 9.875s] (396/396) crate::test")
+    r"(?i)\b\d+(?:\.\d+)?m?s\b|[\s.:…()\[\]#/-]|\b(?:test|fail(?:ed|ure)?|error|not ok|ok|stdout|stderr)\b|\d|[✗✘]"
 )
 
 

@@ -946,10 +946,16 @@ _NEVER: Final = re.compile(r"(?!)")
 _HEADER_OF: Final[dict[str, re.Pattern[str]]] = {"pytest": re.compile(r"^_{3,} \S.* _{3,}$|^={3,} ")}
 # A label over a test's message ("Error Message:", Jasmine's "Message:"), not the message.
 _BLOCK_LABEL: Final = re.compile(
-    r"^\s*(?:Error Message|Messages?|Stack(?: Trace)?|Standard Output|Output|Error|Expected|Actual|Passed in):\s*$"
+    r"^\s*(?:(?:Error Message|Messages?|Stack(?: Trace)?|Standard Output|Output|Error|Expected|Actual|Passed in):"
+    # nextest's heads of a test's output: "stdout ───" (0.9.70 on), "--- STDOUT: crate::test ---"
+    r"|(?:stdout|stderr) ─+|--- STD(?:OUT|ERR):.*---)\s*$"
 )
-# A test run's closing count says how many failed, not why this one did.
-_RUN_SUMMARY: Final = re.compile(r"(?i)^\s*(?:test result:|tests? run:|\d+ (?:tests? )?(?:passed|failed)\b)")
+# A test run's closing count says how many failed, not why this one did; nor do libtest's
+# "running 3 tests", its result lines ("test cart::total ... FAILED") and its "failures:" heading.
+_RUN_SUMMARY: Final = re.compile(
+    r"(?i)^\s*(?:test result:|tests? run:|\d+ (?:tests? )?(?:passed|failed)\b|running \d+ tests?\s*$"
+    r"|test \S+ \.\.\. (?:failed|ok|ignored)\s*$|failures:\s*$)"
+)
 # (testify prints "Error Trace:" with the test's frames above its "Error:" line.)
 _FRAME: Final = re.compile(
     r"^\s*(?:at |in |from |File \"|#\d+ |\d+: |\.\.\.|Stack|stack traceback|Traceback|Error Trace:)"
@@ -1002,6 +1008,9 @@ def _report(fmt: Format, lines: Lines, index: int, match: re.Match[str]) -> Repo
     message_line = lineno
     if fmt.message_below:
         below = _message_below(lines, index, fmt.kind)
+        test = groups.get("test", "")
+        if below is not None and test and test.endswith(below[1]):
+            below = None  # the test's name again, as a list of failures prints it: no reason
         if below is not None and (not message or fmt.kind in ("rspec", "pre_commit") or _goes_on(fmt.kind, message)):
             message_line, message = below[0], below[1] if not message else f"{message} {below[1]}"
     file = groups.get("file") or groups.get("file2") or ""

@@ -93,6 +93,26 @@ def test_an_assertions_long_values_are_left_to_the_evidence() -> None:
     [
         [(5, "--- FAIL: TestSimulation (2.01s)"), (6, "FAIL")],
         [(5, "FAIL Bug #71412 reflection info [ext/spl/tests/bug71412.phpt] ")],
+        # nextest's block: its output's heads, libtest's own lines and its list of failures.
+        [
+            (5, "        FAIL [   9.875s] (396/396) tests-build::macros compile_fail_full"),
+            (6, "  stdout ───"),
+            (7, ""),
+            (8, "    running 1 test"),
+            (9, "    test compile_fail_full ... FAILED"),
+            (10, "    failures:"),
+            (11, "        compile_fail_full"),
+            (
+                12,
+                "    test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 9.87s",
+            ),
+        ],
+        [
+            (5, "        FAIL [   0.004s] cart::tests::total"),
+            (6, "--- STDOUT:              cart::tests::total ---"),
+            (7, "running 1 test"),
+            (8, "test tests::total ... FAILED"),
+        ],
     ],
 )
 def test_a_report_that_only_says_its_test_failed_is_not_quoted_as_its_reason(lines: list[tuple[int, str]]) -> None:
