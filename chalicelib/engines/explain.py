@@ -423,7 +423,15 @@ def _wording(
         key = "dependency_install_module"
     elif kind == "node_local_module":
         key = "compile_missing_module"
-    elif kind in ("listed_file", "black", "prettier", "gofmt"):
+    elif kind == "not_executable":
+        key = "permission_or_secret_executable"
+        values["path"] = values.get("subject", "").removeprefix("./")
+    elif kind == "class_version" and ":" in values.get("code", ""):
+        # A class file's major version is its Java version plus 44 (52 is Java 8, 55 Java 11).
+        built, runs = values["code"].split(":", 1)
+        values.update(built=str(int(built) - 44), runs=str(int(runs) - 44), built_major=built, runs_major=runs)
+        key = "compile_class_version"
+    elif kind in ("listed_file", "black", "prettier", "gofmt", "spotless"):
         # A formatter's check names each file it would change, and nothing else.
         key = "lint_listed"
     elif category == "dependency_install" and kind == "python_import" and values.get("subject"):
@@ -473,7 +481,7 @@ _VARIANTS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
         ("command",),
         (),
     ),
-    "fix": (("test", "command"), ("location",), ("file",), ("subject",), ("command",), ()),
+    "fix": (("test", "command"), ("location",), ("file", "subject"), ("file",), ("subject",), ("command",), ()),
 }
 
 

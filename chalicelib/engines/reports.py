@@ -452,6 +452,9 @@ FORMATS: Final[tuple[Format, ...]] = (
     # PHPStan's table: "  Line   src/Cart.php", a rule, then "  12     Call to an undefined method ...".
     _f("phpstan", "type_error", DETAIL, r"^\s*Line\s+(?P<file>\S+\.php)\s*$", True),
     _f("black", "lint", DETAIL, r"^would reformat (?P<file>\S+)$"),
+    # Spotless (Gradle, Maven): the files, indented, with their diffs, then the command that
+    # fixes them: "Run './gradlew :spotlessApply' to fix these violations." (see _spotless_files)
+    _f("spotless", "lint", DETAIL, r"(?:^(?:> )?|: )The following files had format violations:\s*$"),
     _f("isort", "lint", DETAIL, r"^ERROR: (?P<file>\S+) Imports are incorrectly sorted"),
     _f("prettier", "lint", DETAIL, r"^\[(?:warn|error)\] (?P<file>(?!Code style)\S+\.\w+)$"),
     # A checker in list mode prints each file it would change, alone on a line ("prettier -l",
@@ -617,7 +620,8 @@ FORMATS: Final[tuple[Format, ...]] = (
     ),
     _f("emacs_package", "dependency_install", DETAIL, r"(?P<msg>Package [`'‘]\S+[`'’] is unavailable)"),
     # ---- limits, runners, networks, permissions ----
-    _w("disk", "infrastructure", DETAIL, r"No space left on device|[Dd]isk quota exceeded"),
+    # (strerror's "No space left on device"; Go's errors spell it in lower case)
+    _w("disk", "infrastructure", DETAIL, r"[Nn]o space left on device|[Dd]isk quota exceeded"),
     # Runners and their daemons (GitHub Actions, GitLab, Docker).
     _w(
         "runner",
@@ -661,14 +665,17 @@ FORMATS: Final[tuple[Format, ...]] = (
         "git_network",
         "network_or_flaky",
         DETAIL,
-        r"(?P<msg>(?:fatal: unable to access .+|error: RPC failed; .+|fatal: the remote end hung up unexpectedly))$",
+        # (401 and 403 are the server refusing the credentials: git_permission)
+        r"(?P<msg>(?:fatal: unable to access (?!.*returned error: 40[13]\b).+|error: RPC failed; .+|"
+        r"fatal: the remote end hung up unexpectedly))$",
     ),
     _f(
         "git_permission",
         "permission_or_secret",
         DETAIL,
         r"(?P<msg>(?:remote: |ERROR: )?Permission to (?P<subject>\S+?)\.? denied to .+|"
-        r"fatal: Authentication failed for .+|fatal: could not read Username.+)$",
+        r"fatal: Authentication failed for .+|fatal: could not read Username.+|"
+        r"fatal: unable to access '(?P<s2>[^']+)': The requested URL returned error: 40[13]\b.*)$",
     ),
     _w(
         "network",
@@ -714,6 +721,16 @@ FORMATS: Final[tuple[Format, ...]] = (
     ),
     # An action's input the workflow does not pass (GitHub Actions' toolkit says so).
     _f("missing_input", "permission_or_secret", DETAIL, r"(?P<msg>Input required and not supplied: (?P<subject>\S+))"),
+    _w(
+        "not_executable",
+        "permission_or_secret",
+        DETAIL,
+        # A shell refusing to run a script whose execute bit is not set (exit status 126): "bash:
+        # ./gradlew: Permission denied", "sh: 1: ./ci/test.sh: Permission denied", "x.sh: line 3: ..."
+        r"^(?:(?:ba|z|da)?sh: (?:line \d+: |\d+: )?|\S+: line \d+: )"
+        r"(?P<subject>\.{0,2}/[\w./-]+|[\w.-]+(?:/[\w.-]+)+|[\w.-]+\.sh): "
+        r"Permission denied\s*$",
+    ),
     _w(
         "permission",
         "permission_or_secret",
@@ -1397,6 +1414,57 @@ def _inner_exception(report: Report, lines: Lines, index: int) -> Report | None:
     )
 
 
+_SPOTLESS_FILE: Final = re.compile(r"^\s+(?P<file>(?:[\w.@+-]+/)*[\w@+-][\w.@+-]*\.[A-Za-z]\w{0,9})\s*$")
+_SPOTLESS_APPLY: Final = re.compile(r"Run '(?P<command>[^']+)' to fix these violations")
+SPOTLESS_LINES: Final = 60
+
+
+def _spotless_files(report: Report, lines: Lines, index: int) -> Report:
+    """Spotless's list: the first file it names, and the command it says fixes them (subject)."""
+    start = lines[index][0]
+    file, command = "", ""
+    for lineno, text in lines[index + 1 : index + 1 + SPOTLESS_LINES]:
+        if lineno - start > SPOTLESS_LINES:
+            break
+        listed = _SPOTLESS_FILE.match(text) if not file else None
+        file = listed["file"] if listed else file
+        fix = _SPOTLESS_APPLY.search(text)
+        if fix:
+            command = fix["command"]
+            break
+    # Without a file shown, it only says that files would change.
+    return replace(report, file=file, subject=command, strength=DETAIL if file else ERROR)
+
+
+# javac reading a class file newer than it supports: "cannot access com.acme.Lib", then "bad
+# class file: <jar>(<class>)" and "class file has wrong version 55.0, should be 52.0".
+_CLASS_VERSION: Final = re.compile(r"class file has wrong version (?P<built>\d+)\.0, should be (?P<runs>\d+)\.0")
+_BAD_CLASS_FILE: Final = re.compile(r"bad class file:? (?P<file>\S+)")
+CLASS_VERSION_LINES: Final = 4
+
+
+def _class_version(report: Report, lines: Lines, index: int) -> Report:
+    """A javac error whose cause is a class file built for a newer Java: its versions (the class
+    file major version, as "55:52") in ``code`` and the class file in ``subject``."""
+    start = lines[index][0]
+    shown = [(n, t) for n, t in lines[index : index + 1 + CLASS_VERSION_LINES] if n - start <= CLASS_VERSION_LINES]
+    found = next(((n, m) for n, t in shown if (m := _CLASS_VERSION.search(t))), None)
+    if found is None:
+        return report
+    bad = next((m["file"] for _, t in shown if (m := _BAD_CLASS_FILE.search(t))), "")
+    lineno, match = found
+    return replace(
+        report,
+        kind="class_version",
+        code=f"{match['built']}:{match['runs']}",
+        subject=bad or report.subject,
+        message=match.group(0)
+        if report.message.startswith(("bad class file", "class file"))
+        else f"{report.message}: {match.group(0)}",
+        message_line=lineno,
+    )
+
+
 def _php_diff(report: Report, lines: Lines, index: int) -> Report | None:
     """A run-tests.php result with the first unexpected line of its diff as the message."""
     diff = _php_diff_above(lines, index)
@@ -1490,6 +1558,10 @@ _REFINE: Final[dict[str, Callable[[Report, Lines, int], Report | None]]] = {
     "phpcs": _phpcs_file,
     "php_run_tests": _php_diff,
     "rake": _rake_reason,
+    "spotless": _spotless_files,
+    "javac": _class_version,
+    "maven_javac": _class_version,
+    "gcc": _class_version,
     "exception": _inner_exception,
     "rustc": _rustc_place,
     "eslint": _eslint_file,

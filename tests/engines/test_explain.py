@@ -583,3 +583,46 @@ def test_a_wrapped_or_delegated_error_is_answered_by_what_it_wraps(
     finding = answer(lines, [lines[2][0]], 1, [lines[-1][0] + 1])
     assert (finding.category, finding.root_cause) == (category, root_cause)
     no_defects(finding)
+
+
+@pytest.mark.parametrize(
+    ("lines", "summary", "root_cause", "fix"),
+    [
+        (
+            [
+                (1, "[ERROR] /src/main/java/App.java:[3,17] cannot access com.acme.Lib"),
+                (2, "  bad class file: /root/.m2/repository/com/acme/lib/2.0/lib-2.0.jar(com/acme/Lib.class)"),
+                (3, "    class file has wrong version 55.0, should be 52.0"),
+            ],
+            "A class file was compiled for Java 11; the build runs Java 8",
+            "`/root/.m2/repository/com/acme/lib/2.0/lib-2.0.jar(com/acme/Lib.class)` was compiled for Java 11 (class "
+            "file version 55), but the build compiles with Java 8, which reads class files up to version 52.",
+            "Build on Java 11 or newer (the CI's JDK setting), or depend on a release of that library built for Java 8 "
+            "or older.",
+        ),
+        (
+            [(1, "$ ./gradlew build"), (2, "/home/travis/.travis/functions: line 104: ./gradlew: Permission denied")],
+            "./gradlew is not executable",
+            "The shell could not run `./gradlew`: the file is not marked executable (exit status 126).",
+            "Mark it executable in git (`git update-index --chmod=+x gradlew`) and commit, or run it through its "
+            "interpreter (`sh ./gradlew`).",
+        ),
+        (
+            [
+                (1, "> The following files had format violations:"),
+                (2, "      src/main/java/com/acme/App.java"),
+                (3, "  Run './gradlew :spotlessApply' to fix these violations."),
+            ],
+            "Format check failed on src/main/java/com/acme/App.java",
+            "The format check lists src/main/java/com/acme/App.java as a file its formatter would change",
+            "Run `./gradlew :spotlessApply` locally and commit the result (it reformats "
+            "src/main/java/com/acme/App.java and any other file listed).",
+        ),
+    ],
+)
+def test_a_known_cause_is_told_with_what_fixes_it(
+    lines: list[tuple[int, str]], summary: str, root_cause: str, fix: str
+) -> None:
+    finding = answer(lines, [lines[1][0]])
+    assert (finding.summary, finding.root_cause, finding.suggested_fix) == (summary, root_cause, fix)
+    no_defects(finding)

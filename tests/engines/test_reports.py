@@ -388,7 +388,10 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
         ("** (CompileError) lib/cart.ex:12: undefined function total/0",),
         {"kind": "elixir", "code": "CompileError", "location": "lib/cart.ex:12"},
     ),
-    (("bad class file: /x/A.class", "class file has wrong version 55.0, should be 52.0"), {"kind": "javac"}),
+    (
+        ("bad class file: /x/A.class", "class file has wrong version 55.0, should be 52.0"),
+        {"kind": "class_version", "code": "55:52", "subject": "/x/A.class"},
+    ),
     (("/usr/bin/ld: cart.o: undefined reference to `total'",), {"kind": "linker", "category": "compile"}),
     (("SyntaxError: invalid syntax",), {"kind": "python_syntax", "code": "SyntaxError"}),
     # linters and format checks
@@ -451,6 +454,59 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
         {"kind": "python_import", "category": "dependency_install", "subject": "yaml"},
     ),
     (("Error: Cannot find module 'left-pad'",), {"kind": "node_module", "subject": "left-pad"}),
+    # javac reading a class file built for a newer Java (Maven's and javac's own form).
+    (
+        (
+            "[ERROR] /src/main/java/App.java:[3,17] cannot access com.acme.Lib",
+            "  bad class file: /root/.m2/repository/com/acme/lib/2.0/lib-2.0.jar(com/acme/Lib.class)",
+            "    class file has wrong version 55.0, should be 52.0",
+        ),
+        {
+            "kind": "class_version",
+            "code": "55:52",
+            "subject": "/root/.m2/repository/com/acme/lib/2.0/lib-2.0.jar(com/acme/Lib.class)",
+            "message": "cannot access com.acme.Lib: class file has wrong version 55.0, should be 52.0",
+            "message_line": 102,
+        },
+    ),
+    (
+        (
+            "src/main/java/App.java:3: error: cannot access Lib",
+            "import com.acme.Lib;",
+            "bad class file: /home/ci/.gradle/caches/lib-2.0.jar(com/acme/Lib.class)",
+            "class file has wrong version 61.0, should be 55.0",
+        ),
+        {"kind": "class_version", "code": "61:55", "location": "src/main/java/App.java:3"},
+    ),
+    (
+        ("    class file has wrong version 65.0, should be 61.0",),
+        {"kind": "class_version", "code": "65:61", "message": "class file has wrong version 65.0, should be 61.0"},
+    ),
+    # Spotless: the files it would reformat, and the command it says fixes them.
+    (
+        (
+            "> The following files had format violations:",
+            "      src/main/java/com/acme/App.java",
+            "          @@ -1,3 +1,3 @@",
+            "          -import java.util.*;",
+            "  Run './gradlew :spotlessApply' to fix these violations.",
+        ),
+        {
+            "kind": "spotless",
+            "category": "lint",
+            "file": "src/main/java/com/acme/App.java",
+            "subject": "./gradlew :spotlessApply",
+        },
+    ),
+    (
+        (
+            "[ERROR] Failed to execute goal com.diffplug.spotless:spotless-maven-plugin:2.43.0:check (default) on "
+            "project shop: The following files had format violations:",
+            "[ERROR]     src/main/java/com/acme/Cart.java",
+            "[ERROR] Run 'mvn spotless:apply' to fix these violations.",
+        ),
+        {"kind": "spotless", "subject": "mvn spotless:apply"},
+    ),
     (
         ("Error: Cannot find module '@babel/core/lib/config'",),
         {"kind": "node_module", "subject": "@babel/core/lib/config"},
@@ -828,7 +884,7 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
     (("Code style issues found in the above file. Forgot to run Prettier?",), {"kind": "prettier_summary"}),
     (
         ("> The following files had format violations:",),
-        {"kind": "format_check", "category": "lint", "strength": ERROR},
+        {"kind": "spotless", "category": "lint", "strength": ERROR, "file": ""},
     ),
     (("Oh no! 💥 💔 💥 3 files would be reformatted, 10 files would be left unchanged.",), {"kind": "format_check"}),
     # dependencies
@@ -986,6 +1042,30 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
     (("error Command failed with exit code 1.",), {"kind": "yarn_failed", "code": "1"}),
     # npm test (npm 6 and before) when the test script exited non-zero.
     (("npm ERR! Test failed.  See above for more details.",), {"kind": "npm_test", "strength": VERDICT}),
+    # A script the shell cannot run: its execute bit is not set (exit status 126).
+    (
+        ("/home/travis/.travis/functions: line 104: ./gradlew: Permission denied",),
+        {"kind": "not_executable", "subject": "./gradlew", "strength": DETAIL},
+    ),
+    (("bash: ./scripts/deploy.sh: Permission denied",), {"kind": "not_executable", "subject": "./scripts/deploy.sh"}),
+    (("sh: 1: ci/test.sh: Permission denied",), {"kind": "not_executable", "subject": "ci/test.sh"}),
+    (
+        ("cp: cannot create regular file '/usr/local/bin/x': Permission denied",),
+        {"kind": "permission", "strength": GENERIC},
+    ),
+    # git over HTTPS: 401/403 is a refusal of the credentials, 5xx the server failing.
+    (
+        ("fatal: unable to access 'https://github.com/acme/shop/': The requested URL returned error: 403",),
+        {"kind": "git_permission", "category": "permission_or_secret", "subject": "https://github.com/acme/shop/"},
+    ),
+    (
+        ("fatal: unable to access 'https://github.com/acme/shop/': The requested URL returned error: 502",),
+        {"kind": "git_network", "category": "network_or_flaky"},
+    ),
+    (
+        ("Error: write /var/lib/docker/tmp/GetImageBlob1: no space left on device",),
+        {"kind": "disk", "category": "infrastructure"},
+    ),
     (("Test failed.  See above for more details.",), {"kind": "npm_test", "strength": VERDICT}),
     (("  3 failing",), {"kind": "test_summary"}),
 ]
