@@ -503,8 +503,10 @@ FORMATS: Final[tuple[Format, ...]] = (
         r"^ERROR: (?P<msg>(?:Could not find a version that satisfies the requirement|"
         r"No matching distribution found for) (?P<subject>\S+).*)$",
     ),
+    # pip's resolver: the conflict, then "The conflict is caused by:" over the requirements that
+    # clash, and "ResolutionImpossible" (see _pip_conflict).
     _f(
-        "pip",
+        "pip_conflict",
         "dependency_install",
         DETAIL,
         r"^ERROR: (?P<msg>(?:Cannot install .+ because these package versions have conflicting dependencies|"
@@ -1436,6 +1438,54 @@ def _spotless_files(report: Report, lines: Lines, index: int) -> Report:
     return replace(report, file=file, subject=command, strength=DETAIL if file else ERROR)
 
 
+_CONFLICT_HEAD: Final = re.compile(r"^The conflict is caused by:\s*$")
+CONFLICT_LINES: Final = 12
+CONFLICT_CAUSES: Final = 4
+
+
+def _pip_conflict(report: Report, lines: Lines, index: int) -> Report:
+    """pip's conflict with the requirements that clash, from under "The conflict is caused by:"
+    (shown above or below the statement) as its message."""
+    start = lines[index][0]
+    near = [(at, n) for at, (n, _) in enumerate(lines) if abs(n - start) <= CONFLICT_LINES]
+    head = next((at for at, _ in near if _CONFLICT_HEAD.match(lines[at][1])), None)
+    if head is None:
+        return report
+    causes: list[tuple[int, str]] = []
+    for lineno, text in lines[head + 1 : head + 1 + CONFLICT_CAUSES]:
+        if not text.startswith((" ", "\t")) or not text.strip():
+            break
+        causes.append((lineno, text.strip()))
+    if not causes:
+        return report
+    return replace(report, message="; ".join(text for _, text in causes), message_line=causes[0][0])
+
+
+# Common Test prints each line of a case's failure after "%%% <suite> ==> ".
+_CT_PREFIX: Final = re.compile(r"^%%% \w+ ==> ")
+
+
+def _common_test(report: Report, lines: Lines, index: int) -> Report:
+    return replace(report, message=_CT_PREFIX.sub("", report.message))
+
+
+# GHC names the warning flags that made a warning an error before its message ("error:
+# [-Wunused-imports, -Werror=unused-imports]"), and since 9.6 the error's code ("[GHC-88464]").
+_GHC_FLAGS: Final = re.compile(r"^\[(?:(?P<code>GHC-\d+)|(?P<flags>-W[^\]]*))\] (?P<msg>\S.*)$")
+
+
+def _compiler(report: Report, lines: Lines, index: int) -> Report:
+    """A compiler's error: a class file built for a newer Java, GHC's flags after the message."""
+    report = _class_version(report, lines, index)
+    flags = _GHC_FLAGS.match(report.message)
+    if flags is None:
+        return report
+    if flags["code"]:
+        return replace(report, code=report.code or flags["code"], message=flags["msg"])
+    werror = [f.strip() for f in flags["flags"].split(",") if f.strip().startswith("-Werror")]
+    return replace(report, message=f"{flags['msg']} ({', '.join(werror or [flags['flags']])})")
+
+
 # javac reading a class file newer than it supports: "cannot access com.acme.Lib", then "bad
 # class file: <jar>(<class>)" and "class file has wrong version 55.0, should be 52.0".
 _CLASS_VERSION: Final = re.compile(r"class file has wrong version (?P<built>\d+)\.0, should be (?P<runs>\d+)\.0")
@@ -1561,7 +1611,9 @@ _REFINE: Final[dict[str, Callable[[Report, Lines, int], Report | None]]] = {
     "spotless": _spotless_files,
     "javac": _class_version,
     "maven_javac": _class_version,
-    "gcc": _class_version,
+    "gcc": _compiler,
+    "pip_conflict": _pip_conflict,
+    "common_test": _common_test,
     "exception": _inner_exception,
     "rustc": _rustc_place,
     "eslint": _eslint_file,

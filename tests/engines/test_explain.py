@@ -350,8 +350,7 @@ def test_a_missing_input_command_or_module_is_worded_as_what_it_is(line: str, ro
                 "src/Cart.hs:3:1: error: [-Wunused-imports, -Werror=unused-imports]",
                 "    The import of ‘Data.List’ is redundant",
             ],
-            "Compilation failed at src/Cart.hs:3:1: [-Wunused-imports, -Werror=unused-imports] "
-            "The import of ‘Data.List’ is redundant",
+            "Compilation failed at src/Cart.hs:3:1: The import of ‘Data.List’ is redundant (-Werror=unused-imports)",
         ),
     ],
 )

@@ -897,9 +897,9 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
             "ERROR: Cannot install flask==2.0 and werkzeug==0.15 because these package versions have "
             "conflicting dependencies.",
         ),
-        {"kind": "pip", "category": "dependency_install", "strength": DETAIL},
+        {"kind": "pip_conflict", "category": "dependency_install", "strength": DETAIL},
     ),
-    (("ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/",), {"kind": "pip"}),
+    (("ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/",), {"kind": "pip_conflict"}),
     (
         ("Your requirements could not be resolved to an installable set of packages.",),
         {"kind": "composer", "strength": ERROR, "category": "dependency_install"},
@@ -1042,6 +1042,45 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
     (("error Command failed with exit code 1.",), {"kind": "yarn_failed", "code": "1"}),
     # npm test (npm 6 and before) when the test script exited non-zero.
     (("npm ERR! Test failed.  See above for more details.",), {"kind": "npm_test", "strength": VERDICT}),
+    # pip's resolver: the requirements that clash, from under "The conflict is caused by:".
+    (
+        (
+            "ERROR: Cannot install shop==1.0 and requests==2.31.0 because these package versions have conflicting "
+            "dependencies.",
+            "",
+            "The conflict is caused by:",
+            "    The user requested requests==2.31.0",
+            "    shop 1.0 depends on requests<2.30",
+            "",
+            "To fix this you could try to:",
+        ),
+        {
+            "kind": "pip_conflict",
+            "category": "dependency_install",
+            "message": "The user requested requests==2.31.0; shop 1.0 depends on requests<2.30",
+            "message_line": 103,
+        },
+    ),
+    (
+        ("ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/",),
+        {"kind": "pip_conflict", "message_line": 100},
+    ),
+    # GHC: the code (9.6 on) and the -Werror flags that made a warning an error.
+    (
+        ("src/Cart.hs:3:1: error: [GHC-88464]", "    Variable not in scope: totl :: Int"),
+        {"code": "GHC-88464", "message": "Variable not in scope: totl :: Int", "location": "src/Cart.hs:3:1"},
+    ),
+    (
+        (
+            "src/Cart.hs:3:1: error: [-Wunused-imports, -Werror=unused-imports]",
+            "    The import of ‘Data.List’ is redundant",
+        ),
+        {"message": "The import of ‘Data.List’ is redundant (-Werror=unused-imports)"},
+    ),
+    (
+        ("%%% cart_SUITE ==> total: FAILED", "%%% cart_SUITE ==> {{badmatch,3},[{cart_SUITE,total,1,[]}]}"),
+        {"kind": "common_test", "test": "total", "message": "{{badmatch,3},[{cart_SUITE,total,1,[]}]}"},
+    ),
     # A script the shell cannot run: its execute bit is not set (exit status 126).
     (
         ("/home/travis/.travis/functions: line 104: ./gradlew: Permission denied",),
