@@ -423,6 +423,10 @@ def _wording(
         key = "dependency_install_module"
     elif kind == "node_local_module":
         key = "compile_missing_module"
+    elif kind == "link_check" and values.get("subject"):
+        key = "lint_link"
+    elif kind == "git_ref":
+        key = "infrastructure_git_ref"
     elif kind == "not_executable":
         key = "permission_or_secret_executable"
         values["path"] = values.get("subject", "").removeprefix("./")

@@ -707,6 +707,16 @@ FORMATS: Final[tuple[Format, ...]] = (
         DETAIL,
         r"^\s*\d+\. (?P<entry>\[L\d+\]) +(?:(?P<code>[3-5]\d\d) +)?(?P<subject>https?://\S+)(?P<msg>.*)$",
     ),
+    # git checking out what the remote no longer has: a branch deleted, a commit force-pushed
+    # away, a pull request's merge ref gone, after the build was queued.
+    _f(
+        "git_ref",
+        "infrastructure",
+        DETAIL,
+        r"(?P<msg>(?:fatal: )?Remote branch (?P<subject>\S+) not found in upstream \S+|"
+        r"fatal: reference is not a tree: (?P<s2>[0-9a-f]{7,40})|"
+        r"fatal: [Cc]ouldn't find remote ref (?P<s3>\S+))\s*$",
+    ),
     _f("missing_variable", "permission_or_secret", DETAIL, r"KeyError: '(?P<subject>[A-Z][A-Z0-9_]{2,})'$"),
     _f(
         "missing_variable",

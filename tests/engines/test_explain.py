@@ -589,6 +589,41 @@ def test_a_wrapped_or_delegated_error_is_answered_by_what_it_wraps(
     [
         (
             [
+                (1, "$ git clone --depth=50 --branch=feature/readme https://github.com/acme/shop.git acme/shop"),
+                (2, "Cloning into 'acme/shop'..."),
+                (3, "warning: Could not find remote branch feature/readme to clone."),
+                (4, "fatal: Remote branch feature/readme not found in upstream origin"),
+            ],
+            "feature/readme is no longer on the remote",
+            "The job could not check out `feature/readme`: the remote no longer has it (deleted or force-pushed after "
+            "the build was queued).",
+            "The code needs no change: push the branch again, or re-run the build on a commit the remote still has.",
+        ),
+        (
+            [
+                (1, "- ./_site/patterns/half-sync/index.html"),
+                (2, "  *  External link http://x.example/a.pdf failed: 404"),
+            ],
+            "Broken link: http://x.example/a.pdf",
+            "The link check failed on http://x.example/a.pdf: * External link http://x.example/a.pdf failed: 404",
+            "Update or remove the link http://x.example/a.pdf (use a redirect's new address, or the page's new place), "
+            "or exclude it in the checker's settings if the site is only down for now.",
+        ),
+    ],
+)
+def test_what_the_code_cannot_fix_is_told_so(
+    lines: list[tuple[int, str]], summary: str, root_cause: str, fix: str
+) -> None:
+    finding = answer(lines, [lines[-1][0]])
+    assert (finding.summary, finding.root_cause, finding.suggested_fix) == (summary, root_cause, fix)
+    no_defects(finding)
+
+
+@pytest.mark.parametrize(
+    ("lines", "summary", "root_cause", "fix"),
+    [
+        (
+            [
                 (1, "[ERROR] /src/main/java/App.java:[3,17] cannot access com.acme.Lib"),
                 (2, "  bad class file: /root/.m2/repository/com/acme/lib/2.0/lib-2.0.jar(com/acme/Lib.class)"),
                 (3, "    class file has wrong version 55.0, should be 52.0"),

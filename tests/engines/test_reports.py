@@ -1092,6 +1092,16 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
         ("cp: cannot create regular file '/usr/local/bin/x': Permission denied",),
         {"kind": "permission", "strength": GENERIC},
     ),
+    # git checking out what the remote no longer has.
+    (
+        ("fatal: Remote branch feature/readme not found in upstream origin",),
+        {"kind": "git_ref", "category": "infrastructure", "subject": "feature/readme"},
+    ),
+    (
+        ("fatal: reference is not a tree: 3f9c2a1b7d4e5f60718293a4b5c6d7e8f9012345",),
+        {"kind": "git_ref", "subject": "3f9c2a1b7d4e5f60718293a4b5c6d7e8f9012345"},
+    ),
+    (("fatal: couldn't find remote ref refs/pull/12/merge",), {"kind": "git_ref", "subject": "refs/pull/12/merge"}),
     # git over HTTPS: 401/403 is a refusal of the credentials, 5xx the server failing.
     (
         ("fatal: unable to access 'https://github.com/acme/shop/': The requested URL returned error: 403",),
