@@ -381,7 +381,12 @@ def explain(decision: Decision, lines: Lines, failing_step_start: int | None = N
     if _TITLED.match(values.get("test", "")):
         # A test titled as a sentence ("Test lstat() and stat() functions", as .phpt files are)
         # is not preceded by another "Test".
-        values["titled_test"] = values["test"][0].upper() + values["test"][1:]
+        values["titled_test"] = f'"{values["test"]}"'
+    if any(char.isspace() for char in values.get("test", "")):
+        # A title of several words is quoted, so that the sentence around it still reads as one
+        # ('Run "adds the discount" locally', not 'Run adds the discount locally').
+        values["test"] = f'"{values["test"]}"'
+
     texts, extra = _wording(category, cause or report, values)
     finding = Finding(
         summary=texts[0],

@@ -74,7 +74,7 @@ def test_an_exunit_assertion_quotes_its_left_and_right_values() -> None:
         (45, "     right: 3"),
     ]
     finding = answer(lines, [42])
-    assert finding.root_cause == "totals the cart failed: Assertion with == failed (left: 2, right: 3)"
+    assert finding.root_cause == '"totals the cart" failed: Assertion with == failed (left: 2, right: 3)'
     no_defects(finding)
 
 
@@ -85,7 +85,7 @@ def test_an_assertions_long_values_are_left_to_the_evidence() -> None:
         (44, "     left:  " + "!function(e,t){return e}" * 10),
         (45, '     right: ""'),
     ]
-    assert answer(lines, [42]).root_cause == "assets are in sync failed: Assertion with == failed"
+    assert answer(lines, [42]).root_cause == '"assets are in sync" failed: Assertion with == failed'
 
 
 @pytest.mark.parametrize(
@@ -127,10 +127,10 @@ def test_a_report_that_only_says_its_test_failed_is_not_quoted_as_its_reason(lin
         # run-tests.php titles a test by its --TEST-- line, often a sentence that starts "Test".
         (
             "FAIL Test lstat() and stat() functions [ext/standard/tests/file/lstat.phpt] ",
-            "Test lstat() and stat() functions failed",
+            '"Test lstat() and stat() functions" failed',
         ),
-        ("FAIL tests for the array cursor [ext/spl/tests/cursor.phpt] ", "Tests for the array cursor failed"),
-        ("FAIL Bug #71412 reflection info [ext/spl/tests/bug71412.phpt] ", "Test Bug #71412 reflection info failed"),
+        ("FAIL tests for the array cursor [ext/spl/tests/cursor.phpt] ", '"tests for the array cursor" failed'),
+        ("FAIL Bug #71412 reflection info [ext/spl/tests/bug71412.phpt] ", 'Test "Bug #71412 reflection info" failed'),
         ("--- FAIL: TestSimulation (2.01s)", "Test TestSimulation failed"),
     ],
 )
@@ -189,7 +189,7 @@ def test_a_runs_closing_count_is_not_a_tests_message() -> None:
                 "      AssertionError [ERR_ASSERTION]: 90 == 100",
                 "      + expected - actual",
             ],
-            "Cart applies the discount failed: AssertionError [ERR_ASSERTION]: 90 == 100",
+            '"Cart applies the discount" failed: AssertionError [ERR_ASSERTION]: 90 == 100',
         ),
         (
             [
@@ -199,11 +199,11 @@ def test_a_runs_closing_count_is_not_a_tests_message() -> None:
                 "     TypeError: Cannot read property 'x' of undefined",
                 "      at Context.<anonymous> (test/cart.js:9:5)",
             ],
-            "Cart total with a coupon subtracts it failed: TypeError: Cannot read property 'x' of undefined",
+            "\"Cart total with a coupon subtracts it\" failed: TypeError: Cannot read property 'x' of undefined",
         ),
         (  # Jasmine: "Message:" labels the block, it is no part of the title
             ["1) Cart applies the discount", "  Message:", "    Expected 100 to equal 90.", "  Stack:"],
-            "Cart applies the discount failed: Expected 100 to equal 90.",
+            '"Cart applies the discount" failed: Expected 100 to equal 90.',
         ),
         (  # testify: "Error Trace:" is where, "Error:" is what
             [
@@ -225,11 +225,11 @@ def test_a_runs_closing_count_is_not_a_tests_message() -> None:
                 "    expected: 90",
                 "    actual:   100",
             ],
-            "applies the discount failed: message: 'should be equal' (expected: 90, actual: 100)",
+            "\"applies the discount\" failed: message: 'should be equal' (expected: 90, actual: 100)",
         ),
         (  # Hspec
             ["  1) Cart.total adds taxes", "       expected: 3", "        but got: 2"],
-            "Cart.total adds taxes failed: expected: 3 (but got: 2)",
+            '"Cart.total adds taxes" failed: expected: 3 (but got: 2)',
         ),
         (  # RSpec: the numbered header names the test its "Failure/Error:" block is about
             [
@@ -239,7 +239,7 @@ def test_a_runs_closing_count_is_not_a_tests_message() -> None:
                 "       expected: 3",
                 "            got: 2",
             ],
-            "Cart#total adds taxes failed: expect(cart.total).to eq(3) expected: 3 (got: 2)",
+            '"Cart#total adds taxes" failed: expect(cart.total).to eq(3) expected: 3 (got: 2)',
         ),
         (  # cargo test: a quoted value ends at its closing backtick
             [
@@ -253,7 +253,7 @@ def test_a_runs_closing_count_is_not_a_tests_message() -> None:
         ),
         (  # ScalaTest under sbt: the level prefix is sbt's, not the message's
             ["[info] - should add taxes *** FAILED ***", "[info]   2 did not equal 3 (CartSpec.scala:12)"],
-            "should add taxes failed: 2 did not equal 3 (CartSpec.scala:12)",
+            '"should add taxes" failed: 2 did not equal 3 (CartSpec.scala:12)',
         ),
         (  # dotnet test: "Error Message:" labels the message
             [
@@ -271,7 +271,7 @@ def test_a_runs_closing_count_is_not_a_tests_message() -> None:
                 "cart adds taxes",
                 "spec/cart_spec.lua:14: Expected objects to be the same.",
             ],
-            "cart adds taxes failed: spec/cart_spec.lua:14: Expected objects to be the same.",
+            '"cart adds taxes" failed: spec/cart_spec.lua:14: Expected objects to be the same.',
         ),
         (  # NUnit 3
             ["  1) Failed : Cart.Tests.TotalTest", "  Expected: 3", "  But was:  2"],
@@ -482,7 +482,7 @@ def test_a_message_that_ends_in_a_colon_takes_the_line_under_it() -> None:
         (7, "      100"),
     ]
     finding = answer(lines)
-    assert finding.root_cause == "Cart › totals failed: Expected value to equal: 90"
+    assert finding.root_cause == '"Cart › totals" failed: Expected value to equal: 90'
     no_defects(finding)
 
 

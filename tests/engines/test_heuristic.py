@@ -27,8 +27,8 @@ from tests.conftest import finding_for, manifest
         ),
         (
             "jest-failure.log",
-            "Test Cart › applies the discount code to the total failed",
-            "Cart › applies the discount code to the total failed: expect(received).toBe(expected) "
+            'Test "Cart › applies the discount code to the total" failed',
+            '"Cart › applies the discount code to the total" failed: expect(received).toBe(expected) '
             "// Object.is equality (Expected: 90, Received: 100)",
             ["`npm test -- --ci`"],
         ),
