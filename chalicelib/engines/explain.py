@@ -44,6 +44,9 @@ NO_STATEMENT_CONFIDENCE: Final = 0.3
 UNKNOWN_CONFIDENCE: Final = 0.5
 # How a log names the step or command that failed: Travis' verdict, a GitHub Actions step, a shell
 # prompt, a step's file in the run zip GitHub serves.
+# How far above the decisive statement a command line may stand to be taken for the failing one
+# when the failing step's start is not known.
+COMMAND_REACH: Final = 300
 _STEP: Final = tuple(
     re.compile(p)
     for p in (
@@ -84,20 +87,43 @@ class Step:
     exit_code: str = ""
 
 
-def step_command(lines: Lines, failing_step_start: int | None) -> str:
-    """The failing step or command as the log names it, on one line ("" when it names none)."""
-    ordered = sorted(lines, key=lambda nt: (nt[0] != failing_step_start, nt[0]))
-    for pattern in _STEP:
-        for _lineno, text in ordered:
+def step_command(lines: Lines, failing_step_start: int | None, statement: int | None = None) -> str:
+    """The failing step or command as the log names it, on one line ("" when it names none).
+
+    The failing step's start says it; else the command shown nearest above the decisive
+    ``statement`` (an earlier one ran before it and passed), else the first shown.
+    """
+
+    def rank(numbered: tuple[int, str]) -> tuple[bool, int]:
+        lineno = numbered[0]
+        if statement is not None and lineno <= statement:
+            return lineno != failing_step_start, -lineno
+        return lineno != failing_step_start, lineno + (1 << 40 if statement is not None else 0)
+
+    ordered = sorted(lines, key=rank)
+    for index, pattern in enumerate(_STEP):
+        for lineno, text in ordered:
+            if (
+                index > 0
+                and failing_step_start is None
+                and statement is not None
+                and not 0 <= statement - lineno <= COMMAND_REACH
+            ):
+                # Without the failing step's bounds, a command shown far from the statement (or
+                # after it) may be another step's, one that passed.
+                continue
             match = pattern.search(text)
             if match:
                 return " ".join(match.group("command").split())
     return ""
 
 
-def failing_step(lines: Lines, failing_step_start: int | None, reports: list[Report]) -> Step:
-    """The command the failing step ran and its exit code, from the step's start or verdict lines."""
-    command = step_command(lines, failing_step_start)
+def failing_step(
+    lines: Lines, failing_step_start: int | None, reports: list[Report], statement: int | None = None
+) -> Step:
+    """The command the failing step ran and its exit code, from the step's start or verdict lines
+    (see step_command for ``statement``)."""
+    command = step_command(lines, failing_step_start, statement)
     if (
         len(command) > MAX_COMMAND
         or "$" in command
@@ -346,7 +372,8 @@ def failing_tests(decision: Decision) -> list[str]:
 def explain(decision: Decision, lines: Lines, failing_step_start: int | None = None) -> Finding:
     """The finding for the decisive statement ``decision`` made of the excerpt's ``lines``."""
     report = decision.report
-    step = failing_step(lines, failing_step_start, decision.reports)
+    statement_line = decision.statement[0] if decision.statement is not None else None
+    step = failing_step(lines, failing_step_start, decision.reports, statement_line)
     cause = _cause_in_message(report, decision.reports)
     category = _category(report, cause)
     statement = decision.statement

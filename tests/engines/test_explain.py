@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.engines.decisive import decide
-from chalicelib.engines.explain import CONFIDENCE, NO_STATEMENT_CONFIDENCE, explain, failing_step
+from chalicelib.engines.explain import CONFIDENCE, NO_STATEMENT_CONFIDENCE, explain, failing_step, step_command
 from chalicelib.engines.finding import Finding, messages
 from chalicelib.engines.fingerprint import fingerprint
 from chalicelib.engines.reports import DETAIL, parse_reports
@@ -660,3 +660,24 @@ def test_a_known_cause_is_told_with_what_fixes_it(
     finding = answer(lines, [lines[1][0]])
     assert (finding.summary, finding.root_cause, finding.suggested_fix) == (summary, root_cause, fix)
     no_defects(finding)
+
+
+def test_the_failing_command_is_the_one_run_before_the_statement() -> None:
+    lines = [
+        (10, "$ composer install"),
+        (200, "$ ./vendor/bin/phpunit"),
+        (240, "1) CartTest::testTotal"),
+        (241, "Failed asserting that 3 matches expected 4."),
+    ]
+    # The nearest command above the statement, not the first shown.
+    assert step_command(lines, None, 240) == "./vendor/bin/phpunit"
+    # The failing step's start, when known, wins; Travis' verdict names it wherever it stands.
+    assert step_command(lines, 10, 240) == "composer install"
+    verdict = [*lines, (250, 'The command "./vendor/bin/phpunit --stop-on-failure" exited with 1.')]
+    assert step_command(verdict, None, 240) == "./vendor/bin/phpunit --stop-on-failure"
+
+
+def test_a_command_shown_far_above_an_unbounded_failure_is_not_claimed() -> None:
+    lines = [(1018, "$ php -i"), (6089, "1) CartTest::testTotal"), (6090, "Failed asserting that 3 is 4.")]
+    assert step_command(lines, None, 6089) == ""
+    assert step_command(lines, 1018, 6089) == "php -i"  # the scan bounded the failing step there
