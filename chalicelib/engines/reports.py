@@ -679,17 +679,7 @@ FORMATS: Final[tuple[Format, ...]] = (
         r"fatal: Authentication failed for .+|fatal: could not read Username.+|"
         r"fatal: unable to access '(?P<s2>[^']+)': The requested URL returned error: 40[13]\b.*)$",
     ),
-    _w(
-        "network",
-        "network_or_flaky",
-        DETAIL,
-        r"(?:Could not resolve host:? (?P<subject>[\w.-]+)|Temporary failure in name resolution|"
-        r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|ECONNRESET|ECONNREFUSED|ETIMEDOUT|Connection reset by peer|"
-        r"Network is unreachable|SSL connect error|TLS handshake timeout|unable to resolve host|"
-        # urllib3 and requests
-        r"Max retries exceeded with url|Failed to establish a new connection|NewConnectionError|"
-        r"ConnectTimeoutError|ReadTimeoutError|RemoteDisconnected|Connection aborted)",
-    ),
+    # (A link checker's entry is its report even where it names a network error.)
     _f(
         "link_check",
         "lint",
@@ -706,6 +696,19 @@ FORMATS: Final[tuple[Format, ...]] = (
         "lint",
         DETAIL,
         r"^\s*\d+\. (?P<entry>\[L\d+\]) +(?:(?P<code>[3-5]\d\d) +)?(?P<subject>https?://\S+)(?P<msg>.*)$",
+    ),
+    _w(
+        "network",
+        "network_or_flaky",
+        DETAIL,
+        r"(?:Could not resolve host:? (?P<subject>[\w.-]+)|Temporary failure in name resolution|"
+        r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|ECONNRESET|ECONNREFUSED|ETIMEDOUT|Connection reset by peer|"
+        r"Network is unreachable|SSL connect error|TLS handshake timeout|unable to resolve host|"
+        # urllib3 and requests
+        r"Max retries exceeded with url|Failed to establish a new connection|NewConnectionError|"
+        r"ConnectTimeoutError|ReadTimeoutError|RemoteDisconnected|Connection aborted|"
+        # strerror(ETIMEDOUT), Go's net package, Mojo::UserAgent and others
+        r"Connection timed out|[Cc]onnect(?:ion)? timeout|dial tcp \S+: i/o timeout)",
     ),
     # git checking out what the remote no longer has: a branch deleted, a commit force-pushed
     # away, a pull request's merge ref gone, after the build was queued.
@@ -1542,6 +1545,15 @@ def _rustc_place(report: Report, lines: Lines, index: int) -> Report | None:
     return report
 
 
+def _error_at_place(report: Report, lines: Lines, index: int) -> Report | None:
+    """An "error: ..." line with rustc's place under it (" --> src/lib.rs:72:13") is rustc's
+    error without a code: a compile error at that place."""
+    located = _rustc_place(report, lines, index)
+    if located is None or not located.location:
+        return report
+    return replace(located, kind="rustc", category="compile", strength=DETAIL)
+
+
 def _eslint_file(report: Report, lines: Lines, index: int) -> Report | None:
     """A stylish report's line placed under its file heading."""
     heading = _heading_above(lines, index)
@@ -1626,6 +1638,7 @@ _REFINE: Final[dict[str, Callable[[Report, Lines, int], Report | None]]] = {
     "common_test": _common_test,
     "exception": _inner_exception,
     "rustc": _rustc_place,
+    "error_start": _error_at_place,
     "eslint": _eslint_file,
 }
 

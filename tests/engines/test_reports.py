@@ -368,6 +368,25 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
             "message": "cannot find value `y` in this scope",
         },
     ),
+    # rustc's errors without a code are placed the same way.
+    (
+        (
+            "error: local variables in const fn are unstable",
+            "  --> /home/ci/.cargo/registry/src/percent-encoding-2.0.0/lib.rs:72:13",
+            "   |",
+        ),
+        {
+            "kind": "rustc",
+            "category": "compile",
+            "strength": DETAIL,
+            "location": "/home/ci/.cargo/registry/src/percent-encoding-2.0.0/lib.rs:72:13",
+            "message": "local variables in const fn are unstable",
+        },
+    ),
+    (
+        ("error: could not find `Cargo.toml` in `/src` or any parent directory",),
+        {"kind": "error_start", "strength": ERROR},
+    ),
     (
         ("main.c:15:3: error: unknown type name 'fd_set'",),
         {"kind": "gcc", "category": "compile", "location": "main.c:15:3", "message": "unknown type name 'fd_set'"},
@@ -588,6 +607,11 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
         {"kind": "git_permission", "subject": "acme/site.git"},
     ),
     (("curl: (6) Could not resolve host: example.invalid",), {"kind": "network", "subject": "example.invalid"}),
+    # A connection that timed out, as strerror, Go's net package and HTTP clients say it.
+    (("ssh: connect to host github.com port 22: Connection timed out",), {"kind": "network"}),
+    (('Get "https://proxy.golang.org/x/@v/list": dial tcp 142.250.1.1:443: i/o timeout',), {"kind": "network"}),
+    (("t/https.t ........ Connection error: Connect timeout at t/https.t line 17.",), {"kind": "network"}),
+    (("Connection timeout. Retrying in 5 seconds.",), {"kind": "network", "category": "network_or_flaky"}),
     (
         ("  1. [L0153] 404 http://example.com/a.png",),
         {"kind": "link_check", "subject": "http://example.com/a.png", "code": "404"},
@@ -1172,7 +1196,11 @@ def test_awesome_bots_issues_list_names_each_link_and_its_run_listing_does_not()
         (14, "> Links "),
         (15, "  01. [L0410] 301 https://github.com/a/old  → https://github.com/b/new "),
         (16, "  02. [L1622] 404 https://gone.example.com  "),
-        (17, "  03. [L3303]  https://down.example.com/ Failed to open TCP connection to down.example.com:443"),
+        (
+            17,
+            "  03. [L3303]  https://down.example.com/ Failed to open TCP connection to down.example.com:443 "
+            "(Connection timed out - connect(2))",
+        ),
         (18, "> Dupes "),
         (19, "  01. [L0043] https://github.com/a/twice"),
     ]
@@ -1185,7 +1213,7 @@ def test_awesome_bots_issues_list_names_each_link_and_its_run_listing_does_not()
             "link_check",
             "https://down.example.com/",
             "",
-            "Failed to open TCP connection to down.example.com:443",
+            "Failed to open TCP connection to down.example.com:443 (Connection timed out - connect(2))",
         ),
         (19, "link_check", "https://github.com/a/twice", "", "01. [L0043] https://github.com/a/twice"),
     ]
