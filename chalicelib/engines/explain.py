@@ -44,6 +44,14 @@ NO_STATEMENT_CONFIDENCE: Final = 0.3
 UNKNOWN_CONFIDENCE: Final = 0.5
 # How a log names the step or command that failed: Travis' verdict, a GitHub Actions step, a shell
 # prompt, a step's file in the run zip GitHub serves.
+# The command that brings a lock file up to date, by the words its tool's refusal uses.
+_LOCK_COMMANDS: Final = (
+    ("npm ci", "npm install"),
+    ("yarn", "yarn install"),
+    ("PNPM", "pnpm install"),
+    ("poetry", "poetry lock"),
+    ("Cargo.lock", "cargo update --workspace"),
+)
 # How far above the decisive statement a command line may stand to be taken for the failing one
 # when the failing step's start is not known.
 COMMAND_REACH: Final = 300
@@ -457,6 +465,13 @@ def _wording(
         key = "compile_missing_module"
     elif kind == "link_check" and values.get("subject"):
         key = "lint_link"
+    elif kind == "lockfile":
+        key = "dependency_install_lockfile"
+        values["lock_command"] = next(
+            (command for word, command in _LOCK_COMMANDS if word in values.get("message", "")), ""
+        )
+    elif kind == "go_mod":
+        key = "dependency_install_go_mod"
     elif kind == "git_ref":
         key = "infrastructure_git_ref"
     elif kind == "not_executable":
@@ -517,7 +532,16 @@ _VARIANTS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
         ("command",),
         (),
     ),
-    "fix": (("test", "command"), ("location",), ("file", "subject"), ("file",), ("subject",), ("command",), ()),
+    "fix": (
+        ("test", "command"),
+        ("location",),
+        ("file", "subject"),
+        ("file",),
+        ("subject",),
+        ("lock_command",),
+        ("command",),
+        (),
+    ),
 }
 
 

@@ -112,7 +112,8 @@ FORMATS: Final[tuple[Format, ...]] = (
         "pytest",
         "test_assertion",
         DETAIL,
-        r"^_{3,} (?:ERROR (?:at (?:setup|teardown) of|collecting) )?(?P<test>[\w.:\[\]/-][^ ]*) _{3,}$",
+        # (tox's "____ summary ____" over its environments' verdicts is no test)
+        r"^_{3,} (?:ERROR (?:at (?:setup|teardown) of|collecting) )?(?!summary _)(?P<test>[\w.:\[\]/-][^ ]*) _{3,}$",
         True,
     ),
     _f("pytest", "test_assertion", ERROR, r"^(?:FAILED|ERROR) (?P<test>\S+::\S+)(?: - (?P<msg>.+))?$"),
@@ -368,6 +369,10 @@ FORMATS: Final[tuple[Format, ...]] = (
         DETAIL,
         r"^(?P<file>\S+\.[eh]rl):(?P<line>\d+):(?:(?P<col>\d+):)? (?!Warning:)(?P<msg>\S.+)$",
     ),
+    # Terraform (and OpenTofu): "Error: <summary>", boxed in "│ " since 0.15, with its place on a
+    # line under it ("on main.tf line 12, in resource ...") and the detail further down (see
+    # _terraform_place; without a place it is left to the other formats).
+    _f("terraform", "compile", DETAIL, r"^(?:│ )?Error: (?P<msg>\S.*)$"),
     # LaTeX: "! Undefined control sequence." (the place follows on an "l.12" line).
     _f(
         "latex",
@@ -544,6 +549,28 @@ FORMATS: Final[tuple[Format, ...]] = (
         DETAIL,
         r"(?P<msg>Could not find (?:gem '(?P<subject>[^']+)'.*|\S+ in any of the (?:gem )?sources)|"
         r"Bundler could not find compatible versions for gem .+)$",
+    ),
+    # A lock file out of date with its manifest, where the install may not update it (CI's
+    # frozen installs): npm ci, yarn --frozen-lockfile, pnpm, Poetry, cargo --locked.
+    _f(
+        "lockfile",
+        "dependency_install",
+        DETAIL,
+        r"(?P<msg>`npm ci` can only install packages when your package\.json and package-lock\.json.*|"
+        r"Your lockfile needs to be updated, but yarn was run with `--frozen-lockfile`.*|"
+        r"(?P<code>ERR_PNPM_OUTDATED_LOCKFILE)\s+.*|"
+        r"pyproject\.toml changed significantly since poetry\.lock was last generated.*|"
+        r"the lock file \S*Cargo\.lock needs to be updated but --locked was passed.*)$",
+    ),
+    # pnpm: "ERR_PNPM_NO_MATCHING_VERSION  No matching version found for x@^9".
+    _f("pnpm", "dependency_install", DETAIL, r"^\s*(?P<code>ERR_PNPM_\w+)\s+(?P<msg>\S.+)$"),
+    # Go modules: a module go.sum lacks, a go.mod out of date with the code.
+    _f(
+        "go_mod",
+        "dependency_install",
+        DETAIL,
+        r"(?P<msg>missing go\.sum entry for module providing package (?P<subject>[^\s;,()]+).*|"
+        r"(?:go: )?updates to go\.mod needed.*|go: inconsistent vendoring.*)$",
     ),
     _f(
         "r_package",
@@ -736,6 +763,14 @@ FORMATS: Final[tuple[Format, ...]] = (
     ),
     # An action's input the workflow does not pass (GitHub Actions' toolkit says so).
     _f("missing_input", "permission_or_secret", DETAIL, r"(?P<msg>Input required and not supplied: (?P<subject>\S+))"),
+    # Docker's registry: a private or missing image, Docker Hub's pull rate limit.
+    _f(
+        "docker_pull",
+        "permission_or_secret",
+        DETAIL,
+        r"(?P<msg>(?:Error response from daemon: )?pull access denied for (?P<subject>[^,\s]+).*)$",
+    ),
+    _f("docker_rate", "network_or_flaky", DETAIL, r"(?P<msg>toomanyrequests: .*pull rate limit.*)$"),
     _w(
         "not_executable",
         "permission_or_secret",
@@ -810,8 +845,9 @@ FORMATS: Final[tuple[Format, ...]] = (
         GENERIC,
         r"^\s*(?:\[(?:ERROR|error)\]\s*|(?:[\w.-]+: )?(?:error|ERROR|Error|FATAL|"
         r"fatal)(?:\[\w+\])?:\s+)"
-        # Maven's closing boilerplate says nothing of the cause.
-        r"(?P<msg>(?!BUILD FAIL|-> \[Help|Re-run Maven|To see the full stack|For more information about)\S.{3,})$",
+        # Maven's closing boilerplate says nothing of the cause, nor do tox's verdicts.
+        r"(?P<msg>(?!BUILD FAIL|-> \[Help|Re-run Maven|To see the full stack|For more information about|"
+        r"InvocationError for command|[\w.-]+: commands failed)\S.{3,})$",
     ),
     _f(
         "no_such_file",
@@ -850,6 +886,14 @@ FORMATS: Final[tuple[Format, ...]] = (
         r"\*\* (?:BUILD|TEST|ARCHIVE|ANALYZE) FAILED \*\*)",
     ),
     _f("yarn_failed", "unknown", VERDICT, r"^error Command failed with exit code (?P<code>\d+)\.?$"),
+    # tox: the command that failed in an environment, and its summary line per environment.
+    _f(
+        "tox",
+        "unknown",
+        VERDICT,
+        r"^ERROR: (?:InvocationError for command (?P<subject>.+?) \(exited with code (?P<code>\d+)\)|"
+        r"\s*(?P<s2>[\w.-]+): commands failed)",
+    ),
     # npm test (npm 6 and before) when the test script failed: the script's output says why.
     _f("npm_test", "unknown", VERDICT, r"^(?:npm ERR! )?(?P<msg>Test failed\.\s+See above for more details\.)\s*$"),
     _f("npm_failed", "unknown", VERDICT, r"^npm ERR! (?:Failed at the (?P<subject>\S+) \S+ script|code ELIFECYCLE)"),
@@ -1545,6 +1589,38 @@ def _rustc_place(report: Report, lines: Lines, index: int) -> Report | None:
     return report
 
 
+_TERRAFORM_PLACE: Final = re.compile(r"^(?:│)?\s+on (?P<file>\S+\.(?:tf|tfvars|hcl|tofu)) line (?P<line>\d+)")
+_TERRAFORM_DETAIL: Final = re.compile(r"^(?:│ )?(?P<msg>[A-Z][^│]*\S)\s*$")
+TERRAFORM_LINES: Final = 8
+
+
+def _terraform_place(report: Report, lines: Lines, index: int) -> Report | None:
+    """Terraform's "Error: ..." with the place under it, and its detail as the message (the
+    sentence after the quoted source); None without a place (another tool's "Error:")."""
+    start = lines[index][0]
+    shown = [(n, t) for n, t in lines[index + 1 : index + 1 + TERRAFORM_LINES] if n - start <= TERRAFORM_LINES]
+    found = next(((i, m) for i, (_, t) in enumerate(shown) if (m := _TERRAFORM_PLACE.match(t))), None)
+    if found is None:
+        return None
+    at, place = found
+    detail = next(
+        (
+            (n, m["msg"])
+            for n, t in shown[at + 1 :]
+            if (m := _TERRAFORM_DETAIL.match(t)) and not re.match(r"^(?:│ )?\s*\d+:", t)
+        ),
+        None,
+    )
+    message = f"{report.message}: {detail[1]}" if detail is not None else report.message
+    return replace(
+        report,
+        file=place["file"],
+        location=f"{place['file']}:{place['line']}",
+        message=message,
+        message_line=detail[0] if detail is not None else report.line,
+    )
+
+
 def _error_at_place(report: Report, lines: Lines, index: int) -> Report | None:
     """An "error: ..." line with rustc's place under it (" --> src/lib.rs:72:13") is rustc's
     error without a code: a compile error at that place."""
@@ -1639,6 +1715,7 @@ _REFINE: Final[dict[str, Callable[[Report, Lines, int], Report | None]]] = {
     "exception": _inner_exception,
     "rustc": _rustc_place,
     "error_start": _error_at_place,
+    "terraform": _terraform_place,
     "eslint": _eslint_file,
 }
 
@@ -1676,13 +1753,17 @@ def parse_line(lines: Lines, index: int, candidates: Sequence[int] | None = None
             or (fmt.kind == "listed_file" and not _listing_command_above(lines, index))
         ):
             continue
-        best = _report(fmt, lines, index, match)
+        found: Report | None = _report(fmt, lines, index, match)
+        refine = _REFINE.get(fmt.kind)
+        if refine is not None and found is not None:
+            # A refiner may find the line is not this tool's after all (None): the next
+            # format that matches it gets its turn.
+            found = refine(found, lines, index)
+        if found is None or (best is not None and found.strength <= best.strength):
+            continue
+        best = found
         if best.strength == DETAIL:
             break
-    if best is not None:
-        refine = _REFINE.get(best.kind)
-        if refine is not None:
-            best = refine(best, lines, index)
     return best
 
 

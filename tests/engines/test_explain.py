@@ -8,7 +8,7 @@ from chalicelib.engines.decisive import decide
 from chalicelib.engines.explain import CONFIDENCE, NO_STATEMENT_CONFIDENCE, explain, failing_step, step_command
 from chalicelib.engines.finding import Finding, messages
 from chalicelib.engines.fingerprint import fingerprint
-from chalicelib.engines.reports import DETAIL, parse_reports
+from chalicelib.engines.reports import DETAIL, VERDICT, parse_reports
 from chalicelib.textlint import lint_text
 
 Lines = list[tuple[int, str]]
@@ -617,6 +617,70 @@ def test_what_the_code_cannot_fix_is_told_so(
     finding = answer(lines, [lines[-1][0]])
     assert (finding.summary, finding.root_cause, finding.suggested_fix) == (summary, root_cause, fix)
     no_defects(finding)
+
+
+@pytest.mark.parametrize(
+    ("text", "fix"),
+    [
+        (
+            "npm ERR! `npm ci` can only install packages when your package.json and package-lock.json are in sync.",
+            "Run `npm install` locally and commit the updated lock file with the manifest change.",
+        ),
+        (
+            "error Your lockfile needs to be updated, but yarn was run with `--frozen-lockfile`.",
+            "Run `yarn install` locally and commit the updated lock file with the manifest change.",
+        ),
+        (
+            ' ERR_PNPM_OUTDATED_LOCKFILE  Cannot install with "frozen-lockfile" because pnpm-lock.yaml is stale',
+            "Run `pnpm install` locally and commit the updated lock file with the manifest change.",
+        ),
+        (
+            "pyproject.toml changed significantly since poetry.lock was last generated.",
+            "Run `poetry lock` locally and commit the updated lock file with the manifest change.",
+        ),
+        (
+            "error: the lock file /src/Cargo.lock needs to be updated but --locked was passed to prevent this",
+            "Run `cargo update --workspace` locally and commit the updated lock file with the manifest change.",
+        ),
+        (
+            "main.go:8:2: missing go.sum entry for module providing package github.com/spf13/cobra; to add:",
+            "Run `go mod tidy` locally and commit go.mod and go.sum.",
+        ),
+    ],
+)
+def test_an_out_of_date_lock_file_is_updated_with_its_own_tool(text: str, fix: str) -> None:
+    finding = answer([(3, text)])
+    assert (finding.category, finding.suggested_fix) == ("dependency_install", fix)
+    no_defects(finding)
+
+
+def test_a_terraform_error_is_told_at_its_place_with_its_detail() -> None:
+    lines = [
+        (1, "│ Error: Reference to undeclared resource"),
+        (2, "│ "),
+        (3, '│   on main.tf line 12, in resource "aws_instance" "web":'),
+        (4, "│   12:   subnet_id = aws_subnet.main.id"),
+        (5, "│ "),
+        (6, '│ A managed resource "aws_subnet" "main" has not been declared in the root module.'),
+    ]
+    finding = answer(lines)
+    assert (finding.category, finding.summary, finding.root_cause) == (
+        "compile",
+        "Compilation failed at main.tf:12",
+        'Compilation failed at main.tf:12: Reference to undeclared resource: A managed resource "aws_subnet" "main" '
+        "has not been declared in the root module.",
+    )
+    assert [n for n, _ in finding.evidence] == [1, 6]
+    no_defects(finding)
+
+
+def test_toxs_summary_is_no_test_and_its_verdicts_point_elsewhere() -> None:
+    lines = [
+        (1, "E       assert 3 == 4"),
+        (5, "___________________________________ summary ____________________________________"),
+        (6, "ERROR:   py38: commands failed"),
+    ]
+    assert [(r.kind, r.strength) for r in parse_reports(lines)] == [("tox", VERDICT)]
 
 
 @pytest.mark.parametrize(

@@ -1064,6 +1064,103 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
     (("make: *** [Makefile:12: test] Error 2",), {"kind": "make", "code": "2"}),
     (("[ERROR] BUILD FAILURE",), {"kind": "build_failure"}),
     (("error Command failed with exit code 1.",), {"kind": "yarn_failed", "code": "1"}),
+    # A lock file out of date where the CI's install may not update it.
+    (
+        (
+            "npm ERR! `npm ci` can only install packages when your package.json and package-lock.json or "
+            "npm-shrinkwrap.json are in sync. Please update your lock file with `npm install` before continuing.",
+        ),
+        {"kind": "lockfile", "category": "dependency_install", "strength": DETAIL},
+    ),
+    (("error Your lockfile needs to be updated, but yarn was run with `--frozen-lockfile`.",), {"kind": "lockfile"}),
+    (
+        (
+            ' ERR_PNPM_OUTDATED_LOCKFILE  Cannot install with "frozen-lockfile" because pnpm-lock.yaml is not up '
+            "to date",
+        ),
+        {"kind": "lockfile", "code": "ERR_PNPM_OUTDATED_LOCKFILE"},
+    ),
+    (
+        (
+            "pyproject.toml changed significantly since poetry.lock was last generated. Run "
+            "`poetry lock [--no-update]` to fix the lock file.",
+        ),
+        {"kind": "lockfile"},
+    ),
+    (
+        ("error: the lock file /home/runner/work/app/app/Cargo.lock needs to be updated but --locked was passed",),
+        {"kind": "lockfile"},
+    ),
+    (
+        (" ERR_PNPM_NO_MATCHING_VERSION  No matching version found for left-pad@^9.0.0",),
+        {
+            "kind": "pnpm",
+            "code": "ERR_PNPM_NO_MATCHING_VERSION",
+            "message": "No matching version found for left-pad@^9.0.0",
+        },
+    ),
+    # Go modules out of date with the code.
+    (
+        (
+            "cmd/app/main.go:8:2: missing go.sum entry for module providing package github.com/spf13/cobra "
+            "(imported by github.com/acme/app/cmd/app); to add:",
+        ),
+        {"kind": "go_mod", "category": "dependency_install", "subject": "github.com/spf13/cobra"},
+    ),
+    (("go: updates to go.mod needed; to update it:",), {"kind": "go_mod"}),
+    (("go: inconsistent vendoring in /src:",), {"kind": "go_mod"}),
+    # Docker's registry.
+    (
+        (
+            "Error response from daemon: pull access denied for acme/private-base, repository does not exist or may "
+            "require 'docker login': denied: requested access to the resource is denied",
+        ),
+        {"kind": "docker_pull", "category": "permission_or_secret", "subject": "acme/private-base"},
+    ),
+    (
+        ("toomanyrequests: You have reached your pull rate limit. You may increase the limit by authenticating",),
+        {"kind": "docker_rate", "category": "network_or_flaky"},
+    ),
+    # tox: the command that failed, the environment's verdict.
+    (
+        ("ERROR: InvocationError for command /src/.tox/py38/bin/pytest tests (exited with code 1)",),
+        {"kind": "tox", "strength": VERDICT, "code": "1", "subject": "/src/.tox/py38/bin/pytest tests"},
+    ),
+    (("ERROR:   py38: commands failed",), {"kind": "tox", "strength": VERDICT}),
+    # Terraform: the error, its place under it, and the detail after the quoted source.
+    (
+        (
+            "│ Error: Reference to undeclared resource",
+            "│ ",
+            '│   on main.tf line 12, in resource "aws_instance" "web":',
+            "│   12:   subnet_id = aws_subnet.main.id",
+            "│ ",
+            '│ A managed resource "aws_subnet" "main" has not been declared in the root module.',
+            "╵",
+        ),
+        {
+            "kind": "terraform",
+            "category": "compile",
+            "location": "main.tf:12",
+            "message": 'Reference to undeclared resource: A managed resource "aws_subnet" "main" has not been '
+            "declared in the root module.",
+            "message_line": 105,
+        },
+    ),
+    (
+        (
+            "Error: Unsupported argument",
+            "",
+            '  on modules/net/variables.tf line 3, in variable "cidr":',
+            '   3:   typo = "x"',
+            "",
+            'An argument named "typo" is not expected here.',
+        ),
+        {"kind": "terraform", "location": "modules/net/variables.tf:3"},
+    ),
+    # Another tool's "Error: ..." (no Terraform place under it) is left to the other formats.
+    (("Error: Cannot find module 'left-pad'",), {"kind": "node_module"}),
+    (("Error: connect ECONNREFUSED 127.0.0.1:5432",), {"kind": "network"}),
     # npm test (npm 6 and before) when the test script exited non-zero.
     (("npm ERR! Test failed.  See above for more details.",), {"kind": "npm_test", "strength": VERDICT}),
     # pip's resolver: the requirements that clash, from under "The conflict is caused by:".
