@@ -470,6 +470,17 @@ def _wording(
         values["lock_command"] = next(
             (command for word, command in _LOCK_COMMANDS if word in values.get("message", "")), ""
         )
+    elif kind == "aws" and category == "permission_or_secret":
+        key = "permission_or_secret_aws"
+    elif kind == "aws_credentials":
+        key = "permission_or_secret_aws_credentials"
+    elif kind == "kubectl" and category == "permission_or_secret":
+        key = "permission_or_secret_kubernetes"
+    elif kind == "coverage":
+        key = "lint_coverage"
+        values.update(required=values.get("code", ""), reached=values.get("subject", ""))
+    elif kind == "ansible":
+        key = "ansible_task" if values.get("message") else key
     elif kind == "go_mod":
         key = "dependency_install_go_mod"
     elif kind == "git_ref":

@@ -457,6 +457,30 @@ FORMATS: Final[tuple[Format, ...]] = (
     # PHPStan's table: "  Line   src/Cart.php", a rule, then "  12     Call to an undefined method ...".
     _f("phpstan", "type_error", DETAIL, r"^\s*Line\s+(?P<file>\S+\.php)\s*$", True),
     _f("black", "lint", DETAIL, r"^would reformat (?P<file>\S+)$"),
+    # ktlint: "src/main/kotlin/App.kt:12:5: Unexpected blank line(s) before "}" (no-blank-line-before-rbrace)".
+    _f("ktlint", "lint", DETAIL, r"^" + _PATH + r":(?P<line>\d+):(?P<col>\d+): (?P<msg>.+?) \((?P<code>[\w:-]+)\)$"),
+    # Checkstyle's plain format: "[ERROR] src/App.java:12:5: Missing a Javadoc comment. [MissingJavadocMethod]".
+    _f(
+        "checkstyle",
+        "lint",
+        DETAIL,
+        r"^\[ERROR\] " + _PATH + r":(?P<line>\d+)(?::(?P<col>\d+))?: (?P<msg>.+) \[(?P<code>\w+)\]$",
+    ),
+    # A coverage threshold not reached (pytest-cov, coverage.py's fail-under, Jest): the
+    # required figure in ``code``, the reached one in ``subject``.
+    _f(
+        "coverage",
+        "lint",
+        DETAIL,
+        r"(?P<msg>FAIL Required test coverage of (?P<code>[\d.]+)% not reached\. Total coverage: (?P<subject>[\d.]+)%|"
+        r"Coverage failure: total of (?P<s2>[\d.]+) is less than fail-under=(?P<c2>[\d.]+))\s*$",
+    ),
+    _f(
+        "coverage",
+        "lint",
+        DETAIL,
+        r"(?P<msg>Jest: \"[^\"]+\" coverage threshold for \w+ \((?P<code>[\d.]+)%\) not met: (?P<subject>[\d.]+)%)\s*$",
+    ),
     # Spotless (Gradle, Maven): the files, indented, with their diffs, then the command that
     # fixes them: "Run './gradlew :spotlessApply' to fix these violations." (see _spotless_files)
     _f("spotless", "lint", DETAIL, r"(?:^(?:> )?|: )The following files had format violations:\s*$"),
@@ -763,6 +787,26 @@ FORMATS: Final[tuple[Format, ...]] = (
     ),
     # An action's input the workflow does not pass (GitHub Actions' toolkit says so).
     _f("missing_input", "permission_or_secret", DETAIL, r"(?P<msg>Input required and not supplied: (?P<subject>\S+))"),
+    # The AWS CLI and SDKs: "An error occurred (AccessDenied) when calling the PutObject operation:
+    # Access Denied" (the category follows the error code, see _aws_code).
+    _f(
+        "aws",
+        "unknown",
+        ERROR,
+        r"An error occurred \((?P<code>[\w.]+)\) when calling the (?P<subject>\w+) operation(?: \([^)]*\))?: "
+        r"(?P<msg>.+)$",
+    ),
+    _f(
+        "aws_credentials",
+        "permission_or_secret",
+        DETAIL,
+        r"(?P<msg>Unable to locate credentials\b.*|Could not assume role with OIDC: .+|"
+        r"Credentials could not be loaded, please check your action inputs.*)$",
+    ),
+    # kubectl: "Error from server (Forbidden): deployments.apps "web" is forbidden: ...".
+    _f("kubectl", "unknown", ERROR, r"^Error from server \((?P<code>\w+)\): (?P<msg>.+)$"),
+    # Ansible: "fatal: [web1]: FAILED! => {"msg": "..."}" (the message from its JSON, see _ansible_msg).
+    _f("ansible", "unknown", ERROR, r"^fatal: \[(?P<subject>[^\]]+)\]: (?P<code>FAILED|UNREACHABLE)! => (?P<msg>.+)$"),
     # Docker's registry: a private or missing image, Docker Hub's pull rate limit.
     _f(
         "docker_pull",
@@ -1621,6 +1665,41 @@ def _terraform_place(report: Report, lines: Lines, index: int) -> Report | None:
     )
 
 
+# AWS error codes that mean the credentials or their permissions, and those that mean a limit.
+_AWS_PERMISSION: Final = re.compile(
+    r"AccessDenied|AccessDeniedException|UnauthorizedOperation|UnauthorizedAccess|ExpiredToken|"
+    r"InvalidClientTokenId|SignatureDoesNotMatch|AuthFailure|InvalidAccessKeyId|UnrecognizedClientException"
+)
+_AWS_LIMIT: Final = re.compile(r"Throttling|ThrottlingException|RequestLimitExceeded|SlowDown|TooManyRequests")
+
+
+def _aws_code(report: Report, lines: Lines, index: int) -> Report:
+    """An AWS error, its category by its code: credentials and permissions, or a rate limit."""
+    if _AWS_PERMISSION.fullmatch(report.code):
+        return replace(report, category="permission_or_secret", strength=DETAIL)
+    if _AWS_LIMIT.fullmatch(report.code):
+        return replace(report, category="network_or_flaky", strength=DETAIL)
+    return report
+
+
+def _kubectl_code(report: Report, lines: Lines, index: int) -> Report:
+    """kubectl's server error, a permission when the API server refused the credentials."""
+    if report.code in ("Forbidden", "Unauthorized"):
+        return replace(report, category="permission_or_secret", strength=DETAIL)
+    return report
+
+
+_ANSIBLE_MSG: Final = re.compile(r'"msg": "(?P<msg>(?:[^"\\]|\\.)*)"')
+
+
+def _ansible_msg(report: Report, lines: Lines, index: int) -> Report:
+    """Ansible's failed task with the "msg" of its result; an unreachable host is a network failure."""
+    found = _ANSIBLE_MSG.search(report.message)
+    message = found["msg"].replace('\\"', '"') if found else report.message
+    category = "network_or_flaky" if report.code == "UNREACHABLE" else report.category
+    return replace(report, message=message, category=category)
+
+
 def _error_at_place(report: Report, lines: Lines, index: int) -> Report | None:
     """An "error: ..." line with rustc's place under it (" --> src/lib.rs:72:13") is rustc's
     error without a code: a compile error at that place."""
@@ -1716,6 +1795,9 @@ _REFINE: Final[dict[str, Callable[[Report, Lines, int], Report | None]]] = {
     "rustc": _rustc_place,
     "error_start": _error_at_place,
     "terraform": _terraform_place,
+    "aws": _aws_code,
+    "kubectl": _kubectl_code,
+    "ansible": _ansible_msg,
     "eslint": _eslint_file,
 }
 

@@ -654,6 +654,42 @@ def test_an_out_of_date_lock_file_is_updated_with_its_own_tool(text: str, fix: s
     no_defects(finding)
 
 
+@pytest.mark.parametrize(
+    ("text", "root_cause", "fix"),
+    [
+        (
+            "An error occurred (AccessDenied) when calling the PutObject operation: Access Denied",
+            "AWS refused the job's PutObject call (AccessDenied): Access Denied",
+            "Allow PutObject on that resource in the IAM policy of the role the job uses, or check that the job uses "
+            "the credentials meant for it.",
+        ),
+        (
+            "Error: Could not assume role with OIDC: Not authorized to perform sts:AssumeRoleWithWebIdentity",
+            "The job has no AWS credentials it can use: Could not assume role with OIDC: Not authorized to perform "
+            "sts:AssumeRoleWithWebIdentity",
+            "Configure credentials in a step before this one (for GitHub's OIDC, aws-actions/configure-aws-credentials "
+            "with the role to assume and `id-token: write` in the job's permissions), and check that the role's trust "
+            "policy admits this repository and branch.",
+        ),
+        (
+            "FAIL Required test coverage of 80% not reached. Total coverage: 78.12%",
+            "Test coverage reached 78.12%, under the required 80%.",
+            "Add tests for the code this change adds, or lower the threshold if the drop is intended.",
+        ),
+        (
+            'fatal: [web1]: FAILED! => {"changed": false, "msg": "No package matching \'ngnix\' is available"}',
+            "An Ansible task failed on web1: No package matching 'ngnix' is available",
+            "Fix what the task's message names (run the playbook with --check or -vvv against the same host to see "
+            "more), then run it again.",
+        ),
+    ],
+)
+def test_cloud_and_deploy_tools_are_told_in_their_own_terms(text: str, root_cause: str, fix: str) -> None:
+    finding = answer([(4, text)])
+    assert (finding.root_cause, finding.suggested_fix) == (root_cause, fix)
+    no_defects(finding)
+
+
 def test_a_terraform_error_is_told_at_its_place_with_its_detail() -> None:
     lines = [
         (1, "│ Error: Reference to undeclared resource"),

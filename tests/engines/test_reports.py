@@ -1064,6 +1064,80 @@ CASES: list[tuple[tuple[str, ...], dict[str, object]]] = [
     (("make: *** [Makefile:12: test] Error 2",), {"kind": "make", "code": "2"}),
     (("[ERROR] BUILD FAILURE",), {"kind": "build_failure"}),
     (("error Command failed with exit code 1.",), {"kind": "yarn_failed", "code": "1"}),
+    # AWS: the error code decides the category.
+    (
+        (
+            "upload failed: dist/app.js to s3://acme-site/app.js An error occurred (AccessDenied) when calling the "
+            "PutObject operation: Access Denied",
+        ),
+        {"kind": "aws", "category": "permission_or_secret", "code": "AccessDenied", "subject": "PutObject"},
+    ),
+    (
+        (
+            "An error occurred (ThrottlingException) when calling the DescribeStacks operation (reached max retries: "
+            "4): Rate exceeded",
+        ),
+        {"kind": "aws", "category": "network_or_flaky", "message": "Rate exceeded"},
+    ),
+    (
+        (
+            "An error occurred (NoSuchBucket) when calling the ListObjectsV2 operation: The specified bucket does not "
+            "exist",
+        ),
+        {"kind": "aws", "category": "unknown", "strength": ERROR},
+    ),
+    (
+        ('Unable to locate credentials. You can configure credentials by running "aws configure".',),
+        {"kind": "aws_credentials"},
+    ),
+    (
+        ("Error: Could not assume role with OIDC: Not authorized to perform sts:AssumeRoleWithWebIdentity",),
+        {"kind": "aws_credentials", "category": "permission_or_secret"},
+    ),
+    (
+        ("Error: Credentials could not be loaded, please check your action inputs: Could not load credentials",),
+        {"kind": "aws_credentials"},
+    ),
+    # kubectl: a refusal of the credentials is a permission; other server errors are left unknown.
+    (
+        ('Error from server (Forbidden): deployments.apps "web" is forbidden: User "ci" cannot patch resource',),
+        {"kind": "kubectl", "category": "permission_or_secret", "code": "Forbidden"},
+    ),
+    (('Error from server (NotFound): namespaces "prod" not found',), {"kind": "kubectl", "category": "unknown"}),
+    # Ansible: the "msg" of a failed task's result; an unreachable host is a network failure.
+    (
+        ('fatal: [web1]: FAILED! => {"changed": false, "msg": "No package matching \'ngnix\' is available"}',),
+        {"kind": "ansible", "subject": "web1", "message": "No package matching 'ngnix' is available"},
+    ),
+    (
+        (
+            'fatal: [db2]: UNREACHABLE! => {"changed": false, "msg": "Failed to connect to the host via ssh: '
+            'ssh: connect to host 10.0.0.7 port 22: No route to host", "unreachable": true}',
+        ),
+        {"kind": "ansible", "category": "network_or_flaky", "subject": "db2"},
+    ),
+    # Coverage thresholds: the required figure and the reached one.
+    (
+        ("FAIL Required test coverage of 80% not reached. Total coverage: 78.12%",),
+        {"kind": "coverage", "category": "lint", "code": "80", "subject": "78.12"},
+    ),
+    (
+        ("Coverage failure: total of 78 is less than fail-under=80",),
+        {"kind": "coverage", "code": "80", "subject": "78"},
+    ),
+    (
+        ('Jest: "global" coverage threshold for lines (80%) not met: 78.5%',),
+        {"kind": "coverage", "code": "80", "subject": "78.5"},
+    ),
+    # ktlint and Checkstyle.
+    (
+        ('src/main/kotlin/App.kt:12:5: Unexpected blank line(s) before "}" (no-blank-line-before-rbrace)',),
+        {"kind": "ktlint", "location": "src/main/kotlin/App.kt:12:5", "code": "no-blank-line-before-rbrace"},
+    ),
+    (
+        ("[ERROR] src/main/java/App.java:12:5: Missing a Javadoc comment. [MissingJavadocMethod]",),
+        {"kind": "checkstyle", "location": "src/main/java/App.java:12:5", "code": "MissingJavadocMethod"},
+    ),
     # A lock file out of date where the CI's install may not update it.
     (
         (
