@@ -446,6 +446,26 @@ def _variant(values: dict[str, str], *needed: str) -> bool:
     return all(values.get(name) for name in needed)
 
 
+# The sentences of a kind of report that are always its own, whatever it names. (A formatter's
+# check names each file it would change, and nothing else.)
+_KIND_KEYS: Final = {
+    "missing_variable": "permission_or_secret_variable",
+    "missing_input": "permission_or_secret_input",
+    "missing_command": "dependency_install_command",
+    "perl_module": "dependency_install_module",
+    "ruby_load": "dependency_install_module",
+    "node_local_module": "compile_missing_module",
+    "aws_credentials": "permission_or_secret_aws_credentials",
+    "go_mod": "dependency_install_go_mod",
+    "git_ref": "infrastructure_git_ref",
+    "listed_file": "lint_listed",
+    "black": "lint_listed",
+    "prettier": "lint_listed",
+    "gofmt": "lint_listed",
+    "spotless": "lint_listed",
+}
+
+
 def _wording(
     category: str, report: Report | None, values: dict[str, str]
 ) -> tuple[tuple[str, str, str], dict[str, str] | None]:
@@ -453,16 +473,8 @@ def _wording(
     kind = report.kind if report is not None else ""
     plan: dict[str, str] | None = None
     key = category
-    if kind == "missing_variable":
-        key = "permission_or_secret_variable"
-    elif kind == "missing_input":
-        key = "permission_or_secret_input"
-    elif kind == "missing_command":
-        key = "dependency_install_command"
-    elif kind in ("perl_module", "ruby_load"):
-        key = "dependency_install_module"
-    elif kind == "node_local_module":
-        key = "compile_missing_module"
+    if kind in _KIND_KEYS:
+        key = _KIND_KEYS[kind]
     elif kind == "link_check" and values.get("subject"):
         key = "lint_link"
     elif kind == "lockfile":
@@ -472,8 +484,6 @@ def _wording(
         )
     elif kind == "aws" and category == "permission_or_secret":
         key = "permission_or_secret_aws"
-    elif kind == "aws_credentials":
-        key = "permission_or_secret_aws_credentials"
     elif kind == "kubectl" and category == "permission_or_secret":
         key = "permission_or_secret_kubernetes"
     elif kind == "coverage":
@@ -481,10 +491,6 @@ def _wording(
         values.update(required=values.get("code", ""), reached=values.get("subject", ""))
     elif kind == "ansible":
         key = "ansible_task" if values.get("message") else key
-    elif kind == "go_mod":
-        key = "dependency_install_go_mod"
-    elif kind == "git_ref":
-        key = "infrastructure_git_ref"
     elif kind == "not_executable":
         key = "permission_or_secret_executable"
         values["path"] = values.get("subject", "").removeprefix("./")
@@ -493,9 +499,6 @@ def _wording(
         built, runs = values["code"].split(":", 1)
         values.update(built=str(int(built) - 44), runs=str(int(runs) - 44), built_major=built, runs_major=runs)
         key = "compile_class_version"
-    elif kind in ("listed_file", "black", "prettier", "gofmt", "spotless"):
-        # A formatter's check names each file it would change, and nothing else.
-        key = "lint_listed"
     elif category == "dependency_install" and kind == "python_import" and values.get("subject"):
         distribution = python_distribution(values["subject"])
         values.update(module=values["subject"], distribution=distribution, path="requirements.txt")
